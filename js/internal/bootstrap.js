@@ -1,0 +1,126 @@
+// Installs the Workers globals. Runs once per isolate, before any user code, so every module
+// imported here captures pristine built-ins.
+import primordials from 'internal:primordials';
+import ops from 'internal:ops';
+import { console } from 'internal:console';
+import { inspect } from 'internal:inspect';
+import { DOMException } from 'internal:dom_exception';
+import {
+  Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter,
+} from 'internal:events';
+import {
+  setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, setTimerErrorReporter,
+} from 'internal:timers';
+import { TextEncoder, TextDecoder } from 'internal:encoding';
+import { atob, btoa } from 'internal:base64';
+
+const {
+  ObjectDefineProperty, ObjectDefineProperties, ObjectFreeze, TypeError, SymbolToStringTag,
+  ArrayIsArray, globalThis: global,
+} = primordials;
+
+function reportError(error, inPromise = false) {
+  let text;
+  try {
+    text = inspect(error);
+  } catch {
+    text = '[error could not be formatted]';
+  }
+  ops.log('error', `${inPromise ? 'Uncaught (in promise) ' : 'Uncaught '}${text}`);
+}
+ops.setHook('reportError', reportError);
+ops.setHook('DOMException', DOMException);
+ops.setDOMExceptionClass?.(DOMException);
+setErrorReporter?.((e) => reportError(e));
+setTimerErrorReporter((e) => reportError(e));
+
+const kIllegal = Symbol('illegal constructor guard');
+function illegal(name) {
+  return () => { throw new TypeError('Illegal constructor'); };
+}
+
+// ---- crypto ----
+class Crypto {
+  constructor(key) { if (key !== kIllegal) throw new TypeError('Illegal constructor'); }
+  getRandomValues(array) {
+    if (arguments.length < 1) {
+      throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': 1 argument required, but only 0 present.");
+    }
+    return ops.getRandomValues(array);
+  }
+  randomUUID() { return ops.randomUUID(); }
+}
+ObjectDefineProperty(Crypto.prototype, SymbolToStringTag, { value: 'Crypto', configurable: true });
+const crypto = new Crypto(kIllegal);
+
+// ---- performance ----
+class Performance extends EventTarget {
+  constructor(key) {
+    if (key !== kIllegal) throw new TypeError('Illegal constructor');
+    super();
+  }
+  get timeOrigin() { return ops.timeOrigin(); }
+  now() { return ops.now(); }
+  toJSON() { return { timeOrigin: this.timeOrigin }; }
+}
+ObjectDefineProperty(Performance.prototype, SymbolToStringTag, { value: 'Performance', configurable: true });
+const performance = new Performance(kIllegal);
+
+// ---- navigator ----
+class Navigator {
+  constructor(key) { if (key !== kIllegal) throw new TypeError('Illegal constructor'); }
+  get userAgent() { return 'Cloudflare-Workers'; }
+  get hardwareConcurrency() { return 1; }
+  get language() { return 'en'; }
+  get languages() { return ['en']; }
+}
+ObjectDefineProperty(Navigator.prototype, SymbolToStringTag, { value: 'Navigator', configurable: true });
+const navigator = new Navigator(kIllegal);
+
+// ---- structuredClone ----
+function structuredClone(value, options = undefined) {
+  if (arguments.length < 1) {
+    throw new TypeError("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
+  }
+  let transfer;
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object') {
+      throw new TypeError("Failed to execute 'structuredClone': The provided value is not of type 'StructuredSerializeOptions'.");
+    }
+    const list = options.transfer;
+    if (list !== undefined) {
+      transfer = [];
+      for (const item of list) primordials.ArrayPrototypePush(transfer, item);
+    }
+  }
+  return ops.structuredClone(value, transfer);
+}
+
+// Web IDL: interface objects and operations are writable, configurable, not enumerable.
+function define(name, value) {
+  ObjectDefineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+}
+define('console', console);
+define('self', global);
+define('crypto', crypto);
+define('Crypto', Crypto);
+define('performance', performance);
+define('Performance', Performance);
+define('navigator', navigator);
+define('Navigator', Navigator);
+define('structuredClone', structuredClone);
+define('setTimeout', setTimeout);
+define('setInterval', setInterval);
+define('clearTimeout', clearTimeout);
+define('clearInterval', clearInterval);
+define('queueMicrotask', queueMicrotask);
+define('TextEncoder', TextEncoder);
+define('TextDecoder', TextDecoder);
+define('atob', atob);
+define('btoa', btoa);
+define('DOMException', DOMException);
+define('Event', Event);
+define('EventTarget', EventTarget);
+define('CustomEvent', CustomEvent);
+define('AbortController', AbortController);
+define('AbortSignal', AbortSignal);

@@ -1,0 +1,350 @@
+#include "api/ops.h"
+
+#include <openssl/rand.h>
+#include <sys/time.h>
+#include <uv.h>
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_format.h"
+#include "jsg/realm.h"
+
+namespace dw::api {
+namespace {
+
+using jsg::Bytes;
+using jsg::OpContext;
+
+// ---- console ----
+
+void Log(OpContext& cx, std::string level, std::string text) {
+  jsg::LogLevel l = jsg::LogLevel::kLog;
+  if (level == "debug") l = jsg::LogLevel::kDebug;
+  else if (level == "info") l = jsg::LogLevel::kInfo;
+  else if (level == "warn") l = jsg::LogLevel::kWarn;
+  else if (level == "error") l = jsg::LogLevel::kError;
+  cx.realm().Log(l, text);
+}
+
+// ---- hooks the runtime's JS hands to C++ ----
+
+void SetHook(OpContext& cx, std::string name, v8::Local<v8::Value> value) {
+  cx.realm().SetHook(name, value);
+}
+
+// ---- timers ----
+// One libuv timer per JS timer id. JS owns the semantics (repeat, arguments, clamping); C++
+// only says "id N is due" through the "timerHandler" hook.
+
+struct TimerSet {
+  std::map<double, std::unique_ptr<io::Timer>> timers;
+};
+
+TimerSet& Timers(jsg::Realm& realm) { return realm.Slot<TimerSet>(); }
+
+void TimerStart(OpContext& cx, double id, double delay_ms) {
+  jsg::Realm* realm = &cx.realm();
+  auto& set = Timers(*realm);
+  auto timer = std::make_unique<io::Timer>(realm->loop(), [realm, id]() {
+    jsg::Realm::CallbackScope scope(*realm);
+    v8::Isolate* isolate = realm->isolate();
+    // Erase first: the handler may start a new timer with the same id (intervals).
+    auto& timers = Timers(*realm).timers;
+    auto it = timers.find(id);
+    std::unique_ptr<io::Timer> self;
+    if (it != timers.end()) {
+      self = std::move(it->second);
+      timers.erase(it);
+    }
+    v8::Local<v8::Value> handler = realm->GetHook("timerHandler");
+    if (!handler->IsFunction()) return;
+    v8::Local<v8::Value> args[] = {v8::Number::New(isolate, id)};
+    v8::TryCatch try_catch(isolate);
+    if (handler.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 1, args).IsEmpty() &&
+        try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      realm->ReportUncaught(try_catch.Exception(), false);
+    }
+    // `self` is destroyed here, after its callback finished running.
+    realm->loop().Post([keep = std::shared_ptr<io::Timer>(std::move(self))]() {});
+  });
+  timer->Start(delay_ms < 0 ? 0 : static_cast<uint64_t>(delay_ms));
+  set.timers[id] = std::move(timer);
+}
+
+void TimerStop(OpContext& cx, double id) { Timers(cx.realm()).timers.erase(id); }
+
+void EnqueueMicrotask(OpContext& cx, v8::Local<v8::Function> fn) {
+  cx.isolate()->EnqueueMicrotask(fn);
+}
+
+// ---- encoding ----
+
+v8::Local<v8::Value> Utf8Encode(OpContext& cx, v8::Local<v8::String> str) {
+  v8::Isolate* isolate = cx.isolate();
+  size_t len = str->Utf8Length(isolate);
+  auto store = v8::ArrayBuffer::NewBackingStore(isolate, len);
+  // REPLACE_INVALID_UTF8 turns lone surrogates into U+FFFD, as TextEncoder requires.
+  str->WriteUtf8(isolate, static_cast<char*>(store->Data()), static_cast<int>(len), nullptr,
+                 v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
+  return v8::Uint8Array::New(buffer, 0, len);
+}
+
+v8::Local<v8::Value> Utf8EncodeInto(OpContext& cx, v8::Local<v8::String> str, Bytes dest) {
+  v8::Isolate* isolate = cx.isolate();
+  int read = 0;
+  int written = 0;
+  if (dest.size > 0 && dest.data) {
+    written = str->WriteUtf8(isolate, reinterpret_cast<char*>(dest.data),
+                             static_cast<int>(std::min<size_t>(dest.size, INT32_MAX)), &read,
+                             v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  }
+  v8::Local<v8::Value> pair[] = {v8::Number::New(isolate, read), v8::Number::New(isolate, written)};
+  return v8::Array::New(isolate, pair, 2);
+}
+
+// WHATWG UTF-8 decode with replacement (maximal subparts each become one U+FFFD).
+// Returns false at the first error when `fatal`.
+bool DecodeUtf8(const uint8_t* p, size_t n, bool fatal, std::u16string& out) {
+  out.reserve(n);
+  size_t i = 0;
+  while (i < n) {
+    uint8_t b = p[i];
+    if (b < 0x80) {
+      out.push_back(b);
+      ++i;
+      continue;
+    }
+    int need = 0;
+    uint32_t cp = 0;
+    uint8_t lower = 0x80, upper = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; }
+    else if (b >= 0xE0 && b <= 0xEF) {
+      need = 2; cp = b & 0x0F;
+      if (b == 0xE0) lower = 0xA0;
+      if (b == 0xED) upper = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      need = 3; cp = b & 0x07;
+      if (b == 0xF0) lower = 0x90;
+      if (b == 0xF4) upper = 0x8F;
+    } else {
+      if (fatal) return false;
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    bool bad = false;
+    for (int k = 0; k < need; ++k, ++j) {
+      if (j >= n) { bad = true; break; }
+      uint8_t c = p[j];
+      if (c < lower || c > upper) { bad = true; break; }
+      lower = 0x80; upper = 0xBF;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (bad) {
+      if (fatal) return false;
+      out.push_back(0xFFFD);
+      i = j;  // the bytes consumed so far form the maximal subpart
+      continue;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+    i = j;
+  }
+  return true;
+}
+
+std::optional<v8::Local<v8::Value>> Utf8Decode(OpContext& cx, Bytes bytes, bool fatal) {
+  v8::Isolate* isolate = cx.isolate();
+  // Fast path: pure ASCII.
+  bool ascii = true;
+  for (size_t i = 0; i < bytes.size; ++i) {
+    if (bytes.data[i] >= 0x80) { ascii = false; break; }
+  }
+  if (bytes.size > static_cast<size_t>(v8::String::kMaxLength)) {
+    cx.ThrowRangeError("Invalid string length");
+    return std::nullopt;
+  }
+  if (ascii) {
+    return v8::String::NewFromOneByte(isolate, bytes.data, v8::NewStringType::kNormal,
+                                      static_cast<int>(bytes.size))
+        .FromMaybe(v8::Local<v8::String>());
+  }
+  std::u16string out;
+  if (!DecodeUtf8(bytes.data, bytes.size, fatal, out)) {
+    cx.ThrowTypeError("The encoded data was not valid for encoding utf-8");
+    return std::nullopt;
+  }
+  if (out.size() > static_cast<size_t>(v8::String::kMaxLength)) {
+    cx.ThrowRangeError("Invalid string length");
+    return std::nullopt;
+  }
+  v8::Local<v8::String> result;
+  if (!v8::String::NewFromTwoByte(isolate, reinterpret_cast<const uint16_t*>(out.data()),
+                                  v8::NewStringType::kNormal, static_cast<int>(out.size()))
+           .ToLocal(&result)) {
+    cx.ThrowRangeError("Invalid string length");
+    return std::nullopt;
+  }
+  return result;
+}
+
+// ---- crypto ----
+
+v8::Local<v8::Value> GetRandomValues(OpContext& cx, v8::Local<v8::Value> view) {
+  if (!view->IsArrayBufferView() || view->IsDataView() || view->IsFloat32Array() ||
+      view->IsFloat64Array()) {
+    cx.realm().ThrowDOMException(
+        "The provided ArrayBufferView is not an integer-typed array.", "TypeMismatchError");
+    return {};
+  }
+  auto v = view.As<v8::ArrayBufferView>();
+  if (v->ByteLength() > 65536) {
+    cx.realm().ThrowDOMException(
+        absl::StrFormat("The ArrayBufferView's byte length (%d) exceeds the number of bytes of "
+                        "entropy available via this API (65536)",
+                        v->ByteLength()),
+        "QuotaExceededError");
+    return {};
+  }
+  if (v->ByteLength() > 0) {
+    auto store = v->Buffer()->GetBackingStore();
+    if (RAND_bytes(static_cast<uint8_t*>(store->Data()) + v->ByteOffset(),
+                   static_cast<int>(v->ByteLength())) != 1) {
+      cx.ThrowError("crypto.getRandomValues: the system's random source failed");
+      return {};
+    }
+  }
+  return view;
+}
+
+std::string RandomUuid(OpContext& cx) {
+  uint8_t b[16];
+  if (RAND_bytes(b, sizeof(b)) != 1) {
+    cx.ThrowError("crypto.randomUUID: the system's random source failed");
+    return {};
+  }
+  b[6] = (b[6] & 0x0F) | 0x40;
+  b[8] = (b[8] & 0x3F) | 0x80;
+  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                         b[12], b[13], b[14], b[15]);
+}
+
+// ---- structured clone ----
+
+class CloneDelegate final : public v8::ValueSerializer::Delegate {
+ public:
+  explicit CloneDelegate(jsg::Realm& realm) : realm_(realm) {}
+  void ThrowDataCloneError(v8::Local<v8::String> message) override {
+    realm_.ThrowDOMException(jsg::ToUtf8(realm_.isolate(), message), "DataCloneError");
+  }
+  v8::Maybe<uint32_t> GetSharedArrayBufferId(v8::Isolate* isolate,
+                                             v8::Local<v8::SharedArrayBuffer>) override {
+    realm_.ThrowDOMException("SharedArrayBuffer cannot be cloned here.", "DataCloneError");
+    return v8::Nothing<uint32_t>();
+  }
+ private:
+  jsg::Realm& realm_;
+};
+
+v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
+                                     v8::Local<v8::Value> transfer) {
+  v8::Isolate* isolate = cx.isolate();
+  v8::Local<v8::Context> ctx = cx.context();
+  CloneDelegate delegate(cx.realm());
+  v8::ValueSerializer serializer(isolate, &delegate);
+  std::vector<std::shared_ptr<v8::BackingStore>> stores;
+  std::vector<v8::Local<v8::ArrayBuffer>> buffers;
+  if (transfer->IsArray()) {
+    auto list = transfer.As<v8::Array>();
+    for (uint32_t i = 0; i < list->Length(); ++i) {
+      v8::Local<v8::Value> item;
+      if (!list->Get(ctx, i).ToLocal(&item)) return {};
+      if (!item->IsArrayBuffer()) {
+        cx.realm().ThrowDOMException("Value in transfer list is not transferable.", "DataCloneError");
+        return {};
+      }
+      auto ab = item.As<v8::ArrayBuffer>();
+      for (auto& seen : buffers) {
+        if (seen == ab) {
+          cx.realm().ThrowDOMException("ArrayBuffer is listed in the transfer list more than once.",
+                                       "DataCloneError");
+          return {};
+        }
+      }
+      if (!ab->IsDetachable() || (ab->ByteLength() == 0 && ab->GetBackingStore()->Data() == nullptr &&
+                                  ab->WasDetached())) {
+        cx.realm().ThrowDOMException("An ArrayBuffer is detached and could not be cloned.",
+                                     "DataCloneError");
+        return {};
+      }
+      serializer.TransferArrayBuffer(static_cast<uint32_t>(buffers.size()), ab);
+      buffers.push_back(ab);
+    }
+  }
+  serializer.WriteHeader();
+  if (serializer.WriteValue(ctx, value).IsNothing()) return {};
+  for (auto& ab : buffers) {
+    stores.push_back(ab->GetBackingStore());
+    ab->Detach();
+  }
+  std::pair<uint8_t*, size_t> data = serializer.Release();
+  std::unique_ptr<uint8_t, decltype(&free)> owned(data.first, &free);
+  v8::ValueDeserializer deserializer(isolate, data.first, data.second);
+  for (size_t i = 0; i < stores.size(); ++i) {
+    deserializer.TransferArrayBuffer(static_cast<uint32_t>(i),
+                                     v8::ArrayBuffer::New(isolate, stores[i]));
+  }
+  if (deserializer.ReadHeader(ctx).IsNothing()) return {};
+  v8::Local<v8::Value> result;
+  if (!deserializer.ReadValue(ctx).ToLocal(&result)) return {};
+  return result;
+}
+
+// ---- time ----
+
+// Both clocks start when the realm first asks (during bootstrap, before user code).
+struct Clock {
+  uint64_t origin_ns = uv_hrtime();
+  double origin_wall_ms = [] {
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0;
+  }();
+};
+
+double Now(OpContext& cx) {
+  return static_cast<double>(uv_hrtime() - cx.realm().Slot<Clock>().origin_ns) / 1e6;
+}
+
+double TimeOrigin(OpContext& cx) { return cx.realm().Slot<Clock>().origin_wall_ms; }
+
+const jsg::OpDef kOps[] = {
+    DW_OP("log", Log),
+    DW_OP("setHook", SetHook),
+    DW_OP("timerStart", TimerStart),
+    DW_OP("timerStop", TimerStop),
+    DW_OP("enqueueMicrotask", EnqueueMicrotask),
+    DW_OP("utf8Encode", Utf8Encode),
+    DW_OP("utf8EncodeInto", Utf8EncodeInto),
+    DW_OP("utf8Decode", Utf8Decode),
+    DW_OP("getRandomValues", GetRandomValues),
+    DW_OP("randomUUID", RandomUuid),
+    DW_OP("structuredClone", StructuredClone),
+    DW_OP("now", Now),
+    DW_OP("timeOrigin", TimeOrigin),
+};
+
+}  // namespace
+
+std::span<const jsg::OpDef> AllOps() { return kOps; }
+
+}  // namespace dw::api

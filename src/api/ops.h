@@ -1,0 +1,16 @@
+// The op table of the Workers API: every native operation the runtime's JS can reach through
+// `internal:ops` (see js/README.md for what each does).
+#pragma once
+
+#include <span>
+
+#include "jsg/ops.h"
+
+namespace dw::api {
+
+std::span<const jsg::OpDef> AllOps();
+
+// Timer state lives with the realm; the runtime creates it next to each realm.
+class TimerTable;
+
+}  // namespace dw::api

@@ -1,0 +1,438 @@
+#include "jsg/modules.h"
+
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "jsg/realm.h"
+
+namespace dw::jsg {
+namespace {
+
+constexpr std::string_view kBuiltinSchemes[] = {"internal:", "node:", "cloudflare:", "dynworker:"};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string NormalizePath(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(start, end - start);
+    start = end + 1;
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (!out.empty()) out.pop_back();  // ".." at the root stays at the root, as URLs do
+      continue;
+    }
+    out.push_back(seg);
+  }
+  std::string result;
+  for (auto seg : out) {
+    result += '/';
+    result += seg;
+  }
+  if (result.empty()) result = "/";
+  if (!path.empty() && path.back() == '/' && result != "/") result += '/';
+  return result;
+}
+
+}  // namespace
+
+bool IsBuiltinSpecifier(std::string_view specifier) {
+  for (auto scheme : kBuiltinSchemes)
+    if (StartsWith(specifier, scheme)) return true;
+  return false;
+}
+
+std::string ResolveSpecifier(std::string_view specifier, std::string_view referrer) {
+  if (IsBuiltinSpecifier(specifier)) return std::string(specifier);
+  constexpr std::string_view kFile = "file://";
+  if (StartsWith(specifier, kFile)) return "file://" + NormalizePath(specifier.substr(7));
+  std::string_view base = StartsWith(referrer, kFile) ? referrer.substr(7) : std::string_view("/");
+  // Query and fragment have no meaning for bundle modules; drop them from the specifier.
+  specifier = specifier.substr(0, specifier.find_first_of("?#"));
+  std::string path;
+  if (StartsWith(specifier, "/")) {
+    path = std::string(specifier);
+  } else {
+    auto slash = base.rfind('/');
+    path = std::string(base.substr(0, slash + 1)) + std::string(specifier);
+  }
+  return "file://" + NormalizePath(path);
+}
+
+ModuleRegistry::ModuleRegistry(Realm& realm, std::span<const BuiltinModule> builtins)
+    : realm_(realm) {
+  for (const auto& b : builtins) builtins_[b.specifier] = &b;
+  v8::Isolate* isolate = realm.isolate();
+  isolate->SetHostImportModuleDynamicallyCallback(&ModuleRegistry::DynamicImport);
+  isolate->SetHostInitializeImportMetaObjectCallback(&ModuleRegistry::ImportMeta);
+}
+
+ModuleRegistry::~ModuleRegistry() = default;
+
+ModuleRegistry::Entry* ModuleRegistry::FindByModule(v8::Local<v8::Module> module) {
+  auto range = by_hash_.equal_range(module->GetIdentityHash());
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second->module.Get(realm_.isolate()) == module) return it->second;
+  }
+  return nullptr;
+}
+
+void ModuleRegistry::ThrowNotFound(const std::string& specifier, const std::string& referrer_url) {
+  v8::Isolate* isolate = realm_.isolate();
+  std::string message = absl::StrCat("No such module \"", realm_.DisplayName(specifier), "\".");
+  if (!referrer_url.empty()) {
+    absl::StrAppend(&message, "\n  imported from \"", realm_.DisplayName(referrer_url), "\"");
+  }
+  isolate->ThrowException(v8::Exception::Error(Str(isolate, message)));
+}
+
+ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
+                                                  const std::string& referrer_url) {
+  auto found = entries_.find(url);
+  if (found != entries_.end()) return found->second.get();
+
+  v8::Isolate* isolate = realm_.isolate();
+  v8::Local<v8::Context> context = realm_.context();
+  std::optional<ModuleContent> content;
+  bool referrer_is_runtime = referrer_url.empty() || IsBuiltinSpecifier(referrer_url);
+
+  if (IsBuiltinSpecifier(url)) {
+    // internal:* is the runtime's private surface: user code must not reach ops or
+    // unwrapped helpers, so it resolves only from runtime modules.
+    if (StartsWith(url, "internal:") && !referrer_is_runtime) {
+      ThrowNotFound(url, referrer_url);
+      return nullptr;
+    }
+    if (url == "internal:ops") {
+      auto entry = std::make_unique<Entry>();
+      entry->url = url;
+      entry->type = ModuleType::kData;
+      entry->value.Reset(isolate, realm_.OpsObject());
+      content = ModuleContent{ModuleType::kData, ""};
+      // falls through to synthetic creation below with the value preset
+      std::vector<v8::Local<v8::String>> names = {Str(isolate, "default")};
+      auto module = v8::Module::CreateSyntheticModule(isolate, Str(isolate, url), names,
+                                                      &ModuleRegistry::SyntheticSteps);
+      entry->module.Reset(isolate, module);
+      Entry* raw = entry.get();
+      by_hash_.emplace(module->GetIdentityHash(), raw);
+      entries_[url] = std::move(entry);
+      return raw;
+    }
+    auto b = builtins_.find(url);
+    if (b == builtins_.end()) {
+      ThrowNotFound(url, referrer_url);
+      return nullptr;
+    }
+    content = ModuleContent{ModuleType::kEsm, std::string(b->second->source, b->second->length)};
+  } else {
+    auto loaded = provider_ ? provider_->Load(url) : std::nullopt;
+    if (!loaded) {
+      ThrowNotFound(url, referrer_url);
+      return nullptr;
+    }
+    if (!loaded->ok()) {
+      isolate->ThrowException(
+          v8::Exception::Error(Str(isolate, std::string(loaded->status().message()))));
+      return nullptr;
+    }
+    content = std::move(**loaded);
+  }
+
+  auto entry = std::make_unique<Entry>();
+  entry->url = url;
+  entry->type = content->type;
+  v8::Local<v8::Module> module;
+  if (content->type == ModuleType::kEsm) {
+    if (!Compile(*entry, content->source).ToLocal(&module)) return nullptr;
+  } else {
+    v8::Local<v8::Value> value;
+    switch (content->type) {
+      case ModuleType::kText:
+        if (!v8::String::NewFromUtf8(isolate, content->source.data(), v8::NewStringType::kNormal,
+                                     content->source.size()).ToLocal(&value)) {
+          return nullptr;
+        }
+        break;
+      case ModuleType::kData: {
+        auto store = v8::ArrayBuffer::NewBackingStore(isolate, content->source.size());
+        memcpy(store->Data(), content->source.data(), content->source.size());
+        value = v8::ArrayBuffer::New(isolate, std::move(store));
+        break;
+      }
+      case ModuleType::kJson: {
+        v8::TryCatch try_catch(isolate);
+        if (!v8::JSON::Parse(context, Str(isolate, content->source)).ToLocal(&value)) {
+          if (try_catch.HasTerminated()) {
+            try_catch.ReThrow();
+            return nullptr;
+          }
+          std::string why = ToUtf8(isolate, try_catch.Exception());
+          isolate->ThrowException(v8::Exception::SyntaxError(Str(
+              isolate, absl::StrCat("Invalid JSON in module \"", realm_.DisplayName(url), "\": ", why))));
+          return nullptr;
+        }
+        break;
+      }
+      case ModuleType::kWasm: {
+        auto bytes = reinterpret_cast<const uint8_t*>(content->source.data());
+        v8::Local<v8::WasmModuleObject> wasm;
+        if (!v8::WasmModuleObject::Compile(isolate, {bytes, content->source.size()}).ToLocal(&wasm)) {
+          return nullptr;
+        }
+        value = wasm;
+        break;
+      }
+      case ModuleType::kCommonJs:
+        entry->source = std::move(content->source);
+        break;
+      case ModuleType::kEsm:
+        break;
+    }
+    if (!value.IsEmpty()) entry->value.Reset(isolate, value);
+    std::vector<v8::Local<v8::String>> names = {Str(isolate, "default")};
+    module = v8::Module::CreateSyntheticModule(isolate, Str(isolate, url), names,
+                                               &ModuleRegistry::SyntheticSteps);
+  }
+  entry->module.Reset(isolate, module);
+  Entry* raw = entry.get();
+  by_hash_.emplace(module->GetIdentityHash(), raw);
+  entries_[url] = std::move(entry);
+  return raw;
+}
+
+v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::string& source) {
+  v8::Isolate* isolate = realm_.isolate();
+  v8::ScriptOrigin origin(isolate, Str(isolate, entry.url), 0, 0, false, -1, v8::Local<v8::Value>(),
+                          false, false, /*is_module=*/true);
+  v8::Local<v8::String> code;
+  if (!v8::String::NewFromUtf8(isolate, source.data(), v8::NewStringType::kNormal, source.size())
+           .ToLocal(&code)) {
+    return {};
+  }
+  v8::ScriptCompiler::Source src(code, origin);
+  return v8::ScriptCompiler::CompileModule(isolate, &src);
+}
+
+bool ModuleRegistry::Link(Entry& entry) {
+  v8::Local<v8::Module> module = entry.module.Get(realm_.isolate());
+  if (module->GetStatus() != v8::Module::kUninstantiated) return true;
+  return module->InstantiateModule(realm_.context(), &ModuleRegistry::ResolveCallback).FromMaybe(false);
+}
+
+v8::MaybeLocal<v8::Module> ModuleRegistry::ResolveCallback(v8::Local<v8::Context> context,
+                                                           v8::Local<v8::String> specifier,
+                                                           v8::Local<v8::FixedArray>,
+                                                           v8::Local<v8::Module> referrer) {
+  v8::Isolate* isolate = context->GetIsolate();
+  ModuleRegistry& self = Realm::From(isolate).modules();
+  Entry* ref = self.FindByModule(referrer);
+  std::string referrer_url = ref ? ref->url : "";
+  std::string url = ResolveSpecifier(ToUtf8(isolate, specifier), referrer_url);
+  Entry* entry = self.GetOrLoad(url, referrer_url);
+  if (!entry) return {};
+  return entry->module.Get(isolate);
+}
+
+v8::MaybeLocal<v8::Value> ModuleRegistry::SyntheticSteps(v8::Local<v8::Context> context,
+                                                         v8::Local<v8::Module> module) {
+  v8::Isolate* isolate = context->GetIsolate();
+  ModuleRegistry& self = Realm::From(isolate).modules();
+  Entry* entry = self.FindByModule(module);
+  if (!entry) return {};
+  v8::Local<v8::Value> value;
+  if (entry->type == ModuleType::kCommonJs) {
+    if (!self.EvaluateCommonJs(*entry).ToLocal(&value)) return {};
+  } else {
+    value = entry->value.Get(isolate);
+  }
+  if (module->SetSyntheticModuleExport(isolate, Str(isolate, "default"), value).IsNothing()) return {};
+  return v8::Undefined(isolate);
+}
+
+v8::MaybeLocal<v8::Promise> ModuleRegistry::Evaluate(const std::string& url) {
+  v8::Isolate* isolate = realm_.isolate();
+  v8::Local<v8::Context> context = realm_.context();
+  Entry* entry = GetOrLoad(url, "");
+  if (!entry || !Link(*entry)) return {};
+  v8::Local<v8::Module> module = entry->module.Get(isolate);
+  v8::Local<v8::Value> result;
+  if (!module->Evaluate(context).ToLocal(&result)) return {};
+  // V8 10.2: source text modules return a promise; synthetic modules return their steps'
+  // value. Normalise to a promise.
+  if (result->IsPromise()) return result.As<v8::Promise>();
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  resolver->Resolve(context, v8::Undefined(isolate)).Check();
+  return resolver->GetPromise();
+}
+
+v8::MaybeLocal<v8::Object> ModuleRegistry::Namespace(const std::string& url) {
+  auto it = entries_.find(url);
+  if (it == entries_.end()) return {};
+  v8::Local<v8::Module> module = it->second->module.Get(realm_.isolate());
+  if (module->GetStatus() < v8::Module::kInstantiated) return {};
+  return module->GetModuleNamespace().As<v8::Object>();
+}
+
+std::vector<std::string> ModuleRegistry::ExportNamesInOrder(const std::string& url) {
+  std::vector<std::string> names;
+  std::string source;
+  if (IsBuiltinSpecifier(url)) return names;
+  auto loaded = provider_ ? provider_->Load(url) : std::nullopt;
+  if (!loaded || !loaded->ok() || (*loaded)->type != ModuleType::kEsm) return names;
+  source = (*loaded)->source;
+  // A lexical scan is enough here: it only orders names the namespace already lists, and
+  // names it misses are appended by the caller.
+  static const std::regex kDecl(
+      R"(export\s+(?:async\s+)?(?:const|let|var|function\s*\*?|class)\s+([A-Za-z_$][\w$]*))"
+      R"(|export\s*\{([^}]*)\})");
+  for (auto it = std::sregex_iterator(source.begin(), source.end(), kDecl);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1].matched) {
+      names.push_back((*it)[1].str());
+      continue;
+    }
+    for (auto part : absl::StrSplit((*it)[2].str(), ',')) {
+      std::string item(part);
+      static const std::regex kItem(R"(^\s*([\w$]+)(?:\s+as\s+([\w$]+))?\s*$)");
+      std::smatch m;
+      if (std::regex_match(item, m, kItem)) names.push_back(m[2].matched ? m[2].str() : m[1].str());
+    }
+  }
+  return names;
+}
+
+v8::MaybeLocal<v8::Value> ModuleRegistry::EvaluateCommonJs(Entry& entry) {
+  v8::Isolate* isolate = realm_.isolate();
+  v8::Local<v8::Context> context = realm_.context();
+  if (!entry.value.IsEmpty()) return entry.value.Get(isolate);
+  v8::Local<v8::String> exports_key = Str(isolate, "exports");
+  if (entry.cjs_evaluating) {
+    // A require() cycle: hand out the partial exports, as CommonJS does.
+    return entry.cjs_module.Get(isolate)->Get(context, exports_key);
+  }
+  v8::ScriptOrigin origin(isolate, Str(isolate, entry.url));
+  v8::ScriptCompiler::Source src(Str(isolate, entry.source), origin);
+  v8::Local<v8::String> params[] = {exports_key, Str(isolate, "require"), Str(isolate, "module"),
+                                    Str(isolate, "__filename"), Str(isolate, "__dirname")};
+  v8::Local<v8::Function> fn;
+  if (!v8::ScriptCompiler::CompileFunction(context, &src, 5, params).ToLocal(&fn)) return {};
+
+  v8::Local<v8::Object> module_obj = v8::Object::New(isolate);
+  v8::Local<v8::Object> exports = v8::Object::New(isolate);
+  if (module_obj->Set(context, exports_key, exports).IsNothing()) return {};
+  v8::Local<v8::Function> require;
+  if (!v8::Function::New(context, &ModuleRegistry::RequireCallback, Str(isolate, entry.url), 1)
+           .ToLocal(&require)) {
+    return {};
+  }
+  std::string path = StartsWith(entry.url, "file://") ? entry.url.substr(7) : entry.url;
+  std::string dir = path.substr(0, path.rfind('/'));
+  v8::Local<v8::Value> args[] = {exports, require, module_obj, Str(isolate, path), Str(isolate, dir)};
+  entry.cjs_evaluating = true;
+  entry.cjs_module.Reset(isolate, module_obj);
+  v8::MaybeLocal<v8::Value> ran = fn->Call(context, exports, 5, args);
+  entry.cjs_evaluating = false;
+  if (ran.IsEmpty()) return {};
+  v8::Local<v8::Value> result;
+  if (!module_obj->Get(context, exports_key).ToLocal(&result)) return {};
+  entry.value.Reset(isolate, result);
+  entry.cjs_module.Reset();
+  return result;
+}
+
+void ModuleRegistry::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsString()) {
+    isolate->ThrowException(v8::Exception::TypeError(
+        Str(isolate, "require() expects a module specifier string, e.g. require('./lib.js')")));
+    return;
+  }
+  ModuleRegistry& self = Realm::From(isolate).modules();
+  v8::Local<v8::Value> result;
+  if (self.Require(ToUtf8(isolate, info[0]), ToUtf8(isolate, info.Data())).ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
+  }
+}
+
+v8::MaybeLocal<v8::Value> ModuleRegistry::Require(const std::string& specifier,
+                                                  const std::string& referrer) {
+  v8::Isolate* isolate = realm_.isolate();
+  std::string url = ResolveSpecifier(specifier, referrer);
+  Entry* entry = GetOrLoad(url, referrer);
+  if (!entry) return {};
+  if (entry->type == ModuleType::kCommonJs) return EvaluateCommonJs(*entry);
+  if (entry->type != ModuleType::kEsm) {
+    if (!Link(*entry)) return {};
+    return entry->value.Get(isolate);
+  }
+  v8::Local<v8::Promise> promise;
+  if (!Evaluate(url).ToLocal(&promise)) return {};
+  switch (promise->State()) {
+    case v8::Promise::kFulfilled:
+      return entry->module.Get(isolate)->GetModuleNamespace();
+    case v8::Promise::kRejected:
+      isolate->ThrowException(promise->Result());
+      return {};
+    case v8::Promise::kPending:
+      isolate->ThrowException(v8::Exception::Error(Str(
+          isolate, absl::StrCat("require() of ES module \"", realm_.DisplayName(url),
+                                "\" cannot wait for its top-level await; use import() instead."))));
+      return {};
+  }
+  return {};
+}
+
+v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context> context,
+                                                          v8::Local<v8::Data>,
+                                                          v8::Local<v8::Value> resource_name,
+                                                          v8::Local<v8::String> specifier,
+                                                          v8::Local<v8::FixedArray>) {
+  v8::Isolate* isolate = context->GetIsolate();
+  Realm& realm = Realm::From(isolate);
+  ModuleRegistry& self = realm.modules();
+  v8::Local<v8::Promise::Resolver> resolver;
+  if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) return {};
+  std::string referrer = resource_name->IsString() ? ToUtf8(isolate, resource_name) : "";
+  std::string url = ResolveSpecifier(ToUtf8(isolate, specifier), referrer);
+
+  v8::TryCatch try_catch(isolate);
+  Entry* entry = self.GetOrLoad(url, referrer);
+  v8::Local<v8::Promise> evaluated;
+  if (!entry || !self.Evaluate(url).ToLocal(&evaluated)) {
+    if (try_catch.HasTerminated()) {
+      try_catch.ReThrow();
+      return {};
+    }
+    resolver->Reject(context, try_catch.Exception()).Check();
+    return resolver->GetPromise();
+  }
+  v8::Local<v8::Value> ns = entry->module.Get(isolate)->GetModuleNamespace();
+  v8::Local<v8::Function> to_namespace;
+  if (!v8::Function::New(context, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+        info.GetReturnValue().Set(info.Data());
+      }, ns).ToLocal(&to_namespace)) {
+    return {};
+  }
+  // Promise::Then uses V8's own then, not a user-replaced Promise.prototype.then.
+  v8::Local<v8::Promise> chained;
+  if (!evaluated->Then(context, to_namespace).ToLocal(&chained)) return {};
+  resolver->Resolve(context, chained).Check();
+  return resolver->GetPromise();
+}
+
+void ModuleRegistry::ImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
+                                v8::Local<v8::Object> meta) {
+  v8::Isolate* isolate = context->GetIsolate();
+  Entry* entry = Realm::From(isolate).modules().FindByModule(module);
+  if (!entry) return;
+  meta->CreateDataProperty(context, Str(isolate, "url"), Str(isolate, entry->url)).Check();
+}
+
+}  // namespace dw::jsg

@@ -1,0 +1,299 @@
+#include "jsg/realm.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "jsg/modules.h"
+#include "jsg/platform.h"
+
+namespace dw::jsg {
+namespace {
+constexpr int kRealmSlot = 0;
+}
+
+v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+std::string ToUtf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::String::Utf8Value utf8(isolate, value);
+  if (*utf8 == nullptr) return "<unprintable>";
+  return std::string(*utf8, utf8.length());
+}
+
+void OpContext::ThrowTypeError(std::string_view message) {
+  threw_ = true;
+  isolate()->ThrowException(v8::Exception::TypeError(Str(isolate(), message)));
+}
+void OpContext::ThrowRangeError(std::string_view message) {
+  threw_ = true;
+  isolate()->ThrowException(v8::Exception::RangeError(Str(isolate(), message)));
+}
+void OpContext::ThrowError(std::string_view message) {
+  threw_ = true;
+  isolate()->ThrowException(v8::Exception::Error(Str(isolate(), message)));
+}
+void OpContext::Throw(v8::Local<v8::Value> exception) {
+  threw_ = true;
+  isolate()->ThrowException(exception);
+}
+
+namespace internal {
+
+std::string ArgError(const char* op, int index, const char* expected) {
+  return absl::StrCat("internal op ", op, ": argument ", index + 1, " must be ", expected);
+}
+
+std::optional<Bytes> ArgTraits<Bytes>::Get(OpContext& cx, v8::Local<v8::Value> v, const char* op,
+                                           int i) {
+  Bytes b;
+  b.holder = v;
+  if (v->IsArrayBufferView()) {
+    auto view = v.As<v8::ArrayBufferView>();
+    auto store = view->Buffer()->GetBackingStore();
+    b.data = static_cast<uint8_t*>(store->Data()) + view->ByteOffset();
+    b.size = view->ByteLength();
+    if (!store->Data()) b.data = nullptr;
+    return b;
+  }
+  if (v->IsArrayBuffer()) {
+    auto store = v.As<v8::ArrayBuffer>()->GetBackingStore();
+    b.data = static_cast<uint8_t*>(store->Data());
+    b.size = store->ByteLength();
+    return b;
+  }
+  if (v->IsSharedArrayBuffer()) {
+    auto store = v.As<v8::SharedArrayBuffer>()->GetBackingStore();
+    b.data = static_cast<uint8_t*>(store->Data());
+    b.size = store->ByteLength();
+    return b;
+  }
+  cx.ThrowTypeError(ArgError(op, i, "an ArrayBuffer or ArrayBufferView"));
+  return std::nullopt;
+}
+
+v8::Local<v8::Value> RetTraits<std::string>::Make(OpContext& cx, const std::string& v) {
+  return Str(cx.isolate(), v);
+}
+
+Realm& RealmFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return Realm::From(info.GetIsolate());
+}
+
+const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<const OpDef*>(info.Data().As<v8::External>()->Value())->name;
+}
+
+}  // namespace internal
+
+Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
+             std::span<const BuiltinModule> builtins)
+    : isolate_(isolate), loop_(loop), ops_(ops) {
+  isolate_->SetData(kRealmSlot, this);
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->SetPromiseRejectCallback(&Realm::PromiseRejectCallback);
+  isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 20);
+  v8::HandleScope hs(isolate_);
+  v8::Local<v8::Context> context = v8::Context::New(isolate_);
+  context_.Reset(isolate_, context);
+  modules_ = std::make_unique<ModuleRegistry>(*this, builtins);
+  RegisterIsolate(isolate_, &loop_, [this]() {
+    v8::HandleScope scope(isolate_);
+    v8::Context::Scope cs(this->context());
+    PerformCheckpoint();
+  });
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof(cwd))) cwd_url_ = absl::StrCat("file://", cwd, "/");
+}
+
+Realm::~Realm() {
+  slots_.clear();
+  UnregisterIsolate(isolate_);
+  pending_rejections_.clear();
+  hooks_.clear();
+  modules_.reset();
+  ops_object_.Reset();
+  context_.Reset();
+  isolate_->SetData(kRealmSlot, nullptr);
+}
+
+Realm& Realm::From(v8::Isolate* isolate) {
+  return *static_cast<Realm*>(isolate->GetData(kRealmSlot));
+}
+
+v8::Local<v8::Object> Realm::OpsObject() {
+  if (!ops_object_.IsEmpty()) return ops_object_.Get(isolate_);
+  v8::EscapableHandleScope hs(isolate_);
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Object> obj = v8::Object::New(isolate_, v8::Null(isolate_), nullptr, nullptr, 0);
+  for (const OpDef& op : ops_) {
+    auto data = v8::External::New(isolate_, const_cast<OpDef*>(&op));
+    auto fn = v8::Function::New(ctx, op.callback, data, op.length, v8::ConstructorBehavior::kThrow)
+                  .ToLocalChecked();
+    fn->SetName(Str(isolate_, op.name));
+    obj->DefineOwnProperty(ctx, Str(isolate_, op.name), fn,
+                           static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete))
+        .Check();
+  }
+  obj->SetIntegrityLevel(ctx, v8::IntegrityLevel::kFrozen).Check();
+  ops_object_.Reset(isolate_, obj);
+  return hs.Escape(obj);
+}
+
+void Realm::SetHook(const std::string& name, v8::Local<v8::Value> value) {
+  hooks_[name].Reset(isolate_, value);
+}
+
+v8::Local<v8::Value> Realm::GetHook(const std::string& name) {
+  auto it = hooks_.find(name);
+  if (it == hooks_.end()) return v8::Undefined(isolate_);
+  return it->second.Get(isolate_);
+}
+
+void Realm::Log(LogLevel level, std::string_view text) {
+  if (log_sink_) {
+    log_sink_(level, text);
+    return;
+  }
+  FILE* out = level >= LogLevel::kWarn ? stderr : stdout;
+  fwrite(text.data(), 1, text.size(), out);
+  fputc('\n', out);
+  fflush(out);
+}
+
+Realm::CallbackScope::CallbackScope(Realm& realm)
+    : realm_(realm),
+      isolate_scope_(realm.isolate_),
+      handles_(realm.isolate_),
+      context_scope_(realm.context()) {
+  ++realm_.callback_depth_;
+}
+
+Realm::CallbackScope::~CallbackScope() {
+  if (--realm_.callback_depth_ == 0) realm_.PerformCheckpoint();
+}
+
+void Realm::PerformCheckpoint() {
+  if (in_checkpoint_ || isolate_->IsExecutionTerminating()) return;
+  in_checkpoint_ = true;
+  isolate_->PerformMicrotaskCheckpoint();
+  // Report rejections that stayed unhandled through the whole checkpoint. Reporting runs JS
+  // (console), which may queue more microtasks and rejections: loop until quiet.
+  while (!pending_rejections_.empty() && !isolate_->IsExecutionTerminating()) {
+    auto batch = std::move(pending_rejections_);
+    pending_rejections_.clear();
+    for (auto& [promise, reason] : batch) {
+      ReportUncaught(reason.Get(isolate_), /*in_promise=*/true);
+    }
+    isolate_->PerformMicrotaskCheckpoint();
+  }
+  in_checkpoint_ = false;
+}
+
+void Realm::PromiseRejectCallback(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* isolate = promise->GetIsolate();
+  Realm& realm = From(isolate);
+  switch (message.GetEvent()) {
+    case v8::kPromiseRejectWithNoHandler:
+      realm.pending_rejections_.emplace_back(v8::Global<v8::Promise>(isolate, promise),
+                                             v8::Global<v8::Value>(isolate, message.GetValue()));
+      break;
+    case v8::kPromiseHandlerAddedAfterReject: {
+      auto& list = realm.pending_rejections_;
+      for (auto it = list.begin(); it != list.end(); ++it) {
+        if (it->first.Get(isolate) == promise) {
+          list.erase(it);
+          break;
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Realm::ReportUncaught(v8::Local<v8::Value> exception, bool in_promise) {
+  v8::HandleScope hs(isolate_);
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Value> hook = GetHook("reportError");
+  if (hook->IsFunction()) {
+    v8::TryCatch try_catch(isolate_);
+    v8::Local<v8::Value> args[] = {exception, v8::Boolean::New(isolate_, in_promise)};
+    if (!hook.As<v8::Function>()->Call(ctx, v8::Undefined(isolate_), 2, args).IsEmpty()) return;
+    if (try_catch.HasTerminated()) {
+      try_catch.ReThrow();
+      return;
+    }
+  }
+  Log(LogLevel::kError, absl::StrCat(in_promise ? "Uncaught (in promise) " : "Uncaught ",
+                                     ToUtf8(isolate_, exception)));
+}
+
+void Realm::ThrowDOMException(std::string_view message, std::string_view name) {
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Value> cls = GetHook("DOMException");
+  if (cls->IsFunction()) {
+    v8::Local<v8::Value> args[] = {Str(isolate_, message), Str(isolate_, name)};
+    v8::Local<v8::Object> error;
+    if (cls.As<v8::Function>()->NewInstance(ctx, 2, args).ToLocal(&error)) {
+      isolate_->ThrowException(error);
+    }
+    return;  // NewInstance failing left its own exception pending
+  }
+  isolate_->ThrowException(v8::Exception::Error(Str(isolate_, message)));
+}
+
+std::string Realm::DisplayName(std::string_view url) const {
+  if (!cwd_url_.empty() && url.substr(0, cwd_url_.size()) == cwd_url_) {
+    return std::string(url.substr(cwd_url_.size()));
+  }
+  constexpr std::string_view kBundle = "file:///bundle/";
+  if (url.substr(0, kBundle.size()) == kBundle) return std::string(url.substr(kBundle.size()));
+  if (url.substr(0, 7) == "file://") return std::string(url.substr(7));
+  return std::string(url);
+}
+
+std::string Realm::FormatException(v8::Local<v8::Value> exception,
+                                   v8::Local<v8::Message> message) {
+  v8::HandleScope hs(isolate_);
+  v8::Local<v8::Context> ctx = context();
+  std::string out;
+  if (!message.IsEmpty()) {
+    std::string where = DisplayName(ToUtf8(isolate_, message->GetScriptResourceName()));
+    int line = message->GetLineNumber(ctx).FromMaybe(0);
+    int start = message->GetStartColumn(ctx).FromMaybe(-1);
+    if (line > 0 && start >= 0 && !where.empty() && where != "undefined") {
+      absl::StrAppend(&out, where, ":", line, ":", start + 1, "\n");
+      v8::Local<v8::String> source_line;
+      if (message->GetSourceLine(ctx).ToLocal(&source_line)) {
+        std::string src = ToUtf8(isolate_, source_line);
+        int end = std::max(start + 1, message->GetEndColumn(ctx).FromMaybe(start + 1));
+        if (src.size() <= 300 && static_cast<size_t>(start) <= src.size()) {
+          absl::StrAppend(&out, src, "\n", std::string(start, ' '), std::string(end - start, '^'),
+                          "\n");
+        }
+      }
+    }
+  }
+  std::string text;
+  if (exception->IsObject()) {
+    v8::Local<v8::Value> stack;
+    v8::TryCatch try_catch(isolate_);
+    if (exception.As<v8::Object>()->Get(ctx, Str(isolate_, "stack")).ToLocal(&stack) &&
+        stack->IsString()) {
+      text = ToUtf8(isolate_, stack);
+    }
+  }
+  if (text.empty()) text = ToUtf8(isolate_, exception);
+  absl::StrAppend(&out, "Uncaught ", text);
+  return out;
+}
+
+}  // namespace dw::jsg

@@ -1,0 +1,113 @@
+// A Realm is one isolate's JavaScript world: its context, its modules, the JS hooks the
+// runtime registered at bootstrap, and the rules for entering JS from the event loop.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "io/event_loop.h"
+#include "jsg/ops.h"
+#include "jsg/v8.h"
+
+namespace dw::jsg {
+
+class ModuleRegistry;
+
+enum class LogLevel { kDebug, kInfo, kLog, kWarn, kError };
+using LogSink = std::function<void(LogLevel, std::string_view)>;
+
+class Realm {
+ public:
+  // `isolate` is entered by the caller; the realm creates its context.
+  Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
+        std::span<const struct BuiltinModule> builtins);
+  ~Realm();
+
+  static Realm& From(v8::Isolate* isolate);
+
+  v8::Isolate* isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+  io::EventLoop& loop() const { return loop_; }
+  ModuleRegistry& modules() { return *modules_; }
+
+  // The `internal:ops` object: every op of the table, as functions.
+  v8::Local<v8::Object> OpsObject();
+
+  // Named JS values the runtime's JS hands to C++ at bootstrap ("timerHandler",
+  // "DOMException", "reportError", ...).
+  void SetHook(const std::string& name, v8::Local<v8::Value> value);
+  v8::Local<v8::Value> GetHook(const std::string& name);
+
+  void set_log_sink(LogSink sink) { log_sink_ = std::move(sink); }
+  void Log(LogLevel level, std::string_view text);
+
+  // Every entry into JS from the loop (a timer, I/O completion, a platform task) happens
+  // inside a CallbackScope. When the outermost one closes, microtasks run (the checkpoint
+  // HTML requires after each macrotask) and rejections left unhandled are reported.
+  class CallbackScope {
+   public:
+    explicit CallbackScope(Realm& realm);
+    ~CallbackScope();
+   private:
+    Realm& realm_;
+    v8::Isolate::Scope isolate_scope_;
+    v8::HandleScope handles_;
+    v8::Context::Scope context_scope_;
+  };
+  void PerformCheckpoint();
+
+  // Reports an exception that escaped to the top level (an uncaught error in a timer, a
+  // promise rejected with no handler), through the JS `reportError` hook when installed.
+  void ReportUncaught(v8::Local<v8::Value> exception, bool in_promise);
+
+  // Throws a DOMException of `name` through the registered class (falls back to Error).
+  void ThrowDOMException(std::string_view message, std::string_view name);
+
+  // "file:line:col: Uncaught Name: message" plus source line and stack: for startup errors
+  // and anything reported outside JS.
+  std::string FormatException(v8::Local<v8::Value> exception, v8::Local<v8::Message> message);
+
+  // Per-realm state owned by higher layers (timers, clocks), created on first use and
+  // destroyed with the realm, before its context.
+  template <typename T>
+  T& Slot() {
+    static const char key = 0;
+    auto it = slots_.find(&key);
+    if (it == slots_.end()) {
+      it = slots_.emplace(&key, SlotPtr(new T(), [](void* v) { delete static_cast<T*>(v); })).first;
+    }
+    return *static_cast<T*>(it->second.get());
+  }
+
+  // Display name for a script/module URL in messages (file:///cwd/x.js -> x.js).
+  std::string DisplayName(std::string_view url) const;
+
+ private:
+  static void PromiseRejectCallback(v8::PromiseRejectMessage message);
+
+  v8::Isolate* isolate_;
+  io::EventLoop& loop_;
+  v8::Global<v8::Context> context_;
+  std::span<const OpDef> ops_;
+  v8::Global<v8::Object> ops_object_;
+  std::unique_ptr<ModuleRegistry> modules_;
+  std::map<std::string, v8::Global<v8::Value>> hooks_;
+  LogSink log_sink_;
+  int callback_depth_ = 0;
+  bool in_checkpoint_ = false;
+  // Rejected promises with no handler yet; reported after the checkpoint if still unhandled.
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> pending_rejections_;
+  std::string cwd_url_;
+  using SlotPtr = std::unique_ptr<void, void (*)(void*)>;
+  std::map<const void*, SlotPtr> slots_;
+};
+
+// Helpers for C++ that builds values.
+v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view s);
+std::string ToUtf8(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+}  // namespace dw::jsg

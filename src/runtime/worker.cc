@@ -1,0 +1,111 @@
+#include "runtime/worker.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/ops.h"
+#include "jsg/platform.h"
+#include "runtime/builtins.h"
+
+namespace dw::runtime {
+
+Worker::Worker(io::EventLoop& loop) : loop_(loop) {}
+
+std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions options) {
+  jsg::InitializeV8();
+  std::unique_ptr<Worker> worker(new Worker(loop));
+  worker->allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = worker->allocator_.get();
+  worker->isolate_ = v8::Isolate::New(params);
+  {
+    v8::Isolate::Scope iscope(worker->isolate_);
+    worker->realm_ = std::make_unique<jsg::Realm>(worker->isolate_, loop, api::AllOps(),
+                                                  BuiltinModules());
+    if (options.log_sink) worker->realm_->set_log_sink(std::move(options.log_sink));
+    worker->realm_->modules().set_provider(std::move(options.modules));
+  }
+  if (!worker->Bootstrap()) {
+    // The runtime's own JS failed: a bug in dynworker, not in user code.
+    fprintf(stderr, "dynworker: internal error: the runtime's bootstrap failed (see above)\n");
+    abort();
+  }
+  return worker;
+}
+
+Worker::~Worker() {
+  {
+    v8::Isolate::Scope iscope(isolate_);
+    realm_.reset();
+  }
+  isolate_->Dispose();
+}
+
+bool Worker::Bootstrap() {
+  jsg::Realm::CallbackScope scope(*realm_);
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Promise> done;
+  if (!realm_->modules().Evaluate("internal:bootstrap").ToLocal(&done)) {
+    fprintf(stderr, "%s\n", realm_->FormatException(try_catch.Exception(), try_catch.Message()).c_str());
+    return false;
+  }
+  realm_->PerformCheckpoint();
+  if (done->State() != v8::Promise::kFulfilled) {
+    fprintf(stderr, "%s\n", Describe(done->Result()).c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string Worker::Describe(v8::Local<v8::Value> exception) {
+  return realm_->FormatException(exception, v8::Exception::CreateMessage(isolate_, exception));
+}
+
+absl::Status Worker::Start(const std::string& main_url) {
+  jsg::Realm::CallbackScope scope(*realm_);
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Promise> evaluated;
+  if (!realm_->modules().Evaluate(main_url).ToLocal(&evaluated)) {
+    if (try_catch.HasTerminated()) return absl::DeadlineExceededError("Worker startup was terminated.");
+    return absl::InvalidArgumentError(
+        realm_->FormatException(try_catch.Exception(), try_catch.Message()));
+  }
+  // Mark handled: a failed top-level evaluation is reported here, once, not also as an
+  // unhandled rejection.
+  evaluated->MarkAsHandled();
+  switch (RunUntilSettled(evaluated)) {
+    case Outcome::kFulfilled:
+      return absl::OkStatus();
+    case Outcome::kRejected:
+      return absl::InvalidArgumentError(Describe(evaluated->Result()));
+    case Outcome::kHung:
+      return absl::DeadlineExceededError(
+          "The main module's top-level await never finished: the event loop has no pending "
+          "work, so the awaited promise can never settle.");
+  }
+  return absl::OkStatus();
+}
+
+Worker::Outcome Worker::RunUntilSettled(v8::Local<v8::Promise> promise) {
+  realm_->PerformCheckpoint();
+  while (promise->State() == v8::Promise::kPending) {
+    bool alive = loop_.RunOnce();
+    realm_->PerformCheckpoint();
+    if (promise->State() != v8::Promise::kPending) break;
+    if (!alive) {
+      // V8 may still deliver work from a background thread (async wasm compilation):
+      // wait for it rather than declaring a hang.
+      if (isolate_->HasPendingBackgroundTasks()) {
+        // Poll: the background work may also finish without posting anything.
+        io::Timer poll(loop_, [] {});
+        poll.Start(5);
+        loop_.RunOnce();
+        continue;
+      }
+      return Outcome::kHung;
+    }
+  }
+  return promise->State() == v8::Promise::kFulfilled ? Outcome::kFulfilled : Outcome::kRejected;
+}
+
+}  // namespace dw::runtime

@@ -1,0 +1,55 @@
+// A Worker is one V8 isolate running one program: its realm with the Workers globals
+// installed, its modules, and the loop it lives on. Every Worker belongs to the thread of its
+// event loop; nothing here is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "io/event_loop.h"
+#include "jsg/modules.h"
+#include "jsg/realm.h"
+
+namespace dw::runtime {
+
+struct WorkerOptions {
+  std::unique_ptr<jsg::ModuleProvider> modules;
+  jsg::LogSink log_sink;  // default: stdout/stderr
+};
+
+class Worker {
+ public:
+  // Creates the isolate and runs the runtime's bootstrap (globals, hooks).
+  static std::unique_ptr<Worker> Create(io::EventLoop& loop, WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  v8::Isolate* isolate() const { return isolate_; }
+  jsg::Realm& realm() const { return *realm_; }
+  io::EventLoop& loop() const { return loop_; }
+
+  // Evaluates the main module and runs the loop until its top-level await settles. A failure
+  // is returned as the user would want to read it: "main.js:3:7\n<source>\n  ^\nUncaught ...".
+  absl::Status Start(const std::string& main_url);
+
+  enum class Outcome { kFulfilled, kRejected, kHung };
+  // Runs the loop until `promise` settles, or until nothing is left that could settle it.
+  // The caller holds a HandleScope and has the context entered.
+  Outcome RunUntilSettled(v8::Local<v8::Promise> promise);
+
+  // Formats an exception value for the host's log (uses the error's own stack/location).
+  std::string Describe(v8::Local<v8::Value> exception);
+
+ private:
+  explicit Worker(io::EventLoop& loop);
+  bool Bootstrap();
+
+  io::EventLoop& loop_;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::Isolate* isolate_ = nullptr;
+  std::unique_ptr<jsg::Realm> realm_;
+};
+
+}  // namespace dw::runtime

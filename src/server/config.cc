@@ -1,0 +1,308 @@
+#include "server/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "util/dotenv.h"
+
+namespace dw {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kExampleConfig =
+    "{ \"name\": \"my-worker\", \"main\": \"src/index.js\", "
+    "\"compatibility_date\": \"2024-09-23\" }";
+
+// Error helpers: every message starts with the file it is about.
+absl::Status Invalid(std::string_view file, std::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(file), ": ", std::string(message)));
+}
+
+absl::Status NotFound(std::string_view file, std::string_view message) {
+  return absl::NotFoundError(
+      absl::StrCat(std::string(file), ": ", std::string(message)));
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
+                                                    &std::fclose);
+  if (!f) {
+    const int err = errno;
+    const std::string message =
+        absl::StrCat("cannot open file: ", std::strerror(err));
+    return err == ENOENT ? NotFound(path, message) : Invalid(path, message);
+  }
+  std::string data;
+  char buf[16384];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f.get())) > 0) {
+    data.append(buf, n);
+  }
+  if (std::ferror(f.get())) {
+    return Invalid(path, absl::StrCat("cannot read file: ", std::strerror(errno)));
+  }
+  return data;
+}
+
+// Absolute and without "." / ".." / trailing-slash noise, so the paths in
+// WorkerConfig and in error messages are stable.
+fs::path Normalize(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  if (ec) abs = p;
+  abs = abs.lexically_normal();
+  if (!abs.has_filename() && abs.has_parent_path() && abs != abs.root_path()) {
+    abs = abs.parent_path();
+  }
+  return abs;
+}
+
+bool IsRegularFile(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+std::string Describe(const json::Value& v) { return v.type_name(); }
+
+// Reads an optional string member; `*present` reports whether it was there.
+absl::Status GetOptionalString(const json::Value& root, std::string_view file,
+                               std::string_view key, std::string_view example,
+                               std::string* out, bool* present) {
+  const json::Value* v = root.Find(key);
+  *present = v != nullptr;
+  if (v == nullptr) return absl::OkStatus();
+  if (!v->is_string()) {
+    return Invalid(file, absl::StrCat("\"", std::string(key),
+                                      "\" must be a string, got ", Describe(*v),
+                                      "; e.g. \"", std::string(key), "\": ",
+                                      std::string(example)));
+  }
+  *out = v->as_string();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ResolveMain(const json::Value& root,
+                                        std::string_view file,
+                                        const fs::path& base_dir) {
+  std::string main;
+  bool present = false;
+  if (auto s = GetOptionalString(root, file, "main", "\"src/index.js\"", &main,
+                                   &present); !s.ok()) {
+    return s;
+  }
+  if (!present) {
+    return Invalid(file,
+                   "\"main\" is required; set it to the worker's entry module, "
+                   "e.g. \"main\": \"src/index.js\"");
+  }
+  if (main.empty()) {
+    return Invalid(file,
+                   "\"main\" is empty; set it to the worker's entry module, "
+                   "e.g. \"main\": \"src/index.js\"");
+  }
+  const fs::path resolved = Normalize(base_dir / fs::path(main));
+  std::error_code ec;
+  const fs::file_status st = fs::status(resolved, ec);
+  if (!fs::exists(st)) {
+    return NotFound(
+        file, absl::StrCat("\"main\" is \"", main, "\", which resolves to ",
+                           resolved.string(),
+                           ", but that file does not exist; fix the path "
+                           "(relative paths are resolved from the directory "
+                           "containing the config file)"));
+  }
+  if (fs::is_directory(st)) {
+    return Invalid(file, absl::StrCat("\"main\" is \"", main,
+                                      "\", which resolves to ", resolved.string(),
+                                      ", a directory; point \"main\" at the "
+                                      "entry module file itself"));
+  }
+  return resolved.string();
+}
+
+}  // namespace
+
+bool IsValidCompatibilityDate(std::string_view date) {
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (date[i] < '0' || date[i] > '9') return false;
+  }
+  auto num = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (date[i] - '0');
+    return v;
+  };
+  const int year = num(0, 4);
+  const int month = num(5, 2);
+  const int day = num(8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int max_day = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+  return day <= max_day;
+}
+
+absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
+    const json::Value& root, std::string_view config_path) {
+  const fs::path config_fs_path = Normalize(fs::path(config_path));
+  const std::string file = config_fs_path.string();
+  if (!root.is_object()) {
+    return Invalid(file, absl::StrCat("the top level must be an object, got ",
+                                      Describe(root), "; e.g. ",
+                                      kExampleConfig));
+  }
+
+  WorkerConfig config;
+  config.config_path = file;
+  config.base_dir = config_fs_path.parent_path().string();
+
+  bool present = false;
+  if (auto s = GetOptionalString(root, file, "name", "\"my-worker\"",
+                                 &config.name, &present);
+      !s.ok()) {
+    return s;
+  }
+
+  auto main = ResolveMain(root, file, config_fs_path.parent_path());
+  if (!main.ok()) return main.status();
+  config.main = *std::move(main);
+
+  if (auto s = GetOptionalString(root, file, "compatibility_date",
+                                 "\"2024-09-23\"", &config.compatibility_date,
+                                 &present);
+      !s.ok()) {
+    return s;
+  }
+  if (present && !IsValidCompatibilityDate(config.compatibility_date)) {
+    return Invalid(
+        file, absl::StrCat("\"compatibility_date\" must be a real date written "
+                           "YYYY-MM-DD, got \"",
+                           config.compatibility_date,
+                           "\"; e.g. \"compatibility_date\": \"2024-09-23\""));
+  }
+
+  if (const json::Value* flags = root.Find("compatibility_flags")) {
+    if (!flags->is_array()) {
+      return Invalid(file,
+                     absl::StrCat("\"compatibility_flags\" must be an array of "
+                                  "strings, got ",
+                                  Describe(*flags),
+                                  "; e.g. \"compatibility_flags\": "
+                                  "[\"nodejs_compat\"]"));
+    }
+    const auto& elements = flags->as_array();
+    for (size_t i = 0; i < elements.size(); ++i) {
+      if (!elements[i].is_string()) {
+        return Invalid(file, absl::StrCat("\"compatibility_flags\"[", i,
+                                          "] must be a string, got ",
+                                          Describe(elements[i]),
+                                          "; flags are names such as "
+                                          "\"nodejs_compat\""));
+      }
+      if (elements[i].as_string().empty()) {
+        return Invalid(file, absl::StrCat("\"compatibility_flags\"[", i,
+                                          "] is empty; remove it or name a "
+                                          "flag, e.g. \"nodejs_compat\""));
+      }
+      config.compatibility_flags.push_back(elements[i].as_string());
+    }
+  }
+
+  if (const json::Value* vars = root.Find("vars")) {
+    if (!vars->is_object()) {
+      return Invalid(file, absl::StrCat("\"vars\" must be an object, got ",
+                                        Describe(*vars),
+                                        "; write it as \"vars\": { \"NAME\": "
+                                        "\"value\" }"));
+    }
+    for (const auto& [key, value] : vars->as_object()) {
+      config.vars.emplace_back(key, value);
+    }
+  }
+
+  const fs::path dev_vars_path = config_fs_path.parent_path() / ".dev.vars";
+  std::error_code ec;
+  if (fs::exists(dev_vars_path, ec)) {
+    const std::string dev_vars = dev_vars_path.string();
+    if (!IsRegularFile(dev_vars_path)) {
+      return Invalid(dev_vars,
+                     "expected a file of KEY=value lines, but this is not a "
+                     "regular file; remove it or replace it with a file");
+    }
+    auto text = ReadFile(dev_vars);
+    if (!text.ok()) return text.status();
+    auto entries = dotenv::Parse(*text);
+    if (!entries.ok()) {
+      return Invalid(dev_vars, std::string(entries.status().message()));
+    }
+    config.secrets = *std::move(entries);
+    // A secret replaces a var of the same name, as in wrangler dev, so a
+    // worker sees one binding per name.
+    std::erase_if(config.vars, [&](const auto& var) {
+      for (const auto& [name, unused] : config.secrets) {
+        if (name == var.first) return true;
+      }
+      return false;
+    });
+  }
+
+  return config;
+}
+
+absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
+  const fs::path input =
+      Normalize(fs::path(path_or_dir.empty() ? "." : std::string(path_or_dir)));
+  std::error_code ec;
+  const fs::file_status st = fs::status(input, ec);
+  if (!fs::exists(st)) {
+    return NotFound(input.string(),
+                    "no such file or directory; pass a wrangler.jsonc file or "
+                    "the directory that contains it");
+  }
+
+  fs::path config_path = input;
+  if (fs::is_directory(st)) {
+    config_path.clear();
+    // wrangler's precedence when several exist.
+    for (const char* name : {"wrangler.json", "wrangler.jsonc", "wrangler.toml"}) {
+      if (IsRegularFile(input / name)) {
+        config_path = input / name;
+        break;
+      }
+    }
+    if (config_path.empty()) {
+      return NotFound(input.string(),
+                      absl::StrCat("no wrangler.jsonc or wrangler.json in this "
+                                   "directory; create wrangler.jsonc, e.g. ",
+                                   kExampleConfig));
+    }
+  }
+
+  const std::string file = config_path.string();
+  if (config_path.extension() == ".toml") {
+    return absl::UnimplementedError(absl::StrCat(
+        file,
+        ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
+        "keys written as JSON, comments allowed)"));
+  }
+
+  auto text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  // wrangler parses both .json and .jsonc with a JSONC parser.
+  auto root = json::Parse(*text, json::ParseOptions::Jsonc());
+  if (!root.ok()) {
+    return Invalid(file, std::string(root.status().message()));
+  }
+  return WorkerConfigFromValue(*root, file);
+}
+
+}  // namespace dw

@@ -1,0 +1,63 @@
+// Loading a worker's wrangler configuration (and its `.dev.vars` secrets).
+
+#ifndef DW_SERVER_CONFIG_H_
+#define DW_SERVER_CONFIG_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "util/json.h"
+
+namespace dw {
+
+struct WorkerConfig {
+  // Absolute, lexically normalised path of the config file.
+  std::string config_path;
+  // Directory containing the config file; relative paths resolve from here.
+  std::string base_dir;
+  // "name"; empty when the config has none.
+  std::string name;
+  // "main", resolved to an absolute path of an existing regular file.
+  std::string main;
+  // "compatibility_date" as written (validated YYYY-MM-DD); empty when absent.
+  std::string compatibility_date;
+  std::vector<std::string> compatibility_flags;
+  // "vars" in file order, minus any name that `.dev.vars` also defines.
+  // Values are any JSON; objects and arrays reach JS via json::Serialize.
+  std::vector<std::pair<std::string, json::Value>> vars;
+  // From `.dev.vars` beside the config file, in file order; empty if there is
+  // no such file.
+  std::vector<std::pair<std::string, std::string>> secrets;
+};
+
+// Loads a worker configuration.
+//
+// `path_or_dir` is either a config file or a directory. In a directory the
+// first of wrangler.json, wrangler.jsonc, wrangler.toml that exists is used
+// (wrangler's own precedence); no parent directories are searched. `.json`
+// and `.jsonc` files are both parsed as JSONC, as wrangler does. TOML is not
+// supported yet and gives an error.
+//
+// Unknown top-level keys are ignored, since wrangler configs carry many keys
+// that do not apply here. Errors are InvalidArgumentError (bad content) or
+// NotFoundError (missing files); every message starts with the config file's
+// path and says how to fix the problem.
+absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
+
+// The format-independent half of LoadWorkerConfig: validates an already
+// parsed document and resolves paths against the directory of `config_path`
+// (made absolute against the working directory if relative), reading
+// `.dev.vars` from there. `config_path` itself is not read; it names the file
+// in errors. A future TOML front end converts to json::Value and calls this.
+absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
+    const json::Value& root, std::string_view config_path);
+
+// True if `date` is YYYY-MM-DD naming a real calendar day.
+bool IsValidCompatibilityDate(std::string_view date);
+
+}  // namespace dw
+
+#endif  // DW_SERVER_CONFIG_H_

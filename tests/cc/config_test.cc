@@ -1,0 +1,528 @@
+#include "server/config.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/json.h"
+
+namespace dw {
+namespace {
+
+namespace fs = std::filesystem;
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::StartsWith;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::path(::testing::TempDir()) / "dw_config_XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    // Canonical so expectations match even when TMPDIR contains a symlink.
+    dir_ = fs::canonical(tmpl);
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Writes `contents` to dir_/relative, creating parent directories.
+  fs::path Write(const std::string& relative, const std::string& contents) {
+    const fs::path p = dir_ / relative;
+    fs::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out << contents;
+    out.close();
+    EXPECT_TRUE(out.good()) << p;
+    return p;
+  }
+
+  // A config whose main exists, plus `extra` members appended verbatim.
+  fs::path WriteConfig(const std::string& extra,
+                       const std::string& file = "wrangler.jsonc") {
+    Write("src/index.js", "export default {};\n");
+    return Write(file, "{\n  \"main\": \"src/index.js\"" +
+                           (extra.empty() ? "" : ",\n  " + extra) + "\n}\n");
+  }
+
+  // Loads dir_ and returns the error message, failing if loading succeeded.
+  std::string LoadError(const fs::path& p,
+                        absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
+    auto c = LoadWorkerConfig(p.string());
+    if (c.ok()) {
+      ADD_FAILURE() << "expected an error loading " << p;
+      return "";
+    }
+    EXPECT_EQ(c.status().code(), code) << c.status();
+    return std::string(c.status().message());
+  }
+
+  std::string ConfigError(const std::string& extra) {
+    return LoadError(WriteConfig(extra));
+  }
+
+  // Path strings as LoadWorkerConfig reports them.
+  std::string P(const std::string& relative) const {
+    return (dir_ / relative).string();
+  }
+
+  fs::path dir_;
+};
+
+// ---------------------------------------------------------------------------
+// Finding and reading the file
+
+TEST_F(ConfigTest, LoadsFullConfigFromDirectory) {
+  Write("src/index.js", "export default {};\n");
+  Write("wrangler.jsonc", R"(// My worker
+{
+  "$schema": "node_modules/wrangler/config-schema.json",
+  "name": "my-worker",
+  "main": "src/index.js",
+  /* dates are YYYY-MM-DD */
+  "compatibility_date": "2024-09-23",
+  "compatibility_flags": ["nodejs_compat", "global_fetch_strictly_public",],
+  "vars": {
+    "API_HOST": "example.com",
+    "COUNT": 3,
+    "ENABLED": true,
+    "NOTHING": null,
+    "LIST": [1, "two"],
+    "NESTED": { "b": 1, "a": { "deep": "x" } },
+  },
+  "kv_namespaces": [{ "binding": "KV", "id": "abc" }],
+  "env": { "staging": { "vars": [] } },
+  "observability": true,
+}
+)");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, P("wrangler.jsonc"));
+  EXPECT_EQ(c->base_dir, dir_.string());
+  EXPECT_EQ(c->name, "my-worker");
+  EXPECT_EQ(c->main, P("src/index.js"));
+  EXPECT_EQ(c->compatibility_date, "2024-09-23");
+  EXPECT_THAT(c->compatibility_flags,
+              ElementsAre("nodejs_compat", "global_fetch_strictly_public"));
+  ASSERT_EQ(c->vars.size(), 6u);
+  EXPECT_EQ(c->vars[0].first, "API_HOST");
+  EXPECT_EQ(c->vars[0].second, json::Value("example.com"));
+  EXPECT_EQ(c->vars[1].first, "COUNT");
+  EXPECT_EQ(c->vars[1].second, json::Value(3));
+  EXPECT_EQ(c->vars[2].second, json::Value(true));
+  EXPECT_EQ(c->vars[3].second, json::Value());
+  EXPECT_EQ(json::Serialize(c->vars[4].second), R"([1,"two"])");
+  EXPECT_EQ(c->vars[5].first, "NESTED");
+  EXPECT_EQ(json::Serialize(c->vars[5].second), R"({"b":1,"a":{"deep":"x"}})");
+  EXPECT_THAT(c->secrets, IsEmpty());
+}
+
+TEST_F(ConfigTest, MinimalConfig) {
+  WriteConfig("");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->name, "");
+  EXPECT_EQ(c->compatibility_date, "");
+  EXPECT_THAT(c->compatibility_flags, IsEmpty());
+  EXPECT_THAT(c->vars, IsEmpty());
+  EXPECT_THAT(c->secrets, IsEmpty());
+}
+
+TEST_F(ConfigTest, LoadsExplicitFile) {
+  const fs::path p = WriteConfig("\"name\": \"x\"", "configs/custom.jsonc");
+  Write("configs/src/index.js", "");
+  auto c = LoadWorkerConfig(p.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, P("configs/custom.jsonc"));
+  EXPECT_EQ(c->base_dir, P("configs"));
+  // main resolves from the config file's directory, not the working directory.
+  EXPECT_EQ(c->main, P("configs/src/index.js"));
+}
+
+TEST_F(ConfigTest, NormalizesDirectoryPath) {
+  WriteConfig("");
+  fs::create_directories(dir_ / "sub");
+  for (const std::string& spelling :
+       {dir_.string() + "/", dir_.string() + "/.", dir_.string() + "/sub/..",
+        dir_.string() + "//"}) {
+    auto c = LoadWorkerConfig(spelling);
+    ASSERT_TRUE(c.ok()) << spelling << ": " << c.status();
+    EXPECT_EQ(c->config_path, P("wrangler.jsonc")) << spelling;
+    EXPECT_EQ(c->base_dir, dir_.string()) << spelling;
+    EXPECT_EQ(c->main, P("src/index.js")) << spelling;
+  }
+}
+
+TEST_F(ConfigTest, RelativePathsResolveFromWorkingDirectory) {
+  WriteConfig("");
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(dir_ / "src");
+  auto from_dir = LoadWorkerConfig("..");
+  auto from_file = LoadWorkerConfig("../wrangler.jsonc");
+  auto from_empty = LoadWorkerConfig("");
+  fs::current_path(old_cwd);
+  ASSERT_TRUE(from_dir.ok()) << from_dir.status();
+  EXPECT_EQ(from_dir->config_path, P("wrangler.jsonc"));
+  EXPECT_EQ(from_dir->main, P("src/index.js"));
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_EQ(from_file->config_path, P("wrangler.jsonc"));
+  // "" means the working directory, which (dir_/src) has no config.
+  EXPECT_FALSE(from_empty.ok());
+  EXPECT_THAT(std::string(from_empty.status().message()), HasSubstr(P("src")));
+}
+
+TEST_F(ConfigTest, WranglerJsonIsParsedAsJsonc) {
+  WriteConfig("// comment\n\"name\": \"from-json\",", "wrangler.json");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, P("wrangler.json"));
+  EXPECT_EQ(c->name, "from-json");
+}
+
+TEST_F(ConfigTest, PrecedenceFollowsWrangler) {
+  WriteConfig("\"name\": \"jsonc\"", "wrangler.jsonc");
+  Write("wrangler.toml", "name = \"toml\"\n");
+  {
+    auto c = LoadWorkerConfig(dir_.string());
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->name, "jsonc");  // jsonc beats toml
+  }
+  WriteConfig("\"name\": \"json\"", "wrangler.json");
+  {
+    auto c = LoadWorkerConfig(dir_.string());
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->name, "json");  // json beats jsonc
+  }
+}
+
+TEST_F(ConfigTest, TomlIsNotSupportedYet) {
+  Write("wrangler.toml", "name = \"w\"\nmain = \"src/index.js\"\n");
+  const std::string expected =
+      P("wrangler.toml") +
+      ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
+      "keys written as JSON, comments allowed)";
+  EXPECT_EQ(LoadError(dir_, absl::StatusCode::kUnimplemented), expected);
+  EXPECT_EQ(LoadError(dir_ / "wrangler.toml", absl::StatusCode::kUnimplemented),
+            expected);
+}
+
+TEST_F(ConfigTest, EmptyDirectory) {
+  EXPECT_EQ(LoadError(dir_, absl::StatusCode::kNotFound),
+            dir_.string() +
+                ": no wrangler.jsonc or wrangler.json in this directory; "
+                "create wrangler.jsonc, e.g. { \"name\": \"my-worker\", "
+                "\"main\": \"src/index.js\", \"compatibility_date\": "
+                "\"2024-09-23\" }");
+}
+
+TEST_F(ConfigTest, ConfigNameThatIsADirectoryIsSkipped) {
+  fs::create_directories(dir_ / "wrangler.json");
+  WriteConfig("\"name\": \"real\"");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->name, "real");
+}
+
+TEST_F(ConfigTest, MissingPath) {
+  EXPECT_EQ(LoadError(dir_ / "nope", absl::StatusCode::kNotFound),
+            P("nope") +
+                ": no such file or directory; pass a wrangler.jsonc file or "
+                "the directory that contains it");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesFileLineAndColumn) {
+  Write("wrangler.jsonc", "{\n  \"name\": \"w\",\n  \"main\" \"x\"\n}\n");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") +
+                                 ": line 3, column 10: expected ':' after "
+                                 "object key \"main\", got '\"'");
+}
+
+TEST_F(ConfigTest, EmptyFile) {
+  Write("wrangler.jsonc", "");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") +
+                                 ": line 1, column 1: expected a JSON value, "
+                                 "got end of input");
+}
+
+TEST_F(ConfigTest, TopLevelMustBeAnObject) {
+  Write("wrangler.jsonc", "[1, 2]");
+  EXPECT_THAT(LoadError(dir_),
+              StartsWith(P("wrangler.jsonc") +
+                         ": the top level must be an object, got array; e.g. "
+                         "{ \"name\""));
+}
+
+// ---------------------------------------------------------------------------
+// Field validation
+
+TEST_F(ConfigTest, NameMustBeAString) {
+  EXPECT_EQ(ConfigError("\"name\": 5"),
+            P("wrangler.jsonc") +
+                ": \"name\" must be a string, got number; e.g. \"name\": "
+                "\"my-worker\"");
+  EXPECT_THAT(ConfigError("\"name\": null"),
+              HasSubstr("\"name\" must be a string, got null"));
+}
+
+TEST_F(ConfigTest, MainIsRequired) {
+  Write("wrangler.jsonc", "{ \"name\": \"w\" }");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") +
+                                 ": \"main\" is required; set it to the "
+                                 "worker's entry module, e.g. \"main\": "
+                                 "\"src/index.js\"");
+}
+
+TEST_F(ConfigTest, MainMustBeANonEmptyString) {
+  Write("wrangler.jsonc", "{ \"main\": [\"src/index.js\"] }");
+  EXPECT_EQ(LoadError(dir_),
+            P("wrangler.jsonc") +
+                ": \"main\" must be a string, got array; e.g. \"main\": "
+                "\"src/index.js\"");
+  Write("wrangler.jsonc", "{ \"main\": \"\" }");
+  EXPECT_THAT(LoadError(dir_), HasSubstr(": \"main\" is empty; set it to"));
+}
+
+TEST_F(ConfigTest, MainMustExist) {
+  Write("wrangler.jsonc", "{ \"main\": \"./src/../dist/worker.js\" }");
+  EXPECT_EQ(LoadError(dir_, absl::StatusCode::kNotFound),
+            P("wrangler.jsonc") +
+                ": \"main\" is \"./src/../dist/worker.js\", which resolves "
+                "to " +
+                P("dist/worker.js") +
+                ", but that file does not exist; fix the path (relative "
+                "paths are resolved from the directory containing the config "
+                "file)");
+}
+
+TEST_F(ConfigTest, MainMustNotBeADirectory) {
+  fs::create_directories(dir_ / "src");
+  Write("wrangler.jsonc", "{ \"main\": \"src\" }");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") + ": \"main\" is \"src\", "
+                                                   "which resolves to " +
+                                 P("src") +
+                                 ", a directory; point \"main\" at the entry "
+                                 "module file itself");
+}
+
+TEST_F(ConfigTest, MainPathsAreNormalized) {
+  Write("lib/worker.mjs", "");
+  WriteConfig("");
+  Write("wrangler.jsonc", "{ \"main\": \"./src/../lib//worker.mjs\" }");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->main, P("lib/worker.mjs"));
+}
+
+TEST_F(ConfigTest, MainMayPointOutsideTheConfigDirectory) {
+  Write("shared/worker.js", "");
+  const fs::path cfg = Write("app/wrangler.jsonc",
+                             "{ \"main\": \"../shared/worker.js\" }");
+  auto c = LoadWorkerConfig(cfg.parent_path().string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->main, P("shared/worker.js"));
+}
+
+TEST_F(ConfigTest, AbsoluteMain) {
+  const fs::path main = Write("elsewhere/w.js", "");
+  Write("wrangler.jsonc", "{ \"main\": \"" + main.string() + "\" }");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->main, main.string());
+}
+
+TEST_F(ConfigTest, CompatibilityDateMustBeAString) {
+  EXPECT_EQ(ConfigError("\"compatibility_date\": 20240101"),
+            P("wrangler.jsonc") +
+                ": \"compatibility_date\" must be a string, got number; e.g. "
+                "\"compatibility_date\": \"2024-09-23\"");
+}
+
+TEST_F(ConfigTest, CompatibilityDateMustBeARealDate) {
+  EXPECT_EQ(ConfigError("\"compatibility_date\": \"2023-02-29\""),
+            P("wrangler.jsonc") +
+                ": \"compatibility_date\" must be a real date written "
+                "YYYY-MM-DD, got \"2023-02-29\"; e.g. \"compatibility_date\": "
+                "\"2024-09-23\"");
+  for (const char* bad : {"", "2024-1-01", "2024/01/01", "20240101",
+                          "2024-13-01", "2024-00-10", "2024-01-00",
+                          "2024-04-31", "2024-01-01T00:00:00Z", " 2024-01-01",
+                          "2024-0a-01", "1900-02-29"}) {
+    EXPECT_THAT(ConfigError(std::string("\"compatibility_date\": \"") + bad +
+                            "\""),
+                HasSubstr("must be a real date written YYYY-MM-DD"))
+        << bad;
+  }
+}
+
+TEST(CompatibilityDateTest, Validation) {
+  EXPECT_TRUE(IsValidCompatibilityDate("2024-09-23"));
+  EXPECT_TRUE(IsValidCompatibilityDate("2024-02-29"));  // leap year
+  EXPECT_TRUE(IsValidCompatibilityDate("2000-02-29"));  // divisible by 400
+  EXPECT_TRUE(IsValidCompatibilityDate("2023-12-31"));
+  EXPECT_TRUE(IsValidCompatibilityDate("2023-01-31"));
+  EXPECT_TRUE(IsValidCompatibilityDate("2023-04-30"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-02-29"));
+  EXPECT_FALSE(IsValidCompatibilityDate("1900-02-29"));  // divisible by 100
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-04-31"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-06-31"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-09-31"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-11-31"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-01-32"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-13-01"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-00-01"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-01-00"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-1-1"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023-01-011"));
+  EXPECT_FALSE(IsValidCompatibilityDate("+2023-01-1"));
+  EXPECT_FALSE(IsValidCompatibilityDate("2023_01_01"));
+  EXPECT_FALSE(IsValidCompatibilityDate(""));
+}
+
+TEST_F(ConfigTest, CompatibilityFlagsMustBeAnArrayOfStrings) {
+  EXPECT_EQ(ConfigError("\"compatibility_flags\": \"nodejs_compat\""),
+            P("wrangler.jsonc") +
+                ": \"compatibility_flags\" must be an array of strings, got "
+                "string; e.g. \"compatibility_flags\": [\"nodejs_compat\"]");
+  EXPECT_EQ(ConfigError("\"compatibility_flags\": [\"a\", {}]"),
+            P("wrangler.jsonc") +
+                ": \"compatibility_flags\"[1] must be a string, got object; "
+                "flags are names such as \"nodejs_compat\"");
+  EXPECT_EQ(ConfigError("\"compatibility_flags\": [\"\"]"),
+            P("wrangler.jsonc") +
+                ": \"compatibility_flags\"[0] is empty; remove it or name a "
+                "flag, e.g. \"nodejs_compat\"");
+}
+
+TEST_F(ConfigTest, EmptyCompatibilityFlags) {
+  WriteConfig("\"compatibility_flags\": []");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->compatibility_flags, IsEmpty());
+}
+
+TEST_F(ConfigTest, VarsMustBeAnObject) {
+  EXPECT_EQ(ConfigError("\"vars\": [\"A\"]"),
+            P("wrangler.jsonc") +
+                ": \"vars\" must be an object, got array; write it as "
+                "\"vars\": { \"NAME\": \"value\" }");
+  EXPECT_THAT(ConfigError("\"vars\": \"A=1\""),
+              HasSubstr("wrangler.jsonc: \"vars\" must be an object, got "
+                        "string"));
+  EXPECT_THAT(ConfigError("\"vars\": null"),
+              HasSubstr("\"vars\" must be an object, got null"));
+}
+
+TEST_F(ConfigTest, UnknownKeysAreIgnoredWhateverTheirType) {
+  WriteConfig(
+      "\"routes\": 5, \"build\": null, \"triggers\": { \"crons\": [] }, "
+      "\"workers_dev\": false, \"tail_consumers\": \"x\"");
+  EXPECT_TRUE(LoadWorkerConfig(dir_.string()).ok());
+}
+
+TEST_F(ConfigTest, FirstErrorIsReported) {
+  // name is checked before main, so a bad name wins over a missing main.
+  Write("wrangler.jsonc", "{ \"name\": 1, \"vars\": [] }");
+  EXPECT_THAT(LoadError(dir_), HasSubstr("\"name\" must be a string"));
+}
+
+// ---------------------------------------------------------------------------
+// .dev.vars
+
+TEST_F(ConfigTest, DevVarsBecomeSecretsAndOverrideVars) {
+  WriteConfig(
+      "\"vars\": { \"A\": \"from-config\", \"TOKEN\": \"placeholder\", \"Z\": "
+      "{\"n\": 1} }");
+  Write(".dev.vars",
+        "# local secrets\n"
+        "TOKEN=s3cret\n"
+        "export DB_URL=\"postgres://localhost/db\"\n"
+        "Z='overridden'\n");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->vars.size(), 1u);
+  EXPECT_EQ(c->vars[0].first, "A");
+  EXPECT_THAT(c->secrets,
+              ElementsAre(Pair("TOKEN", "s3cret"),
+                          Pair("DB_URL", "postgres://localhost/db"),
+                          Pair("Z", "overridden")));
+}
+
+TEST_F(ConfigTest, DevVarsBesideAnExplicitConfigFile) {
+  const fs::path cfg = WriteConfig("", "app/wrangler.jsonc");
+  Write("app/src/index.js", "");
+  Write("app/.dev.vars", "K=v\n");
+  Write(".dev.vars", "WRONG=1\n");  // beside the working dir, not the config
+  auto c = LoadWorkerConfig(cfg.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->secrets, ElementsAre(Pair("K", "v")));
+}
+
+TEST_F(ConfigTest, EmptyDevVars) {
+  WriteConfig("");
+  Write(".dev.vars", "\n# nothing\n");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->secrets, IsEmpty());
+}
+
+TEST_F(ConfigTest, DevVarsSyntaxErrorNamesTheFile) {
+  WriteConfig("");
+  Write(".dev.vars", "A=1\nB=\"unterminated\n");
+  EXPECT_EQ(LoadError(dir_), P(".dev.vars") +
+                                 ": line 2: unterminated double-quoted value "
+                                 "for B; add the closing \"");
+}
+
+TEST_F(ConfigTest, DevVarsThatIsADirectory) {
+  WriteConfig("");
+  fs::create_directories(dir_ / ".dev.vars");
+  EXPECT_EQ(LoadError(dir_), P(".dev.vars") +
+                                 ": expected a file of KEY=value lines, but "
+                                 "this is not a regular file; remove it or "
+                                 "replace it with a file");
+}
+
+// ---------------------------------------------------------------------------
+// The format-independent entry point, as a TOML front end would use it.
+
+TEST_F(ConfigTest, WorkerConfigFromValue) {
+  Write("src/index.js", "");
+  Write(".dev.vars", "S=1\n");
+  json::Value root = json::Value::MakeObject();
+  root.Set("name", "built");
+  root.Set("main", "src/index.js");
+  root.Set("compatibility_date", "2024-01-01");
+  json::Value vars = json::Value::MakeObject();
+  vars.Set("V", 1);
+  root.Set("vars", vars);
+  const std::string path = P("wrangler.toml");  // need not exist
+  auto c = WorkerConfigFromValue(root, path);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, path);
+  EXPECT_EQ(c->base_dir, dir_.string());
+  EXPECT_EQ(c->name, "built");
+  EXPECT_EQ(c->main, P("src/index.js"));
+  EXPECT_EQ(c->compatibility_date, "2024-01-01");
+  ASSERT_EQ(c->vars.size(), 1u);
+  EXPECT_EQ(c->vars[0].second, json::Value(1));
+  EXPECT_THAT(c->secrets, ElementsAre(Pair("S", "1")));
+
+  auto bad = WorkerConfigFromValue(json::Value("x"), path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              StartsWith(path + ": the top level must be an object, got "
+                                "string"));
+}
+
+}  // namespace
+}  // namespace dw
