@@ -15,8 +15,7 @@ import { TextEncoder, TextDecoder } from 'internal:encoding';
 import { atob, btoa } from 'internal:base64';
 
 const {
-  ObjectDefineProperty, ObjectDefineProperties, ObjectFreeze, TypeError, SymbolToStringTag,
-  ArrayIsArray, globalThis: global,
+  ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
 } = primordials;
 
 function reportError(error, inPromise = false) {
@@ -30,14 +29,11 @@ function reportError(error, inPromise = false) {
 }
 ops.setHook('reportError', reportError);
 ops.setHook('DOMException', DOMException);
-ops.setDOMExceptionClass?.(DOMException);
-setErrorReporter?.((e) => reportError(e));
+setErrorReporter((e) => reportError(e));
 setTimerErrorReporter((e) => reportError(e));
 
+// Passed by the runtime itself; `new Crypto()` from user code has no way to produce it.
 const kIllegal = Symbol('illegal constructor guard');
-function illegal(name) {
-  return () => { throw new TypeError('Illegal constructor'); };
-}
 
 // ---- crypto ----
 class Crypto {

@@ -102,17 +102,17 @@ class DOMException {
   }
 
   get name() {
-    if (!(#name in this)) throw illegalInvocation();
+    if (!isDOMException(this)) throw illegalInvocation();
     return this.#name;
   }
 
   get message() {
-    if (!(#message in this)) throw illegalInvocation();
+    if (!isDOMException(this)) throw illegalInvocation();
     return this.#message;
   }
 
   get code() {
-    if (!(#name in this)) throw illegalInvocation();
+    if (!isDOMException(this)) throw illegalInvocation();
     const code = kNameToCode.get(this.#name);
     return code === undefined ? 0 : code;
   }

@@ -16,6 +16,14 @@ EventLoop::EventLoop() {
 }
 
 EventLoop::~EventLoop() {
+  // Posted work that never ran may own handles (a timer kept alive until its callback
+  // returned): destroy it first, so those close themselves normally below.
+  std::vector<std::function<void()>> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending.swap(posted_);
+  }
+  pending.clear();
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   // Let close callbacks of handles closed by their owners run, then close the loop.
   while (uv_loop_close(&loop_) == UV_EBUSY) {

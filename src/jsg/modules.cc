@@ -114,8 +114,6 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
       entry->url = url;
       entry->type = ModuleType::kData;
       entry->value.Reset(isolate, realm_.OpsObject());
-      content = ModuleContent{ModuleType::kData, ""};
-      // falls through to synthetic creation below with the value preset
       std::vector<v8::Local<v8::String>> names = {Str(isolate, "default")};
       auto module = v8::Module::CreateSyntheticModule(isolate, Str(isolate, url), names,
                                                       &ModuleRegistry::SyntheticSteps);

@@ -152,6 +152,8 @@ export const brandChecks = {
       assert.throws(() => getter(key).call({}), TypeError, key);
       assert.throws(() => DOMException.prototype[key], TypeError, key);
       assert.throws(() => getter(key).call(new Error('x')), TypeError, key);
+      assert.throws(() => getter(key).call(1), { name: 'TypeError', message: 'Illegal invocation' });
+      assert.throws(() => getter(key).call(undefined), { name: 'TypeError', message: 'Illegal invocation' });
     }
     assert.throws(() => DOMException('x'), TypeError);
   },
