@@ -50,6 +50,7 @@ ObjectDefineProperty(Crypto.prototype, SymbolToStringTag, { value: 'Crypto', con
 const crypto = new Crypto(kIllegal);
 
 // ---- performance ----
+ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
 class Performance extends EventTarget {
   constructor(key) {
     if (key !== kIllegal) throw new TypeError('Illegal constructor');

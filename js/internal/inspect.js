@@ -57,7 +57,6 @@ const {
   ObjectIsExtensible,
   ObjectPrototypeHasOwnProperty,
   ObjectPrototypeToString,
-  ObjectSetPrototypeOf,
   ReflectApply,
   ReflectGetPrototypeOf,
   ReflectOwnKeys,
@@ -122,21 +121,39 @@ const kArrayType = 1; // array elements (value only, no key)
 // ---------------------------------------------------------------------------------------------
 // Small safe helpers
 
-// An own property descriptor with a null prototype (so reading .get/.value never reaches a
-// patched Object.prototype), or undefined.
+// An own property descriptor, or undefined. A descriptor object always has own `value` and
+// `writable` (data) or own `get` and `set` (accessor), plus `enumerable` and `configurable`;
+// only those are ever read, after isAccessor() says which kind it is, so a property added to
+// Object.prototype is never consulted.
 function getDesc(obj, key) {
-  const desc = ObjectGetOwnPropertyDescriptor(obj, key);
-  if (desc !== undefined) ObjectSetPrototypeOf(desc, null);
-  return desc;
+  return ObjectGetOwnPropertyDescriptor(obj, key);
 }
 
 function isAccessor(desc) {
-  return 'get' in desc || 'set' in desc;
+  return ObjectPrototypeHasOwnProperty(desc, 'get');
+}
+
+// Stands in for a descriptor whose lookup threw (proxy trap, uninitialized module binding).
+const kLookupError = Symbol('lookup error');
+function lookupError(err) {
+  return { __proto__: null, [kLookupError]: true, error: err };
+}
+function isLookupError(desc) {
+  return desc !== undefined && desc[kLookupError] === true;
 }
 
 // A property's value found on `obj` or its prototype chain, without running user code unless
 // the property is an accessor and `callGetter` is set (then errors give undefined).
 function lookupValue(obj, key, callGetter) {
+  try {
+    return lookupData(obj, key, callGetter);
+  } catch {
+    // e.g. V8 formats `stack` lazily and Error.prepareStackTrace threw
+    return undefined;
+  }
+}
+
+function lookupData(obj, key, callGetter) {
   let cur = obj;
   for (let guard = 0; cur !== null && guard < 1000; guard++) {
     const desc = getDesc(cur, key);
@@ -163,20 +180,6 @@ function functionName(fn) {
     // fall through
   }
   return '';
-}
-
-// Is ctor.prototype on obj's prototype chain? (instanceof without Symbol.hasInstance)
-function inheritsFrom(obj, ctor) {
-  const desc = getDesc(ctor, 'prototype');
-  if (desc === undefined || isAccessor(desc)) return false;
-  const proto = desc.value;
-  if (proto === null || (typeof proto !== 'object' && typeof proto !== 'function')) return false;
-  let cur = ReflectGetPrototypeOf(obj);
-  for (let guard = 0; cur !== null && guard < 1000; guard++) {
-    if (cur === proto) return true;
-    cur = ReflectGetPrototypeOf(cur);
-  }
-  return false;
 }
 
 function join(list, separator) {
@@ -268,9 +271,16 @@ function stylizeNoColor(str) {
 // Length of str as shown on a terminal: ANSI color sequences count 0, East Asian wide
 // characters count 2 (roughly), combining marks 0.
 function displayWidth(str, colors) {
-  let width = 0;
   const n = str.length;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // fast path: printable ASCII
+  for (; i < n; i++) {
+    const c = StringPrototypeCharCodeAt(str, i);
+    if (c < 0x20 || c >= 0x7f) break;
+  }
+  if (i === n) return n;
+  let width = i;
+  for (; i < n; i++) {
     const c = StringPrototypeCodePointAt(str, i);
     if (c > 0xffff) i++;
     if (colors && c === 0x1b && StringPrototypeCharCodeAt(str, i + 1) === 91) {
@@ -475,66 +485,101 @@ function brandCheck(kind, value) {
   }
 }
 
-const batteryKinds = ['date', 'regexp', 'map', 'set', 'weakmap', 'weakset', 'arraybuffer',
-  'sharedarraybuffer', 'dataview', 'number', 'string', 'boolean', 'symbol', 'bigint'];
+// Is `proto` on the chain that starts at `start` (inclusive)?
+function chainIncludes(start, proto) {
+  let cur = start;
+  for (let guard = 0; cur !== null && guard < 1000; guard++) {
+    if (cur === proto) return true;
+    cur = ReflectGetPrototypeOf(cur);
+  }
+  return false;
+}
 
-// Walks the prototype chain once, collecting what formatting needs:
-//   ctor       constructor name (string), or null for a null-prototype chain without one
-//   tag        Symbol.toStringTag value (string) or undefined; tagOwnEnumerable/tagOwn
+// The constructor name a `constructor` descriptor found on the chain of an object whose
+// prototype is `proto` stands for, or undefined (not a function, no name, or the object does
+// not actually inherit from its prototype).
+function constructorNameFrom(desc, proto) {
+  if (desc === undefined || isAccessor(desc) || typeof desc.value !== 'function') return undefined;
+  const name = functionName(desc.value);
+  if (name === '') return undefined;
+  const protoDesc = getDesc(desc.value, 'prototype');
+  if (protoDesc === undefined || isAccessor(protoDesc)) return undefined;
+  const ctorProto = protoDesc.value;
+  if (ctorProto === null || (typeof ctorProto !== 'object' && typeof ctorProto !== 'function')) {
+    return undefined;
+  }
+  return chainIncludes(proto, ctorProto) ? name : undefined;
+}
+
+// What the prototype chain starting at `proto` contributes, cached per inspect() call since
+// most objects share a few prototypes.
+function protoChainInfo(ctx, proto) {
+  let info = ctx.protoCache.get(proto);
+  if (info !== undefined) return info;
+  info = {
+    __proto__: null,
+    ctor: undefined, // constructor name
+    tagDesc: undefined, // first Symbol.toStringTag descriptor on the chain
+    intrinsic: undefined, // kind suggested by the first intrinsic prototype on the chain
+    reachesObjectPrototype: false,
+  };
+  let cur = proto;
+  for (let guard = 0; cur !== null && guard < 1000; guard++) {
+    if (info.ctor === undefined) info.ctor = constructorNameFrom(getDesc(cur, 'constructor'), proto);
+    if (info.tagDesc === undefined) info.tagDesc = getDesc(cur, SymbolToStringTag);
+    if (cur === ObjectPrototype) info.reachesObjectPrototype = true;
+    if (info.intrinsic === undefined) info.intrinsic = intrinsicKinds.get(cur);
+    cur = ReflectGetPrototypeOf(cur);
+  }
+  ctx.protoCache.set(proto, info);
+  return info;
+}
+
+// Collects what formatting needs to know about value's prototype chain:
+//   ctor       constructor name (string), or undefined when no usable `constructor` was found
+//   tag        Symbol.toStringTag value (string) or undefined; tagOwn / tagOwnEnumerable
 //   intrinsic  kind suggested by the first intrinsic prototype on the chain
 //   reachesObjectPrototype
-//   protoCount number of prototypes walked
-function describeChain(value) {
+//   firstProto value's prototype
+function describeChain(ctx, value) {
+  const proto = ReflectGetPrototypeOf(value);
+  const protoInfo = proto === null ? undefined : protoChainInfo(ctx, proto);
   const info = {
     __proto__: null,
     ctor: undefined,
     tag: undefined,
     tagOwn: false,
     tagOwnEnumerable: false,
-    intrinsic: undefined,
-    reachesObjectPrototype: false,
-    firstProto: undefined,
+    intrinsic: protoInfo === undefined ? undefined : protoInfo.intrinsic,
+    reachesObjectPrototype: protoInfo === undefined ? false : protoInfo.reachesObjectPrototype,
+    firstProto: proto,
   };
-  let tagFound = false;
-  let cur = value;
-  for (let guard = 0; cur !== null && guard < 1000; guard++) {
-    if (info.ctor === undefined) {
-      const desc = getDesc(cur, 'constructor');
-      if (desc !== undefined && !isAccessor(desc) && typeof desc.value === 'function') {
-        const name = functionName(desc.value);
-        if (name !== '' && inheritsFrom(value, desc.value)) info.ctor = name;
+  if (proto !== null) info.ctor = constructorNameFrom(getDesc(value, 'constructor'), proto);
+  if (info.ctor === undefined && protoInfo !== undefined) info.ctor = protoInfo.ctor;
+  let tagDesc = getDesc(value, SymbolToStringTag);
+  if (tagDesc !== undefined) {
+    info.tagOwn = true;
+    info.tagOwnEnumerable = tagDesc.enumerable === true;
+  } else if (protoInfo !== undefined) {
+    tagDesc = protoInfo.tagDesc;
+  }
+  if (tagDesc !== undefined) {
+    let tag;
+    if (!isAccessor(tagDesc)) {
+      tag = tagDesc.value;
+    } else if (tagDesc.get !== undefined) {
+      try {
+        tag = ReflectApply(tagDesc.get, value, []);
+      } catch {
+        tag = undefined;
       }
     }
-    if (!tagFound) {
-      const desc = getDesc(cur, SymbolToStringTag);
-      if (desc !== undefined) {
-        tagFound = true;
-        let tag;
-        if (!isAccessor(desc)) {
-          tag = desc.value;
-        } else if (desc.get !== undefined) {
-          try {
-            tag = ReflectApply(desc.get, value, []);
-          } catch {
-            tag = undefined;
-          }
-        }
-        if (typeof tag === 'string') {
-          info.tag = tag;
-          info.tagOwn = cur === value;
-          info.tagOwnEnumerable = cur === value && desc.enumerable === true;
-        }
-      }
+    if (typeof tag === 'string') {
+      info.tag = tag;
+    } else {
+      info.tagOwn = false;
+      info.tagOwnEnumerable = false;
     }
-    if (cur !== value) {
-      if (cur === ObjectPrototype) info.reachesObjectPrototype = true;
-      if (info.intrinsic === undefined) {
-        const kind = intrinsicKinds.get(cur);
-        if (kind !== undefined) info.intrinsic = kind;
-      }
-    }
-    cur = ReflectGetPrototypeOf(cur);
-    if (info.firstProto === undefined) info.firstProto = cur;
   }
   return info;
 }
@@ -546,27 +591,38 @@ function isModuleNamespace(value, info) {
     !ObjectIsExtensible(value);
 }
 
+// Brand checks throw for the wrong kind of object, and exceptions are slow (~10us), so they are
+// only run to confirm what the prototype chain or Object.prototype.toString suggests. The cost
+// is that a Map, Set, WeakMap, ArrayBuffer... whose prototype was replaced with null (or with
+// an unrelated object) shows as a plain object; that needs native help to detect.
 function classify(value, info) {
   if (typeof value === 'function') return 'function';
   if (ArrayIsArray(value)) return 'array';
   if (TypedArrayPrototypeGetSymbolToStringTag(value) !== undefined) return 'typedarray';
   if (info.intrinsic !== undefined && brandCheck(info.intrinsic, value)) return info.intrinsic;
-  if (info.intrinsic !== undefined || !info.reachesObjectPrototype) {
-    for (let i = 0; i < batteryKinds.length; i++) {
-      if (brandCheck(batteryKinds[i], value)) return batteryKinds[i];
-    }
-    if (opGetPromiseState !== undefined && opGetPromiseState(value) !== undefined) return 'promise';
-    if (isModuleNamespace(value, info)) return 'module';
-    if (info.tag === undefined) {
-      const builtinTag = ObjectPrototypeToString(value);
-      if (builtinTag === '[object Error]') return 'error';
-      if (builtinTag === '[object Arguments]') return 'arguments';
+  if (ArrayBufferIsView(value)) return 'dataview';
+  if (info.reachesObjectPrototype && info.intrinsic === undefined) {
+    // an ordinary object or class instance; `arguments` is the one exotic case worth a look
+    if (info.tag === undefined && getDesc(value, 'callee') !== undefined &&
+        ObjectPrototypeToString(value) === '[object Arguments]') {
+      return 'arguments';
     }
     return 'object';
   }
-  if (info.tag === undefined && getDesc(value, 'callee') !== undefined &&
-      ObjectPrototypeToString(value) === '[object Arguments]') {
-    return 'arguments';
+  // a null prototype, or a chain through an intrinsic prototype without the matching internals
+  if (opGetPromiseState !== undefined && opGetPromiseState(value) !== undefined) return 'promise';
+  if (isModuleNamespace(value, info)) return 'module';
+  if (info.tag === undefined) {
+    switch (ObjectPrototypeToString(value)) {
+      case '[object Error]': return 'error';
+      case '[object Arguments]': return 'arguments';
+      case '[object Date]': if (brandCheck('date', value)) return 'date'; break;
+      case '[object RegExp]': if (brandCheck('regexp', value)) return 'regexp'; break;
+      case '[object Number]': if (brandCheck('number', value)) return 'number'; break;
+      case '[object String]': if (brandCheck('string', value)) return 'string'; break;
+      case '[object Boolean]': if (brandCheck('boolean', value)) return 'boolean'; break;
+      default: break;
+    }
   }
   return 'object';
 }
@@ -577,7 +633,7 @@ function fallbackConstructorName(ctx, value, info, recurseTimes) {
   if (recurseTimes > ctx.depth) return 'Object <Complex prototype>';
   let protoInfo;
   try {
-    protoInfo = describeChain(info.firstProto);
+    protoInfo = describeChain(ctx, info.firstProto);
   } catch {
     return 'Object';
   }
@@ -619,6 +675,7 @@ function makeContext(opts) {
     getters: false,
     stylize: stylizeNoColor,
     seen: new SafeSet(),
+    protoCache: new SafeMap(),
     circular: undefined,
     circularCount: 0,
     indentationLvl: 0,
@@ -812,7 +869,7 @@ function collectKeys(ctx, value, skipIndexBelow, indexSink) {
     } catch (err) {
       // e.g. an uninitialized binding of a module namespace, or a throwing proxy trap.
       ArrayPrototypePush(keys, key);
-      ArrayPrototypePush(descs, err);
+      ArrayPrototypePush(descs, lookupError(err));
       continue;
     }
     if (desc === undefined) continue;
@@ -841,14 +898,18 @@ function removeKey(entries, key) {
   }
 }
 
-function hasKey(entries, key) {
+function keyIndex(entries, key) {
   const keys = entries.keys;
-  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return true;
-  return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+  return -1;
+}
+
+function hasKey(entries, key) {
+  return keyIndex(entries, key) !== -1;
 }
 
 function formatRaw(ctx, value, recurseTimes) {
-  const info = describeChain(value);
+  const info = describeChain(ctx, value);
   const kind = classify(value, info);
 
   let constructor = info.ctor;
@@ -864,7 +925,8 @@ function formatRaw(ctx, value, recurseTimes) {
   let formatter; // (ctx, value, recurseTimes) -> output array
   let entries;
   let extraKeyOutput; // pre-formatted "key: value" entries to put before the own keys
-  let numericArray = false;
+  let numericArray = false; // all shown elements are numbers: right-align them when grouped
+  let elementCount = 0;
 
   switch (kind) {
     case 'array': {
@@ -879,6 +941,7 @@ function formatRaw(ctx, value, recurseTimes) {
       braces = [`${prefix}[`, ']'];
       if (length === 0 && entries.keys.length === 0) return `${braces[0]}]`;
       extrasType = kArrayType;
+      elementCount = length;
       formatter = (ctx2, v, r) => {
         const result = formatArrayElements(ctx2, v, r, length, indices);
         numericArray = result.numeric;
@@ -894,6 +957,7 @@ function formatRaw(ctx, value, recurseTimes) {
       if (length === 0 && entries.keys.length === 0 && !ctx.showHidden) return `${braces[0]}]`;
       extrasType = kArrayType;
       numericArray = true;
+      elementCount = length;
       formatter = (ctx2, v, r) => formatTypedArray(ctx2, v, r, length);
       break;
     }
@@ -982,14 +1046,14 @@ function formatRaw(ctx, value, recurseTimes) {
           break;
         default: // boxed primitives
           base = boxedBase(ctx, value, kind, constructor, tag);
-          if (entries.keys.length === 0) return base;
+          if (entries.keys.length === 0) return ctx.stylize(base, kind);
           break;
       }
     }
   }
 
   if (recurseTimes > ctx.depth) {
-    let name = StringPrototypeSlice(getPrefix(constructor, tag, 'Object', ''), 0, -1);
+    let name = StringPrototypeSlice(getPrefix(constructor, tag, kindFallbackName(kind, value), ''), 0, -1);
     if (constructor !== null) name = `[${name}]`;
     return ctx.stylize(name, 'special');
   }
@@ -1028,7 +1092,26 @@ function formatRaw(ctx, value, recurseTimes) {
     else if (entries.keys.length > 1) sortTail(output, entries.keys.length, comparator);
   }
 
-  return reduceToSingleString(ctx, output, base, braces, extrasType, recurseTimes, numericArray);
+  // (node decides on the entries' positions, so extra keys past the elements count as text)
+  return reduceToSingleString(ctx, output, base, braces, extrasType, recurseTimes,
+    numericArray && output.length <= elementCount);
+}
+
+function kindFallbackName(kind, value) {
+  switch (kind) {
+    case 'array': return 'Array';
+    case 'typedarray': return TypedArrayPrototypeGetSymbolToStringTag(value);
+    case 'map': return 'Map';
+    case 'set': return 'Set';
+    case 'arraybuffer': return 'ArrayBuffer';
+    case 'sharedarraybuffer': return 'SharedArrayBuffer';
+    case 'dataview': return 'DataView';
+    case 'promise': return 'Promise';
+    case 'weakmap': return 'WeakMap';
+    case 'weakset': return 'WeakSet';
+    case 'module': return 'Module';
+    default: return 'Object';
+  }
 }
 
 function sortTail(output, count, comparator) {
@@ -1054,17 +1137,20 @@ function formatPropertyKey(ctx, key, enumerable) {
 }
 
 // Formats the value part of a property from its descriptor (or a caught error).
-function formatPropertyValue(ctx, obj, desc, recurseTimes, kind) {
+function formatPropertyValue(ctx, obj, desc, recurseTimes, kind, diff) {
   if (desc === undefined) return ctx.stylize('undefined', 'undefined');
-  if (typeof desc !== 'object' || desc === null || ReflectGetPrototypeOf(desc) !== null) {
-    // descriptor lookup threw
+  if (isLookupError(desc)) {
     if (kind === 'module') return ctx.stylize('<uninitialized>', 'special');
-    return ctx.stylize(formatInspectionError(desc), 'special');
+    return ctx.stylize(formatInspectionError(desc.error), 'special');
   }
   if (!isAccessor(desc)) {
-    ctx.indentationLvl += 2;
-    const str = formatValue(ctx, desc.value, recurseTimes);
-    ctx.indentationLvl -= 2;
+    ctx.indentationLvl += diff;
+    let str = formatValue(ctx, desc.value, recurseTimes);
+    if (diff === 3 && ctx.breakLength < displayWidth(str, ctx.colors)) {
+      // compact: true puts a long value on its own line below the key
+      str = `\n${repeat(' ', ctx.indentationLvl)}${str}`;
+    }
+    ctx.indentationLvl -= diff;
     return str;
   }
   if (desc.get !== undefined) {
@@ -1094,11 +1180,12 @@ function formatPropertyValue(ctx, obj, desc, recurseTimes, kind) {
 }
 
 function formatProperty(ctx, obj, recurseTimes, key, desc, type, kind) {
-  const str = formatPropertyValue(ctx, obj, desc, recurseTimes, kind);
+  const diff = ctx.compact !== true || type !== kObjectType ? 2 : 3;
+  const str = formatPropertyValue(ctx, obj, desc, recurseTimes, kind, diff);
   if (type === kArrayType) return str;
-  const enumerable = desc !== null && typeof desc === 'object' &&
-    ReflectGetPrototypeOf(desc) === null ? desc.enumerable : true;
-  return `${formatPropertyKey(ctx, key, enumerable)}: ${str}`;
+  const enumerable = desc !== undefined && !isLookupError(desc) ? desc.enumerable : true;
+  const separator = StringPrototypeCharCodeAt(str, 0) === 10 ? ':' : ': ';
+  return `${formatPropertyKey(ctx, key, enumerable)}${separator}${str}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1126,16 +1213,15 @@ function formatArrayElements(ctx, array, recurseTimes, length, indices) {
     try {
       desc = getDesc(array, `${index}`);
     } catch (err) {
-      desc = err;
+      desc = lookupError(err);
     }
-    if (desc !== undefined && desc !== null && typeof desc === 'object' &&
-        ReflectGetPrototypeOf(desc) === null && !isAccessor(desc)) {
+    if (desc !== undefined && !isLookupError(desc) && !isAccessor(desc)) {
       const t = typeof desc.value;
       if (t !== 'number' && t !== 'bigint') numeric = false;
     } else {
       numeric = false;
     }
-    ArrayPrototypePush(output, formatPropertyValue(ctx, array, desc, recurseTimes, 'array'));
+    ArrayPrototypePush(output, formatPropertyValue(ctx, array, desc, recurseTimes, 'array', 2));
     pos = index + 1;
   }
   if (output.length < max && pos < length) {
@@ -1160,7 +1246,21 @@ function formatTypedArray(ctx, array, recurseTimes, length) {
     const fields = ['BYTES_PER_ELEMENT', 'length', 'byteLength', 'byteOffset', 'buffer'];
     for (let i = 0; i < fields.length; i++) {
       const v = lookupValue(array, fields[i], true);
-      ArrayPrototypePush(output, `[${fields[i]}]: ${formatValue(ctx, v, recurseTimes)}`);
+      let str;
+      if (fields[i] === 'buffer') {
+        // only the size of the underlying buffer, its bytes are the elements above
+        let byteLength;
+        try {
+          byteLength = ArrayBufferPrototypeGetByteLength(v);
+        } catch {
+          byteLength = undefined;
+        }
+        str = byteLength === undefined ? formatValue(ctx, v, recurseTimes)
+          : `ArrayBuffer { byteLength: ${formatNumber(ctx.stylize, byteLength)} }`;
+      } else {
+        str = formatValue(ctx, v, recurseTimes);
+      }
+      ArrayPrototypePush(output, `[${fields[i]}]: ${str}`);
     }
     ctx.indentationLvl -= 2;
   }
@@ -1339,7 +1439,7 @@ function boxedBase(ctx, value, kind, constructor, tag) {
   plain.compact = true; // never split a boxed string over lines
   base += `: ${formatPrimitive(plain, primitive)}]`;
   if (tag !== '' && tag !== constructor) base += ` [${tag}]`;
-  return ctx.stylize(base, kind);
+  return base;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1397,12 +1497,20 @@ function formatError(ctx, err, constructor, tag, entries) {
     stack = errorToString(err);
   }
 
-  // Own enumerable name/message/stack already visible in the stack are not repeated.
-  if (!ctx.showHidden && entries.keys.length !== 0) {
+  // Own enumerable name/message/stack already visible in the stack are not repeated, nor are
+  // those whose descriptor could not be read (V8 formats `stack` lazily, which can throw).
+  if (entries.keys.length !== 0) {
     const names = ['name', 'message', 'stack'];
     for (let i = 0; i < names.length; i++) {
-      if (!hasKey(entries, names[i])) continue;
-      const v = lookupValue(err, names[i], false);
+      const index = keyIndex(entries, names[i]);
+      if (index === -1) continue;
+      const desc = entries.descs[index];
+      if (isLookupError(desc)) {
+        removeKey(entries, names[i]);
+        continue;
+      }
+      if (ctx.showHidden) continue;
+      const v = isAccessor(desc) ? undefined : desc.value;
       if (typeof v === 'string' && StringPrototypeIncludes(stack, v)) removeKey(entries, names[i]);
     }
   }
@@ -1410,7 +1518,12 @@ function formatError(ctx, err, constructor, tag, entries) {
   for (let i = 0; i < extras.length; i++) {
     const key = extras[i];
     if (hasKey(entries, key)) continue;
-    const desc = getDesc(err, key);
+    let desc;
+    try {
+      desc = getDesc(err, key);
+    } catch {
+      desc = undefined;
+    }
     if (desc === undefined) continue;
     if (key === 'errors' && (isAccessor(desc) || !ArrayIsArray(desc.value))) continue;
     ArrayPrototypePush(entries.keys, key);
@@ -1430,11 +1543,29 @@ function formatError(ctx, err, constructor, tag, entries) {
 // ---------------------------------------------------------------------------------------------
 // Layout
 
+// Length of str without ANSI color sequences.
+function lengthWithoutColors(str) {
+  let length = str.length;
+  let pos = 0;
+  for (;;) {
+    pos = StringPrototypeIndexOf(str, '\u001b[', pos);
+    if (pos === -1) return length;
+    let j = pos + 2;
+    while (j < str.length) {
+      const d = StringPrototypeCharCodeAt(str, j);
+      if (d < 48 || d > 59) break;
+      j++;
+    }
+    if (j < str.length && StringPrototypeCharCodeAt(str, j) === 109) length -= j + 1 - pos;
+    pos = j;
+  }
+}
+
 function isBelowBreakLength(ctx, output, start, base) {
   let totalLength = output.length + start;
   if (totalLength + output.length > ctx.breakLength) return false;
   for (let i = 0; i < output.length; i++) {
-    totalLength += output[i].length;
+    totalLength += ctx.colors ? lengthWithoutColors(output[i]) : output[i].length;
     if (totalLength > ctx.breakLength) return false;
   }
   return base === '' || !StringPrototypeIncludes(base, '\n');
@@ -1696,6 +1827,13 @@ function formatAsString(inspectOptions, arg) {
     try {
       const s = `${arg}`;
       if (typeof s === 'string') return s;
+    } catch {
+      // fall back to inspect
+    }
+  }
+  if (typeof arg === 'function') {
+    try {
+      return FunctionPrototypeToString(arg);
     } catch {
       // fall back to inspect
     }

@@ -322,7 +322,8 @@ struct Clock {
 };
 
 double Now(OpContext& cx) {
-  return static_cast<double>(uv_hrtime() - cx.realm().Slot<Clock>().origin_ns) / 1e6;
+  uint64_t origin = cx.realm().Slot<Clock>().origin_ns;  // before reading the time: it may start the clock
+  return static_cast<double>(uv_hrtime() - origin) / 1e6;
 }
 
 double TimeOrigin(OpContext& cx) { return cx.realm().Slot<Clock>().origin_wall_ms; }

@@ -57,6 +57,8 @@ void EventLoop::DrainPosted() {
 
 bool EventLoop::RunOnce() { return uv_run(&loop_, UV_RUN_ONCE) != 0 || keep_alive_ > 0; }
 
+bool EventLoop::Alive() { return uv_loop_alive(&loop_) != 0 || keep_alive_ > 0; }
+
 void EventLoop::Run() {
   while (RunOnce()) {
   }

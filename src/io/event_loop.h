@@ -29,6 +29,8 @@ class EventLoop {
   bool RunOnce();
   // Runs until nothing keeps the loop alive.
   void Run();
+  // True while an active, referenced handle (or a KeepAlive) exists.
+  bool Alive();
 
   // While at least one KeepAlive exists, the loop waits for posted work instead of returning
   // (for example while a V8 background thread will post a foreground task).

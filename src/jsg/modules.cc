@@ -93,22 +93,23 @@ void ModuleRegistry::ThrowNotFound(const std::string& specifier, const std::stri
 }
 
 ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
-                                                  const std::string& referrer_url) {
+                                                  const std::string& referrer_url,
+                                                  bool trusted) {
+  // internal:* is the runtime's private surface (ops, unwrapped helpers): it resolves only
+  // for the runtime's C++ and from runtime modules. Checked on every resolution, cached or
+  // not; code with no referrer (eval) is user code.
+  if (StartsWith(url, "internal:") && !trusted && !IsBuiltinSpecifier(referrer_url)) {
+    ThrowNotFound(url, referrer_url);
+    return nullptr;
+  }
   auto found = entries_.find(url);
   if (found != entries_.end()) return found->second.get();
 
   v8::Isolate* isolate = realm_.isolate();
   v8::Local<v8::Context> context = realm_.context();
   std::optional<ModuleContent> content;
-  bool referrer_is_runtime = referrer_url.empty() || IsBuiltinSpecifier(referrer_url);
 
   if (IsBuiltinSpecifier(url)) {
-    // internal:* is the runtime's private surface: user code must not reach ops or
-    // unwrapped helpers, so it resolves only from runtime modules.
-    if (StartsWith(url, "internal:") && !referrer_is_runtime) {
-      ThrowNotFound(url, referrer_url);
-      return nullptr;
-    }
     if (url == "internal:ops") {
       auto entry = std::make_unique<Entry>();
       entry->url = url;
@@ -257,7 +258,7 @@ v8::MaybeLocal<v8::Value> ModuleRegistry::SyntheticSteps(v8::Local<v8::Context> 
 v8::MaybeLocal<v8::Promise> ModuleRegistry::Evaluate(const std::string& url) {
   v8::Isolate* isolate = realm_.isolate();
   v8::Local<v8::Context> context = realm_.context();
-  Entry* entry = GetOrLoad(url, "");
+  Entry* entry = GetOrLoad(url, "", /*trusted=*/true);
   if (!entry || !Link(*entry)) return {};
   v8::Local<v8::Module> module = entry->module.Get(isolate);
   v8::Local<v8::Value> result;

@@ -57,7 +57,9 @@ class ModuleRegistry {
 
   void set_provider(std::unique_ptr<ModuleProvider> provider) { provider_ = std::move(provider); }
 
-  // Compiles and links the graph rooted at `url`, then evaluates it. Returns the evaluation
+  // Compiles and links the graph rooted at `url`, then evaluates it. For the runtime's C++
+  // only: it may name internal:* modules. (User code reaches modules through import/require,
+  // which check who is asking.) Returns the evaluation
   // promise (top-level await may leave it pending until the loop runs). On failure a JS
   // exception is pending in the caller's TryCatch and the result is empty.
   v8::MaybeLocal<v8::Promise> Evaluate(const std::string& url);
@@ -84,7 +86,8 @@ class ModuleRegistry {
 
   Entry* FindByModule(v8::Local<v8::Module> module);
   // Loads (compiles, not links) the module at `url`, imported by `referrer` (for messages).
-  Entry* GetOrLoad(const std::string& url, const std::string& referrer_url);
+  // `trusted`: the runtime's C++ asks, so internal:* is allowed.
+  Entry* GetOrLoad(const std::string& url, const std::string& referrer_url, bool trusted = false);
   v8::MaybeLocal<v8::Module> Compile(Entry& entry, const std::string& source);
   bool Link(Entry& entry);
   v8::MaybeLocal<v8::Value> EvaluateCommonJs(Entry& entry);

@@ -59,6 +59,7 @@ class Realm {
     v8::Context::Scope context_scope_;
   };
   void PerformCheckpoint();
+  bool in_callback() const { return callback_depth_ > 0; }
 
   // Reports an exception that escaped to the top level (an uncaught error in a timer, a
   // promise rejected with no handler), through the JS `reportError` hook when installed.
@@ -75,7 +76,8 @@ class Realm {
   // destroyed with the realm, before its context.
   template <typename T>
   T& Slot() {
-    static const char key = 0;
+    // Not const: identical constants may be merged, giving two types one key.
+    static char key;
     auto it = slots_.find(&key);
     if (it == slots_.end()) {
       it = slots_.emplace(&key, SlotPtr(new T(), [](void* v) { delete static_cast<T*>(v); })).first;

@@ -1,5 +1,6 @@
 #include "runtime/worker.h"
 
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 
@@ -62,17 +63,26 @@ std::string Worker::Describe(v8::Local<v8::Value> exception) {
 }
 
 absl::Status Worker::Start(const std::string& main_url) {
-  jsg::Realm::CallbackScope scope(*realm_);
-  v8::TryCatch try_catch(isolate_);
+  v8::Isolate::Scope iscope(isolate_);
+  v8::HandleScope hs(isolate_);
   v8::Local<v8::Promise> evaluated;
-  if (!realm_->modules().Evaluate(main_url).ToLocal(&evaluated)) {
-    if (try_catch.HasTerminated()) return absl::DeadlineExceededError("Worker startup was terminated.");
-    return absl::InvalidArgumentError(
-        realm_->FormatException(try_catch.Exception(), try_catch.Message()));
+  {
+    jsg::Realm::CallbackScope scope(*realm_);
+    v8::TryCatch try_catch(isolate_);
+    v8::Local<v8::Promise> p;
+    if (!realm_->modules().Evaluate(main_url).ToLocal(&p)) {
+      if (try_catch.HasTerminated()) {
+        return absl::DeadlineExceededError("Worker startup was terminated.");
+      }
+      return absl::InvalidArgumentError(
+          realm_->FormatException(try_catch.Exception(), try_catch.Message()));
+    }
+    // A failed top-level evaluation is reported here, once, not also as an unhandled
+    // rejection.
+    p->MarkAsHandled();
+    evaluated = p;
   }
-  // Mark handled: a failed top-level evaluation is reported here, once, not also as an
-  // unhandled rejection.
-  evaluated->MarkAsHandled();
+  v8::Context::Scope cs(realm_->context());
   switch (RunUntilSettled(evaluated)) {
     case Outcome::kFulfilled:
       return absl::OkStatus();
@@ -87,23 +97,23 @@ absl::Status Worker::Start(const std::string& main_url) {
 }
 
 Worker::Outcome Worker::RunUntilSettled(v8::Local<v8::Promise> promise) {
-  realm_->PerformCheckpoint();
-  while (promise->State() == v8::Promise::kPending) {
-    bool alive = loop_.RunOnce();
+  // Each loop callback opens its own CallbackScope and checkpoints when it closes; that only
+  // happens at depth 0, so this must not run inside one.
+  assert(!realm_->in_callback());
+  for (;;) {
     realm_->PerformCheckpoint();
     if (promise->State() != v8::Promise::kPending) break;
-    if (!alive) {
+    if (!loop_.Alive()) {
       // V8 may still deliver work from a background thread (async wasm compilation):
       // wait for it rather than declaring a hang.
-      if (isolate_->HasPendingBackgroundTasks()) {
-        // Poll: the background work may also finish without posting anything.
-        io::Timer poll(loop_, [] {});
-        poll.Start(5);
-        loop_.RunOnce();
-        continue;
-      }
-      return Outcome::kHung;
+      if (!isolate_->HasPendingBackgroundTasks()) return Outcome::kHung;
+      // Poll: the background work may also finish without posting anything.
+      io::Timer poll(loop_, [] {});
+      poll.Start(5);
+      loop_.RunOnce();
+      continue;
     }
+    loop_.RunOnce();
   }
   return promise->State() == v8::Promise::kFulfilled ? Outcome::kFulfilled : Outcome::kRejected;
 }

@@ -83,9 +83,12 @@ Counts RunFile(io::EventLoop& loop, const std::string& file, const TestOptions& 
   }
 
   jsg::Realm& realm = worker->realm();
-  jsg::Realm::CallbackScope scope(realm);
   v8::Isolate* isolate = worker->isolate();
+  // Not a CallbackScope: the loop runs below, and its callbacks checkpoint at depth 0.
+  v8::Isolate::Scope iscope(isolate);
+  v8::HandleScope hs(isolate);
   v8::Local<v8::Context> ctx = realm.context();
+  v8::Context::Scope cs(ctx);
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Promise> runner_loaded;
   if (!realm.modules().Evaluate("internal:test_runner").ToLocal(&runner_loaded)) {

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/json.h"
 
@@ -16,11 +16,35 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Pair;
-using ::testing::StartsWith;
+// Substring checks written against plain gtest: the build links gtest only,
+// not gmock.
+::testing::AssertionResult Contains(const char* text_expr,
+                                    const char* needle_expr,
+                                    std::string_view text,
+                                    std::string_view needle) {
+  if (text.find(needle) != std::string_view::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << text_expr << " does not contain " << needle_expr
+         << "\n    text: " << text << "\n  needle: " << needle;
+}
+#define EXPECT_CONTAINS(text, needle) \
+  EXPECT_PRED_FORMAT2(Contains, text, needle)
+
+::testing::AssertionResult StartsWith(const char* text_expr,
+                                      const char* prefix_expr,
+                                      std::string_view text,
+                                      std::string_view prefix) {
+  if (text.substr(0, prefix.size()) == prefix) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << text_expr << " does not start with " << prefix_expr
+         << "\n    text: " << text << "\n  prefix: " << prefix;
+}
+#define EXPECT_STARTS_WITH(text, prefix) \
+  EXPECT_PRED_FORMAT2(StartsWith, text, prefix)
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -112,8 +136,7 @@ TEST_F(ConfigTest, LoadsFullConfigFromDirectory) {
   EXPECT_EQ(c->name, "my-worker");
   EXPECT_EQ(c->main, P("src/index.js"));
   EXPECT_EQ(c->compatibility_date, "2024-09-23");
-  EXPECT_THAT(c->compatibility_flags,
-              ElementsAre("nodejs_compat", "global_fetch_strictly_public"));
+  EXPECT_EQ(c->compatibility_flags, (std::vector<std::string>{"nodejs_compat", "global_fetch_strictly_public"}));
   ASSERT_EQ(c->vars.size(), 6u);
   EXPECT_EQ(c->vars[0].first, "API_HOST");
   EXPECT_EQ(c->vars[0].second, json::Value("example.com"));
@@ -124,7 +147,7 @@ TEST_F(ConfigTest, LoadsFullConfigFromDirectory) {
   EXPECT_EQ(json::Serialize(c->vars[4].second), R"([1,"two"])");
   EXPECT_EQ(c->vars[5].first, "NESTED");
   EXPECT_EQ(json::Serialize(c->vars[5].second), R"({"b":1,"a":{"deep":"x"}})");
-  EXPECT_THAT(c->secrets, IsEmpty());
+  EXPECT_TRUE((c->secrets).empty());
 }
 
 TEST_F(ConfigTest, MinimalConfig) {
@@ -133,9 +156,9 @@ TEST_F(ConfigTest, MinimalConfig) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->name, "");
   EXPECT_EQ(c->compatibility_date, "");
-  EXPECT_THAT(c->compatibility_flags, IsEmpty());
-  EXPECT_THAT(c->vars, IsEmpty());
-  EXPECT_THAT(c->secrets, IsEmpty());
+  EXPECT_TRUE((c->compatibility_flags).empty());
+  EXPECT_TRUE((c->vars).empty());
+  EXPECT_TRUE((c->secrets).empty());
 }
 
 TEST_F(ConfigTest, LoadsExplicitFile) {
@@ -178,7 +201,7 @@ TEST_F(ConfigTest, RelativePathsResolveFromWorkingDirectory) {
   EXPECT_EQ(from_file->config_path, P("wrangler.jsonc"));
   // "" means the working directory, which (dir_/src) has no config.
   EXPECT_FALSE(from_empty.ok());
-  EXPECT_THAT(std::string(from_empty.status().message()), HasSubstr(P("src")));
+  EXPECT_CONTAINS(std::string(from_empty.status().message()), P("src"));
 }
 
 TEST_F(ConfigTest, WranglerJsonIsParsedAsJsonc) {
@@ -256,10 +279,9 @@ TEST_F(ConfigTest, EmptyFile) {
 
 TEST_F(ConfigTest, TopLevelMustBeAnObject) {
   Write("wrangler.jsonc", "[1, 2]");
-  EXPECT_THAT(LoadError(dir_),
-              StartsWith(P("wrangler.jsonc") +
+  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.jsonc") +
                          ": the top level must be an object, got array; e.g. "
-                         "{ \"name\""));
+                         "{ \"name\"");
 }
 
 // ---------------------------------------------------------------------------
@@ -270,8 +292,7 @@ TEST_F(ConfigTest, NameMustBeAString) {
             P("wrangler.jsonc") +
                 ": \"name\" must be a string, got number; e.g. \"name\": "
                 "\"my-worker\"");
-  EXPECT_THAT(ConfigError("\"name\": null"),
-              HasSubstr("\"name\" must be a string, got null"));
+  EXPECT_CONTAINS(ConfigError("\"name\": null"), "\"name\" must be a string, got null");
 }
 
 TEST_F(ConfigTest, MainIsRequired) {
@@ -289,7 +310,7 @@ TEST_F(ConfigTest, MainMustBeANonEmptyString) {
                 ": \"main\" must be a string, got array; e.g. \"main\": "
                 "\"src/index.js\"");
   Write("wrangler.jsonc", "{ \"main\": \"\" }");
-  EXPECT_THAT(LoadError(dir_), HasSubstr(": \"main\" is empty; set it to"));
+  EXPECT_CONTAINS(LoadError(dir_), ": \"main\" is empty; set it to");
 }
 
 TEST_F(ConfigTest, MainMustExist) {
@@ -357,9 +378,8 @@ TEST_F(ConfigTest, CompatibilityDateMustBeARealDate) {
                           "2024-13-01", "2024-00-10", "2024-01-00",
                           "2024-04-31", "2024-01-01T00:00:00Z", " 2024-01-01",
                           "2024-0a-01", "1900-02-29"}) {
-    EXPECT_THAT(ConfigError(std::string("\"compatibility_date\": \"") + bad +
-                            "\""),
-                HasSubstr("must be a real date written YYYY-MM-DD"))
+    EXPECT_CONTAINS(ConfigError(std::string("\"compatibility_date\": \"") + bad +
+                            "\""), "must be a real date written YYYY-MM-DD")
         << bad;
   }
 }
@@ -407,7 +427,7 @@ TEST_F(ConfigTest, EmptyCompatibilityFlags) {
   WriteConfig("\"compatibility_flags\": []");
   auto c = LoadWorkerConfig(dir_.string());
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_THAT(c->compatibility_flags, IsEmpty());
+  EXPECT_TRUE((c->compatibility_flags).empty());
 }
 
 TEST_F(ConfigTest, VarsMustBeAnObject) {
@@ -415,11 +435,9 @@ TEST_F(ConfigTest, VarsMustBeAnObject) {
             P("wrangler.jsonc") +
                 ": \"vars\" must be an object, got array; write it as "
                 "\"vars\": { \"NAME\": \"value\" }");
-  EXPECT_THAT(ConfigError("\"vars\": \"A=1\""),
-              HasSubstr("wrangler.jsonc: \"vars\" must be an object, got "
-                        "string"));
-  EXPECT_THAT(ConfigError("\"vars\": null"),
-              HasSubstr("\"vars\" must be an object, got null"));
+  EXPECT_CONTAINS(ConfigError("\"vars\": \"A=1\""), "wrangler.jsonc: \"vars\" must be an object, got "
+                        "string");
+  EXPECT_CONTAINS(ConfigError("\"vars\": null"), "\"vars\" must be an object, got null");
 }
 
 TEST_F(ConfigTest, UnknownKeysAreIgnoredWhateverTheirType) {
@@ -432,7 +450,7 @@ TEST_F(ConfigTest, UnknownKeysAreIgnoredWhateverTheirType) {
 TEST_F(ConfigTest, FirstErrorIsReported) {
   // name is checked before main, so a bad name wins over a missing main.
   Write("wrangler.jsonc", "{ \"name\": 1, \"vars\": [] }");
-  EXPECT_THAT(LoadError(dir_), HasSubstr("\"name\" must be a string"));
+  EXPECT_CONTAINS(LoadError(dir_), "\"name\" must be a string");
 }
 
 // ---------------------------------------------------------------------------
@@ -451,10 +469,7 @@ TEST_F(ConfigTest, DevVarsBecomeSecretsAndOverrideVars) {
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_EQ(c->vars.size(), 1u);
   EXPECT_EQ(c->vars[0].first, "A");
-  EXPECT_THAT(c->secrets,
-              ElementsAre(Pair("TOKEN", "s3cret"),
-                          Pair("DB_URL", "postgres://localhost/db"),
-                          Pair("Z", "overridden")));
+  EXPECT_EQ(c->secrets, (std::vector<std::pair<std::string, std::string>>{{"TOKEN", "s3cret"}, {"DB_URL", "postgres://localhost/db"}, {"Z", "overridden"}}));
 }
 
 TEST_F(ConfigTest, DevVarsBesideAnExplicitConfigFile) {
@@ -464,7 +479,7 @@ TEST_F(ConfigTest, DevVarsBesideAnExplicitConfigFile) {
   Write(".dev.vars", "WRONG=1\n");  // beside the working dir, not the config
   auto c = LoadWorkerConfig(cfg.string());
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_THAT(c->secrets, ElementsAre(Pair("K", "v")));
+  EXPECT_EQ(c->secrets, (std::vector<std::pair<std::string, std::string>>{{"K", "v"}}));
 }
 
 TEST_F(ConfigTest, EmptyDevVars) {
@@ -472,7 +487,7 @@ TEST_F(ConfigTest, EmptyDevVars) {
   Write(".dev.vars", "\n# nothing\n");
   auto c = LoadWorkerConfig(dir_.string());
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_THAT(c->secrets, IsEmpty());
+  EXPECT_TRUE((c->secrets).empty());
 }
 
 TEST_F(ConfigTest, DevVarsSyntaxErrorNamesTheFile) {
@@ -515,13 +530,12 @@ TEST_F(ConfigTest, WorkerConfigFromValue) {
   EXPECT_EQ(c->compatibility_date, "2024-01-01");
   ASSERT_EQ(c->vars.size(), 1u);
   EXPECT_EQ(c->vars[0].second, json::Value(1));
-  EXPECT_THAT(c->secrets, ElementsAre(Pair("S", "1")));
+  EXPECT_EQ(c->secrets, (std::vector<std::pair<std::string, std::string>>{{"S", "1"}}));
 
   auto bad = WorkerConfigFromValue(json::Value("x"), path);
   ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(std::string(bad.status().message()),
-              StartsWith(path + ": the top level must be an object, got "
-                                "string"));
+  EXPECT_STARTS_WITH(std::string(bad.status().message()), path + ": the top level must be an object, got "
+                                "string");
 }
 
 }  // namespace

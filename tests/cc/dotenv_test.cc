@@ -1,18 +1,42 @@
 #include "util/dotenv.h"
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace dw::dotenv {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Pair;
+// Substring checks written against plain gtest: the build links gtest only,
+// not gmock.
+::testing::AssertionResult Contains(const char* text_expr,
+                                    const char* needle_expr,
+                                    std::string_view text,
+                                    std::string_view needle) {
+  if (text.find(needle) != std::string_view::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << text_expr << " does not contain " << needle_expr
+         << "\n    text: " << text << "\n  needle: " << needle;
+}
+#define EXPECT_CONTAINS(text, needle) \
+  EXPECT_PRED_FORMAT2(Contains, text, needle)
+
+::testing::AssertionResult DoesNotContain(const char* text_expr,
+                                          const char* needle_expr,
+                                          std::string_view text,
+                                          std::string_view needle) {
+  if (text.find(needle) == std::string_view::npos) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << text_expr << " contains " << needle_expr << "\n    text: " << text;
+}
+#define EXPECT_NOT_CONTAINS(text, needle) \
+  EXPECT_PRED_FORMAT2(DoesNotContain, text, needle)
 
 Entries ParseOk(std::string_view text) {
   auto e = Parse(text);
@@ -38,23 +62,21 @@ std::string ValueOf(std::string_view text) {
 }
 
 TEST(DotenvTest, EmptyInput) {
-  EXPECT_THAT(ParseOk(""), IsEmpty());
-  EXPECT_THAT(ParseOk("\n\n  \n\t\n"), IsEmpty());
-  EXPECT_THAT(ParseOk("# just a comment\n   # indented comment"), IsEmpty());
+  EXPECT_TRUE((ParseOk("")).empty());
+  EXPECT_TRUE((ParseOk("\n\n  \n\t\n")).empty());
+  EXPECT_TRUE((ParseOk("# just a comment\n   # indented comment")).empty());
 }
 
 TEST(DotenvTest, BasicAssignmentsKeepFileOrder) {
-  EXPECT_THAT(ParseOk("B=2\nA=1\nC=3\n"),
-              ElementsAre(Pair("B", "2"), Pair("A", "1"), Pair("C", "3")));
+  EXPECT_EQ(ParseOk("B=2\nA=1\nC=3\n"), (Entries{{"B", "2"}, {"A", "1"}, {"C", "3"}}));
 }
 
 TEST(DotenvTest, NoTrailingNewline) {
-  EXPECT_THAT(ParseOk("A=1"), ElementsAre(Pair("A", "1")));
+  EXPECT_EQ(ParseOk("A=1"), (Entries{{"A", "1"}}));
 }
 
 TEST(DotenvTest, CommentsAndBlankLinesBetweenAssignments) {
-  EXPECT_THAT(ParseOk("# header\n\nA=1\n  # note\n\nB=2\n#C=3\n"),
-              ElementsAre(Pair("A", "1"), Pair("B", "2")));
+  EXPECT_EQ(ParseOk("# header\n\nA=1\n  # note\n\nB=2\n#C=3\n"), (Entries{{"A", "1"}, {"B", "2"}}));
 }
 
 TEST(DotenvTest, WhitespaceIsTrimmed) {
@@ -65,25 +87,19 @@ TEST(DotenvTest, WhitespaceIsTrimmed) {
 }
 
 TEST(DotenvTest, EmptyValues) {
-  EXPECT_THAT(ParseOk("A=\nB=   \nC=\"\"\nD=''\n"),
-              ElementsAre(Pair("A", ""), Pair("B", ""), Pair("C", ""),
-                          Pair("D", "")));
+  EXPECT_EQ(ParseOk("A=\nB=   \nC=\"\"\nD=''\n"), (Entries{{"A", ""}, {"B", ""}, {"C", ""}, {"D", ""}}));
 }
 
 TEST(DotenvTest, ExportPrefix) {
-  EXPECT_THAT(ParseOk("export A=1\nexport\tB=2\n  export   C = 3\n"),
-              ElementsAre(Pair("A", "1"), Pair("B", "2"), Pair("C", "3")));
+  EXPECT_EQ(ParseOk("export A=1\nexport\tB=2\n  export   C = 3\n"), (Entries{{"A", "1"}, {"B", "2"}, {"C", "3"}}));
 }
 
 TEST(DotenvTest, ExportAsAName) {
-  EXPECT_THAT(ParseOk("export=1\nexport = 2\nexported=3\n"),
-              ElementsAre(Pair("export", "2"), Pair("exported", "3")));
+  EXPECT_EQ(ParseOk("export=1\nexport = 2\nexported=3\n"), (Entries{{"export", "2"}, {"exported", "3"}}));
 }
 
 TEST(DotenvTest, KeyCharacters) {
-  EXPECT_THAT(ParseOk("a_b.c-d=1\n_X9=2\n9LIVES=3\n"),
-              ElementsAre(Pair("a_b.c-d", "1"), Pair("_X9", "2"),
-                          Pair("9LIVES", "3")));
+  EXPECT_EQ(ParseOk("a_b.c-d=1\n_X9=2\n9LIVES=3\n"), (Entries{{"a_b.c-d", "1"}, {"_X9", "2"}, {"9LIVES", "3"}}));
 }
 
 TEST(DotenvTest, ValueMayContainEqualsAndQuotes) {
@@ -144,27 +160,21 @@ TEST(DotenvTest, MultiLineDoubleQuoted) {
       "  def\n"
       "-----END KEY-----\"\n"
       "B=2\n";
-  EXPECT_THAT(ParseOk(text),
-              ElementsAre(Pair("A", "1"),
-                          Pair("KEY",
-                               "-----BEGIN KEY-----\nabc\n  def\n-----END "
-                               "KEY-----"),
-                          Pair("B", "2")));
+  EXPECT_EQ(ParseOk(text), (Entries{{"A", "1"}, {"KEY", "-----BEGIN KEY-----\nabc\n  def\n-----END "
+                               "KEY-----"}, {"B", "2"}}));
 }
 
 TEST(DotenvTest, MultiLineSingleQuoted) {
-  EXPECT_THAT(ParseOk("A='x\ny'\nB=2"),
-              ElementsAre(Pair("A", "x\ny"), Pair("B", "2")));
+  EXPECT_EQ(ParseOk("A='x\ny'\nB=2"), (Entries{{"A", "x\ny"}, {"B", "2"}}));
 }
 
 TEST(DotenvTest, CrlfLineEndings) {
-  EXPECT_THAT(ParseOk("A=1\r\nB=\"x\r\ny\"\r\n# c\r\nC=3 # c\r\n"),
-              ElementsAre(Pair("A", "1"), Pair("B", "x\ny"), Pair("C", "3")));
-  EXPECT_THAT(ParseOk("A=1\rB=2\r"), ElementsAre(Pair("A", "1"), Pair("B", "2")));
+  EXPECT_EQ(ParseOk("A=1\r\nB=\"x\r\ny\"\r\n# c\r\nC=3 # c\r\n"), (Entries{{"A", "1"}, {"B", "x\ny"}, {"C", "3"}}));
+  EXPECT_EQ(ParseOk("A=1\rB=2\r"), (Entries{{"A", "1"}, {"B", "2"}}));
 }
 
 TEST(DotenvTest, ByteOrderMark) {
-  EXPECT_THAT(ParseOk("\xEF\xBB\xBF" "A=1\n"), ElementsAre(Pair("A", "1")));
+  EXPECT_EQ(ParseOk("\xEF\xBB\xBF" "A=1\n"), (Entries{{"A", "1"}}));
 }
 
 TEST(DotenvTest, Utf8Values) {
@@ -173,8 +183,7 @@ TEST(DotenvTest, Utf8Values) {
 }
 
 TEST(DotenvTest, DuplicateKeysKeepFirstPositionAndLastValue) {
-  EXPECT_THAT(ParseOk("A=1\nB=2\nA=3\n"),
-              ElementsAre(Pair("A", "3"), Pair("B", "2")));
+  EXPECT_EQ(ParseOk("A=1\nB=2\nA=3\n"), (Entries{{"A", "3"}, {"B", "2"}}));
 }
 
 // ---------------------------------------------------------------------------
@@ -184,34 +193,29 @@ TEST(DotenvErrorTest, LineWithoutEquals) {
   EXPECT_EQ(ParseError("A=1\n\nJUSTANAME\n"),
             "line 3: expected KEY=value, but the line for JUSTANAME has no "
             "'='; write JUSTANAME= for an empty value");
-  EXPECT_THAT(ParseError("export FOO"),
-              HasSubstr("line 1: expected KEY=value, but the line for FOO"));
+  EXPECT_CONTAINS(ParseError("export FOO"), "line 1: expected KEY=value, but the line for FOO");
 }
 
 TEST(DotenvErrorTest, MissingName) {
   EXPECT_EQ(ParseError("=value"),
             "line 1: expected KEY=value, got '=' at the start of the line; "
             "names may contain only letters, digits, '_', '.' and '-'");
-  EXPECT_THAT(ParseError("A=1\n  \"QUOTED\"=1"),
-              HasSubstr("line 2: expected KEY=value, got '\"'"));
-  EXPECT_THAT(ParseError("$A=1"), HasSubstr("got '$'"));
+  EXPECT_CONTAINS(ParseError("A=1\n  \"QUOTED\"=1"), "line 2: expected KEY=value, got '\"'");
+  EXPECT_CONTAINS(ParseError("$A=1"), "got '$'");
 }
 
 TEST(DotenvErrorTest, InvalidCharacterInName) {
   EXPECT_EQ(ParseError("MY KEY=1"),
             "line 1: expected '=' after the name MY, got 'K'; names may "
             "contain only letters, digits, '_', '.' and '-'");
-  EXPECT_THAT(ParseError("A$B=1"),
-              HasSubstr("expected '=' after the name A, got '$'"));
-  EXPECT_THAT(ParseError("KEY: value"),
-              HasSubstr("expected '=' after the name KEY, got ':'"));
+  EXPECT_CONTAINS(ParseError("A$B=1"), "expected '=' after the name A, got '$'");
+  EXPECT_CONTAINS(ParseError("KEY: value"), "expected '=' after the name KEY, got ':'");
 }
 
 TEST(DotenvErrorTest, ErrorsDoNotEchoTheRestOfTheLine) {
   const std::string message = ParseError("KEY sk_live_supersecret");
-  EXPECT_THAT(message, ::testing::Not(HasSubstr("supersecret")));
-  EXPECT_THAT(ParseError("KEY=\"x\"sk_live_supersecret"),
-              ::testing::Not(HasSubstr("supersecret")));
+  EXPECT_NOT_CONTAINS(message, "supersecret");
+  EXPECT_NOT_CONTAINS(ParseError("KEY=\"x\"sk_live_supersecret"), "supersecret");
 }
 
 TEST(DotenvErrorTest, UnterminatedQuotesNameTheStartLine) {
@@ -225,25 +229,21 @@ TEST(DotenvErrorTest, UnterminatedQuotesNameTheStartLine) {
             "line 3: unterminated backtick-quoted value for A; add the "
             "closing `");
   // An escaped quote does not close the value.
-  EXPECT_THAT(ParseError(R"(A="abc\")"),
-              HasSubstr("line 1: unterminated double-quoted value for A"));
-  EXPECT_THAT(ParseError("A=\"abc\\"),
-              HasSubstr("line 1: unterminated double-quoted value for A"));
+  EXPECT_CONTAINS(ParseError(R"(A="abc\")"), "line 1: unterminated double-quoted value for A");
+  EXPECT_CONTAINS(ParseError("A=\"abc\\"), "line 1: unterminated double-quoted value for A");
 }
 
 TEST(DotenvErrorTest, TextAfterClosingQuote) {
   EXPECT_EQ(ParseError("A=\"x\" y"),
             "line 1: unexpected text after the closing quote of A's value; "
             "put a '#' before a comment, or quote the whole value");
-  EXPECT_THAT(ParseError("A='x'y"), HasSubstr("line 1: unexpected text"));
+  EXPECT_CONTAINS(ParseError("A='x'y"), "line 1: unexpected text");
 }
 
 TEST(DotenvErrorTest, LineNumbersCountMultiLineValues) {
-  EXPECT_THAT(ParseError("A=\"1\n2\n3\" junk\n"),
-              HasSubstr("line 3: unexpected text after the closing quote"));
-  EXPECT_THAT(ParseError("A=\"1\n2\"\nB=\"x\\\ny\"\nOOPS\n"),
-              HasSubstr("line 5: expected KEY=value"));
-  EXPECT_THAT(ParseError("A=1\r\nB=2\r\nOOPS\r\n"), HasSubstr("line 3:"));
+  EXPECT_CONTAINS(ParseError("A=\"1\n2\n3\" junk\n"), "line 3: unexpected text after the closing quote");
+  EXPECT_CONTAINS(ParseError("A=\"1\n2\"\nB=\"x\\\ny\"\nOOPS\n"), "line 5: expected KEY=value");
+  EXPECT_CONTAINS(ParseError("A=1\r\nB=2\r\nOOPS\r\n"), "line 3:");
 }
 
 }  // namespace
