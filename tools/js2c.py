@@ -25,10 +25,10 @@ def main():
     for i, (spec, data) in enumerate(entries):
         body = ",".join(str(b) for b in data)
         lines.append(f"// {spec}")
-        lines.append(f"const char kSource{i}[] = {{{body},0}};")
+        lines.append(f"const unsigned char kSource{i}[] = {{{body},0}};")
     lines.append("const jsg::BuiltinModule kBuiltins[] = {")
     for i, (spec, data) in enumerate(entries):
-        lines.append(f'  {{"{spec}", kSource{i}, {len(data)}}},')
+        lines.append(f'  {{"{spec}", reinterpret_cast<const char*>(kSource{i}), {len(data)}}},')
     lines += ["};", "}  // namespace", "",
               "std::span<const jsg::BuiltinModule> BuiltinModules() { return kBuiltins; }",
               "", "}  // namespace dw::runtime", ""]

@@ -136,8 +136,10 @@ primordials.SafeWeakSet = makeSafe(WeakSet, class SafeWeakSet extends WeakSet { 
 // Promise helpers that never touch a (possibly patched) Promise.prototype.then.
 const PromisePrototypeThen = primordials.PromisePrototypeThen;
 const PromiseCtor = Promise;
-primordials.PromiseResolve = (v) => ReflectApply(PromiseCtor.resolve, PromiseCtor, [v]);
-primordials.PromiseReject = (e) => ReflectApply(PromiseCtor.reject, PromiseCtor, [e]);
+const PromiseResolveFn = Promise.resolve;  // captured now: user code may replace the statics
+const PromiseRejectFn = Promise.reject;
+primordials.PromiseResolve = (v) => ReflectApply(PromiseResolveFn, PromiseCtor, [v]);
+primordials.PromiseReject = (e) => ReflectApply(PromiseRejectFn, PromiseCtor, [e]);
 primordials.SafePromiseAll = (promises) => new PromiseCtor((resolve, reject) => {
   const results = [];
   let pending = promises.length;
