@@ -20,7 +20,6 @@ const {
   TypeError,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetLength,
-  Uint16Array,
   Uint8Array,
 } = primordials;
 
@@ -111,7 +110,7 @@ function atob(data) {
   // 4 characters -> 3 bytes; a final group of 2 or 3 characters gives 1 or 2 bytes (the
   // leftover bits are discarded).
   const outLength = ((length >> 2) * 3) + (length % 4 === 0 ? 0 : (length % 4) - 1);
-  const out = new Uint16Array(outLength);
+  const out = new Uint8Array(outLength);
   let o = 0;
   let i = 0;
   for (; i + 4 <= length; i += 4) {
@@ -130,12 +129,26 @@ function atob(data) {
   }
 
   // Each byte becomes one code unit; the string is built a chunk at a time.
-  if (outLength <= CHUNK) return ReflectApply(StringFromCharCode, undefined, out);
-  const buffer = TypedArrayPrototypeGetBuffer(out);
+  return bytesToString(out, outLength);
+}
+
+// String with one code unit per element of `units` [0, length), a chunk at a time (an argument
+// list per chunk). Whole chunks go through a plain array, which Function.prototype.apply
+// spreads faster than a typed array; it is filled here, before any user code runs, so its
+// elements are own properties and writing them never consults Array.prototype.
+const SCRATCH = [];
+for (let i = 0; i < CHUNK; i++) SCRATCH[i] = 0;
+
+function bytesToString(units, length) {
   let result = '';
-  for (let j = 0; j < outLength; j += CHUNK) {
-    const n = outLength - j < CHUNK ? outLength - j : CHUNK;
-    result += ReflectApply(StringFromCharCode, undefined, new Uint16Array(buffer, j * 2, n));
+  let i = 0;
+  for (; i + CHUNK <= length; i += CHUNK) {
+    for (let k = 0; k < CHUNK; k++) SCRATCH[k] = units[i + k];
+    result += ReflectApply(StringFromCharCode, undefined, SCRATCH);
+  }
+  if (i < length) {
+    result += ReflectApply(StringFromCharCode, undefined,
+      new Uint8Array(TypedArrayPrototypeGetBuffer(units), i, length - i));
   }
   return result;
 }

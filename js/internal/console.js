@@ -92,10 +92,23 @@ function labelString(label) {
   return inspect(label);
 }
 
-function logger(level) {
-  return function (...args) {
-    emit(level, formatArgs(args));
-  };
+function log(...args) {
+  emit('log', formatArgs(args));
+}
+function info(...args) {
+  emit('info', formatArgs(args));
+}
+function debug(...args) {
+  emit('debug', formatArgs(args));
+}
+function warn(...args) {
+  emit('warn', formatArgs(args));
+}
+function error(...args) {
+  emit('error', formatArgs(args));
+}
+function dirxml(...args) {
+  emit('log', formatArgs(args));
 }
 
 function assert(condition, ...args) {
@@ -390,31 +403,37 @@ function table(data, properties) {
   emit('log', text);
 }
 
-function noop() {}
+// Not meaningful without a devtools front end.
+function clear() {}
+function profile() {}
+function profileEnd() {}
+function timeStamp() {}
 
 export const console = {
-  log: logger('log'),
-  info: logger('info'),
-  debug: logger('debug'),
-  warn: logger('warn'),
-  error: logger('error'),
-  dirxml: logger('log'),
+  log,
+  info,
+  debug,
+  warn,
+  error,
+  dirxml,
   trace,
   assert,
   dir,
   table,
   group,
-  groupCollapsed: group,
+  groupCollapsed(...label) {
+    ReflectApply(group, undefined, label);
+  },
   groupEnd,
   count,
   countReset,
   time,
   timeEnd,
   timeLog,
-  clear: noop,
-  profile: noop,
-  profileEnd: noop,
-  timeStamp: noop,
+  clear,
+  profile,
+  profileEnd,
+  timeStamp,
 };
 ObjectDefineProperty(console, SymbolToStringTag, {
   value: 'console', writable: false, enumerable: false, configurable: true,

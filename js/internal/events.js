@@ -181,8 +181,8 @@ function setCanceled(s) {
   if (s.cancelable && !s.inPassiveListener) s.canceled = true;
 }
 
+// WebIDL dictionary conversion: undefined/null -> defaults (null here); other non-objects throw.
 function readEventInit(init, iface) {
-  // EventInit members, in WebIDL's (lexicographic) order.
   if (init === undefined || init === null) return null;
   if (!isObject(init)) {
     throw new TypeError(`Failed to construct '${iface}': ` +
@@ -225,6 +225,7 @@ class Event {
     let cancelable = false;
     let composed = false;
     if (init !== null) {
+      // EventInit members, in WebIDL's (lexicographic) order.
       bubbles = !!init.bubbles;
       cancelable = !!init.cancelable;
       composed = !!init.composed;

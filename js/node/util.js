@@ -365,58 +365,90 @@ function ownValueEqual(a, b, key, memo) {
   return !hasA || deepEqual(a[key], b[key], memo);
 }
 
+// The kind of a (non-array, non-view) object for comparison purposes. The toStringTag only
+// picks which brand check to run (brand checks throw for other objects, and exceptions are
+// slow); an unusual tag runs them all.
+function kindOf(value, tag) {
+  switch (tag) {
+    case '[object Object]': return 'object';
+    case '[object Date]': if (isDate(value)) return 'date'; break;
+    case '[object RegExp]': if (isRegExp(value)) return 'regexp'; break;
+    case '[object Map]': if (isMap(value)) return 'map'; break;
+    case '[object Set]': if (isSet(value)) return 'set'; break;
+    case '[object ArrayBuffer]': if (isArrayBuffer(value)) return 'arraybuffer'; break;
+    case '[object SharedArrayBuffer]':
+      if (isSharedArrayBuffer(value)) return 'sharedarraybuffer';
+      break;
+    case '[object Error]': return 'error';
+    case '[object Number]': case '[object String]': case '[object Boolean]':
+    case '[object BigInt]': case '[object Symbol]':
+      if (isBoxedPrimitive(value)) return 'boxed';
+      break;
+    case '[object Promise]': case '[object WeakMap]': case '[object WeakSet]':
+    case '[object Function]': case '[object Arguments]': case '[object Module]':
+      return 'object';
+    default: break;
+  }
+  if (isError(value)) return 'error';
+  if (isDate(value)) return 'date';
+  if (isRegExp(value)) return 'regexp';
+  if (isMap(value)) return 'map';
+  if (isSet(value)) return 'set';
+  if (isArrayBuffer(value)) return 'arraybuffer';
+  if (isSharedArrayBuffer(value)) return 'sharedarraybuffer';
+  if (isBoxedPrimitive(value)) return 'boxed';
+  return 'object';
+}
+
 function objectsEqual(a, b, tag, memo) {
   if (ArrayIsArray(a)) {
     if (!ArrayIsArray(b) || a.length !== b.length) return false;
     return keysEqual(a, b, memo, 0);
   }
-  if (tag === '[object Object]' && !isAnyArrayBuffer(a) && !isMap(a) && !isSet(a) &&
-      !ArrayBufferIsView(a) && isBoxedPrimitive(a) === false && !isBoxedPrimitive(b) &&
-      !isAnyArrayBuffer(b) && !isMap(b) && !isSet(b) && !ArrayBufferIsView(b)) {
-    return keysEqual(a, b, memo, 0);
-  }
-  if (isDate(a) || isDate(b)) {
-    if (!isDate(a) || !isDate(b) || !ObjectIs(DatePrototypeGetTime(a), DatePrototypeGetTime(b))) {
-      return false;
-    }
-  } else if (isRegExp(a) || isRegExp(b)) {
-    if (!isRegExp(a) || !isRegExp(b) ||
-        RegExpPrototypeGetSource(a) !== RegExpPrototypeGetSource(b) ||
-        RegExpPrototypeGetFlags(a) !== RegExpPrototypeGetFlags(b) ||
-        !ObjectIs(a.lastIndex, b.lastIndex)) {
-      return false;
-    }
-  } else if (ArrayBufferIsView(a) || ArrayBufferIsView(b)) {
+  if (ArrayIsArray(b)) return false;
+  if (ArrayBufferIsView(a) || ArrayBufferIsView(b)) {
     if (!ArrayBufferIsView(a) || !ArrayBufferIsView(b) ||
         TypedArrayPrototypeGetSymbolToStringTag(a) !== TypedArrayPrototypeGetSymbolToStringTag(b) ||
         !sameBytes(a, b)) {
       return false;
     }
-    if (isTypedArray(a)) return keysEqual(a, b, memo, primordials.TypedArrayPrototypeGetLength(a));
-  } else if (isMap(a) || isMap(b)) {
-    if (!isMap(a) || !isMap(b) || MapPrototypeGetSize(a) !== MapPrototypeGetSize(b) ||
-        !mapEquiv(a, b, memo)) {
-      return false;
-    }
-  } else if (isSet(a) || isSet(b)) {
-    if (!isSet(a) || !isSet(b) || SetPrototypeGetSize(a) !== SetPrototypeGetSize(b) ||
-        !setEquiv(a, b, memo)) {
-      return false;
-    }
-  } else if (isAnyArrayBuffer(a) || isAnyArrayBuffer(b)) {
-    if (isArrayBuffer(a) !== isArrayBuffer(b) || isSharedArrayBuffer(a) !== isSharedArrayBuffer(b) ||
-        !sameBytes(a, b)) {
-      return false;
-    }
-  } else if (isError(a) || isError(b)) {
-    if (!isError(a) || !isError(b) || a.message !== b.message || a.name !== b.name ||
-        !ownValueEqual(a, b, 'cause', memo) || !ownValueEqual(a, b, 'errors', memo)) {
-      return false;
-    }
-  } else {
-    const boxed = boxedEqual(a, b);
-    if (boxed === false) return false;
-    if (boxed === undefined && isBoxedPrimitive(b)) return false;
+    const length = isTypedArray(a) ? primordials.TypedArrayPrototypeGetLength(a) : 0;
+    return keysEqual(a, b, memo, length);
+  }
+  const kind = kindOf(a, tag);
+  if (kind !== kindOf(b, tag)) return false;
+  switch (kind) {
+    case 'date':
+      if (!ObjectIs(DatePrototypeGetTime(a), DatePrototypeGetTime(b))) return false;
+      break;
+    case 'regexp':
+      if (RegExpPrototypeGetSource(a) !== RegExpPrototypeGetSource(b) ||
+          RegExpPrototypeGetFlags(a) !== RegExpPrototypeGetFlags(b) ||
+          !ObjectIs(a.lastIndex, b.lastIndex)) {
+        return false;
+      }
+      break;
+    case 'map':
+      if (MapPrototypeGetSize(a) !== MapPrototypeGetSize(b) || !mapEquiv(a, b, memo)) return false;
+      break;
+    case 'set':
+      if (SetPrototypeGetSize(a) !== SetPrototypeGetSize(b) || !setEquiv(a, b, memo)) return false;
+      break;
+    case 'arraybuffer':
+    case 'sharedarraybuffer':
+      if (!sameBytes(a, b)) return false;
+      break;
+    case 'error':
+      if (a.message !== b.message || a.name !== b.name ||
+          !ownValueEqual(a, b, 'cause', memo) || !ownValueEqual(a, b, 'errors', memo)) {
+        return false;
+      }
+      break;
+    case 'boxed':
+      if (boxedEqual(a, b) !== true) return false;
+      break;
+    default:
+      break;
   }
   return keysEqual(a, b, memo, 0);
 }

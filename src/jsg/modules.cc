@@ -307,6 +307,23 @@ std::vector<std::string> ModuleRegistry::ExportNamesInOrder(const std::string& u
   return names;
 }
 
+std::string ModuleRegistry::SourceLine(const std::string& url, int line) {
+  if (IsBuiltinSpecifier(url) || !provider_) return "";
+  auto loaded = provider_->Load(url);
+  if (!loaded || !loaded->ok()) return "";
+  const std::string& src = (*loaded)->source;
+  size_t start = 0;
+  for (int i = 1; i < line; ++i) {
+    start = src.find('\n', start);
+    if (start == std::string::npos) return "";
+    ++start;
+  }
+  size_t end = src.find('\n', start);
+  std::string result = src.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (!result.empty() && result.back() == '\r') result.pop_back();
+  return result;
+}
+
 v8::MaybeLocal<v8::Value> ModuleRegistry::EvaluateCommonJs(Entry& entry) {
   v8::Isolate* isolate = realm_.isolate();
   v8::Local<v8::Context> context = realm_.context();

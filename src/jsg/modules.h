@@ -69,6 +69,9 @@ class ModuleRegistry {
   // source order). Empty for non-ESM modules.
   std::vector<std::string> ExportNamesInOrder(const std::string& url);
 
+  // Line `line` (1-based) of the user module at `url`, or "" (for error messages).
+  std::string SourceLine(const std::string& url, int line);
+
   // Called by the runtime's ops for require(): returns module.exports / the namespace.
   v8::MaybeLocal<v8::Value> Require(const std::string& specifier, const std::string& referrer);
 

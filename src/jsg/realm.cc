@@ -195,6 +195,16 @@ void Realm::PerformCheckpoint() {
   in_checkpoint_ = false;
 }
 
+void Realm::MarkHandled(v8::Local<v8::Promise> promise) {
+  promise->MarkAsHandled();
+  for (auto it = pending_rejections_.begin(); it != pending_rejections_.end(); ++it) {
+    if (it->first.Get(isolate_) == promise) {
+      pending_rejections_.erase(it);
+      break;
+    }
+  }
+}
+
 void Realm::PromiseRejectCallback(v8::PromiseRejectMessage message) {
   v8::Local<v8::Promise> promise = message.GetPromise();
   v8::Isolate* isolate = promise->GetIsolate();
@@ -260,6 +270,28 @@ std::string Realm::DisplayName(std::string_view url) const {
   return std::string(url);
 }
 
+std::string Realm::LocationFromStack(const std::string& stack) {
+  // Frames look like "    at fn (file:///a/b.js:3:7)" or "    at file:///a/b.js:3:7".
+  size_t pos = stack.find("file://");
+  if (pos == std::string::npos) return "";
+  size_t end = stack.find_first_of(")\n", pos);
+  std::string frame = stack.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+  size_t c2 = frame.rfind(':');
+  if (c2 == std::string::npos || c2 == 0) return "";
+  size_t c1 = frame.rfind(':', c2 - 1);
+  if (c1 == std::string::npos) return "";
+  std::string url = frame.substr(0, c1);
+  int line = atoi(frame.c_str() + c1 + 1);
+  int column = atoi(frame.c_str() + c2 + 1);
+  if (line <= 0 || column <= 0) return "";
+  std::string out = absl::StrCat(DisplayName(url), ":", line, ":", column, "\n");
+  std::string src = modules_->SourceLine(url, line);
+  if (!src.empty() && src.size() <= 300 && static_cast<size_t>(column) <= src.size() + 1) {
+    absl::StrAppend(&out, src, "\n", std::string(column - 1, ' '), "^\n");
+  }
+  return out;
+}
+
 std::string Realm::FormatException(v8::Local<v8::Value> exception,
                                    v8::Local<v8::Message> message) {
   v8::HandleScope hs(isolate_);
@@ -290,6 +322,11 @@ std::string Realm::FormatException(v8::Local<v8::Value> exception,
         stack->IsString()) {
       text = ToUtf8(isolate_, stack);
     }
+  }
+  if (out.empty() && !text.empty()) {
+    // No message location (the error is reported after the fact, e.g. a rejected top-level
+    // await): take it from the first user frame of the stack.
+    absl::StrAppend(&out, LocationFromStack(text));
   }
   if (text.empty()) text = ToUtf8(isolate_, exception);
   absl::StrAppend(&out, "Uncaught ", text);

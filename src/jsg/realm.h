@@ -60,6 +60,8 @@ class Realm {
   };
   void PerformCheckpoint();
   bool in_callback() const { return callback_depth_ > 0; }
+  // The embedder handles this promise's rejection itself: do not report it as unhandled.
+  void MarkHandled(v8::Local<v8::Promise> promise);
 
   // Reports an exception that escaped to the top level (an uncaught error in a timer, a
   // promise rejected with no handler), through the JS `reportError` hook when installed.
@@ -84,6 +86,9 @@ class Realm {
     }
     return *static_cast<T*>(it->second.get());
   }
+
+  // "name:line:col\n<source line>\n<caret>\n" for the first file:// frame of a stack.
+  std::string LocationFromStack(const std::string& stack);
 
   // Display name for a script/module URL in messages (file:///cwd/x.js -> x.js).
   std::string DisplayName(std::string_view url) const;

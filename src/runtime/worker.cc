@@ -79,7 +79,7 @@ absl::Status Worker::Start(const std::string& main_url) {
     }
     // A failed top-level evaluation is reported here, once, not also as an unhandled
     // rejection.
-    p->MarkAsHandled();
+    realm_->MarkHandled(p);
     evaluated = p;
   }
   v8::Context::Scope cs(realm_->context());
