@@ -3,8 +3,9 @@
 //
 // Supported encodings: UTF-8, UTF-16LE, UTF-16BE and windows-1252 (which, as the standard
 // says, is what the labels 'latin1', 'iso-8859-1', 'ascii', ... mean). UTF-8 conversion is
-// done by the native ops; UTF-16 and windows-1252 are decoded here into a Uint16Array of code
-// units that is turned into a string in chunks.
+// done by the native ops (JS only splits off an incomplete sequence at the end of a streamed
+// chunk); UTF-16 and windows-1252 are decoded here into a Uint16Array of code units that is
+// turned into a string a chunk at a time.
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated, and must not be able to change how these classes behave.
@@ -69,8 +70,9 @@ function toDOMString(value) {
   return String(value);
 }
 
-// Web IDL dictionary conversion: undefined and null give the defaults, other non-objects throw.
-function dictionaryMember(dict, name, iface, method) {
+// Web IDL dictionary conversion: undefined and null give the defaults (returned as undefined),
+// other non-objects throw.
+function toDictionary(dict, name, iface, method) {
   if (dict === undefined || dict === null) return undefined;
   const type = typeof dict;
   if (type !== 'object' && type !== 'function') {
@@ -99,14 +101,6 @@ function webIdlShape(cls, names) {
 function view(u8, start, end) {
   return new Uint8Array(TypedArrayPrototypeGetBuffer(u8),
     TypedArrayPrototypeGetByteOffset(u8) + start, end - start);
-}
-
-// A non-shared copy of bytes [start, end) of `u8`.
-function copyBytes(u8, start, end) {
-  const copy = new Uint8Array(end - start);
-  TypedArrayPrototypeSet(copy, start === 0 && end === TypedArrayPrototypeGetLength(u8) ?
-    u8 : view(u8, start, end));
-  return copy;
 }
 
 // Web IDL `AllowSharedBufferSource` -> Uint8Array over the bytes (a detached buffer gives no
@@ -364,7 +358,7 @@ class TextDecoder {
 
   constructor(label = 'utf-8', options = undefined) {
     label = toDOMString(label);
-    const dict = dictionaryMember(options, 'TextDecoderOptions', 'TextDecoder', 'constructor');
+    const dict = toDictionary(options, 'TextDecoderOptions', 'TextDecoder', 'constructor');
     const fatal = dict === undefined ? false : !!dict.fatal;
     const ignoreBOM = dict === undefined ? false : !!dict.ignoreBOM;
     const encoding = getEncoding(label);
@@ -403,7 +397,7 @@ class TextDecoder {
       throw illegalInvocation();
     }
     const bytes = input === undefined ? new Uint8Array(0) : toBytes(input);
-    const dict = dictionaryMember(options, 'TextDecodeOptions', 'TextDecoder', 'decode');
+    const dict = toDictionary(options, 'TextDecodeOptions', 'TextDecoder', 'decode');
     const stream = dict === undefined ? false : !!dict.stream;
 
     if (!this.#doNotFlush) this.#reset();

@@ -22,22 +22,18 @@ constexpr const char* kExampleConfig =
 
 // Error helpers: every message starts with the file it is about.
 absl::Status Invalid(std::string_view file, std::string_view message) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(std::string(file), ": ", std::string(message)));
+  return absl::InvalidArgumentError(absl::StrCat(std::string(file), ": ", std::string(message)));
 }
 
 absl::Status NotFound(std::string_view file, std::string_view message) {
-  return absl::NotFoundError(
-      absl::StrCat(std::string(file), ": ", std::string(message)));
+  return absl::NotFoundError(absl::StrCat(std::string(file), ": ", std::string(message)));
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"),
-                                                    &std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) {
     const int err = errno;
-    const std::string message =
-        absl::StrCat("cannot open file: ", std::strerror(err));
+    const std::string message = absl::StrCat("cannot open file: ", std::strerror(err));
     return err == ENOENT ? NotFound(path, message) : Invalid(path, message);
   }
   std::string data;
@@ -73,29 +69,26 @@ bool IsRegularFile(const fs::path& p) {
 std::string Describe(const json::Value& v) { return v.type_name(); }
 
 // Reads an optional string member; `*present` reports whether it was there.
-absl::Status GetOptionalString(const json::Value& root, std::string_view file,
-                               std::string_view key, std::string_view example,
-                               std::string* out, bool* present) {
+absl::Status GetOptionalString(const json::Value& root, std::string_view file, std::string_view key,
+                               std::string_view example, std::string* out, bool* present) {
   const json::Value* v = root.Find(key);
   *present = v != nullptr;
   if (v == nullptr) return absl::OkStatus();
   if (!v->is_string()) {
-    return Invalid(file, absl::StrCat("\"", std::string(key),
-                                      "\" must be a string, got ", Describe(*v),
-                                      "; e.g. \"", std::string(key), "\": ",
-                                      std::string(example)));
+    return Invalid(file,
+                   absl::StrCat("\"", std::string(key), "\" must be a string, got ", Describe(*v),
+                                "; e.g. \"", std::string(key), "\": ", std::string(example)));
   }
   *out = v->as_string();
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ResolveMain(const json::Value& root,
-                                        std::string_view file,
+absl::StatusOr<std::string> ResolveMain(const json::Value& root, std::string_view file,
                                         const fs::path& base_dir) {
   std::string main;
   bool present = false;
-  if (auto s = GetOptionalString(root, file, "main", "\"src/index.js\"", &main,
-                                   &present); !s.ok()) {
+  if (auto s = GetOptionalString(root, file, "main", "\"src/index.js\"", &main, &present);
+      !s.ok()) {
     return s;
   }
   if (!present) {
@@ -113,17 +106,16 @@ absl::StatusOr<std::string> ResolveMain(const json::Value& root,
   const fs::file_status st = fs::status(resolved, ec);
   if (!fs::exists(st)) {
     return NotFound(
-        file, absl::StrCat("\"main\" is \"", main, "\", which resolves to ",
-                           resolved.string(),
+        file, absl::StrCat("\"main\" is \"", main, "\", which resolves to ", resolved.string(),
                            ", but that file does not exist; fix the path "
                            "(relative paths are resolved from the directory "
                            "containing the config file)"));
   }
   if (fs::is_directory(st)) {
-    return Invalid(file, absl::StrCat("\"main\" is \"", main,
-                                      "\", which resolves to ", resolved.string(),
-                                      ", a directory; point \"main\" at the "
-                                      "entry module file itself"));
+    return Invalid(file,
+                   absl::StrCat("\"main\" is \"", main, "\", which resolves to ", resolved.string(),
+                                ", a directory; point \"main\" at the "
+                                "entry module file itself"));
   }
   return resolved.string();
 }
@@ -144,21 +136,19 @@ bool IsValidCompatibilityDate(std::string_view date) {
   const int month = num(5, 2);
   const int day = num(8, 2);
   if (month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   const int max_day = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
   return day <= max_day;
 }
 
-absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
-    const json::Value& root, std::string_view config_path) {
+absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
+                                                   std::string_view config_path) {
   const fs::path config_fs_path = Normalize(fs::path(config_path));
   const std::string file = config_fs_path.string();
   if (!root.is_object()) {
-    return Invalid(file, absl::StrCat("the top level must be an object, got ",
-                                      Describe(root), "; e.g. ",
-                                      kExampleConfig));
+    return Invalid(file, absl::StrCat("the top level must be an object, got ", Describe(root),
+                                      "; e.g. ", kExampleConfig));
   }
 
   WorkerConfig config;
@@ -166,8 +156,7 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
   config.base_dir = config_fs_path.parent_path().string();
 
   bool present = false;
-  if (auto s = GetOptionalString(root, file, "name", "\"my-worker\"",
-                                 &config.name, &present);
+  if (auto s = GetOptionalString(root, file, "name", "\"my-worker\"", &config.name, &present);
       !s.ok()) {
     return s;
   }
@@ -176,34 +165,30 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
   if (!main.ok()) return main.status();
   config.main = *std::move(main);
 
-  if (auto s = GetOptionalString(root, file, "compatibility_date",
-                                 "\"2024-09-23\"", &config.compatibility_date,
-                                 &present);
+  if (auto s = GetOptionalString(root, file, "compatibility_date", "\"2024-09-23\"",
+                                 &config.compatibility_date, &present);
       !s.ok()) {
     return s;
   }
   if (present && !IsValidCompatibilityDate(config.compatibility_date)) {
-    return Invalid(
-        file, absl::StrCat("\"compatibility_date\" must be a real date written "
-                           "YYYY-MM-DD, got \"",
-                           config.compatibility_date,
-                           "\"; e.g. \"compatibility_date\": \"2024-09-23\""));
+    return Invalid(file, absl::StrCat("\"compatibility_date\" must be a real date written "
+                                      "YYYY-MM-DD, got \"",
+                                      config.compatibility_date,
+                                      "\"; e.g. \"compatibility_date\": \"2024-09-23\""));
   }
 
   if (const json::Value* flags = root.Find("compatibility_flags")) {
     if (!flags->is_array()) {
-      return Invalid(file,
-                     absl::StrCat("\"compatibility_flags\" must be an array of "
-                                  "strings, got ",
-                                  Describe(*flags),
-                                  "; e.g. \"compatibility_flags\": "
-                                  "[\"nodejs_compat\"]"));
+      return Invalid(file, absl::StrCat("\"compatibility_flags\" must be an array of "
+                                        "strings, got ",
+                                        Describe(*flags),
+                                        "; e.g. \"compatibility_flags\": "
+                                        "[\"nodejs_compat\"]"));
     }
     const auto& elements = flags->as_array();
     for (size_t i = 0; i < elements.size(); ++i) {
       if (!elements[i].is_string()) {
-        return Invalid(file, absl::StrCat("\"compatibility_flags\"[", i,
-                                          "] must be a string, got ",
+        return Invalid(file, absl::StrCat("\"compatibility_flags\"[", i, "] must be a string, got ",
                                           Describe(elements[i]),
                                           "; flags are names such as "
                                           "\"nodejs_compat\""));
@@ -219,8 +204,7 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
 
   if (const json::Value* vars = root.Find("vars")) {
     if (!vars->is_object()) {
-      return Invalid(file, absl::StrCat("\"vars\" must be an object, got ",
-                                        Describe(*vars),
+      return Invalid(file, absl::StrCat("\"vars\" must be an object, got ", Describe(*vars),
                                         "; write it as \"vars\": { \"NAME\": "
                                         "\"value\" }"));
     }
@@ -259,8 +243,7 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
 }
 
 absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
-  const fs::path input =
-      Normalize(fs::path(path_or_dir.empty() ? "." : std::string(path_or_dir)));
+  const fs::path input = Normalize(fs::path(path_or_dir.empty() ? "." : std::string(path_or_dir)));
   std::error_code ec;
   const fs::file_status st = fs::status(input, ec);
   if (!fs::exists(st)) {
@@ -280,19 +263,18 @@ absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
       }
     }
     if (config_path.empty()) {
-      return NotFound(input.string(),
-                      absl::StrCat("no wrangler.jsonc or wrangler.json in this "
-                                   "directory; create wrangler.jsonc, e.g. ",
-                                   kExampleConfig));
+      return NotFound(input.string(), absl::StrCat("no wrangler.jsonc or wrangler.json in this "
+                                                   "directory; create wrangler.jsonc, e.g. ",
+                                                   kExampleConfig));
     }
   }
 
   const std::string file = config_path.string();
   if (config_path.extension() == ".toml") {
-    return absl::UnimplementedError(absl::StrCat(
-        file,
-        ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
-        "keys written as JSON, comments allowed)"));
+    return absl::UnimplementedError(
+        absl::StrCat(file,
+                     ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
+                     "keys written as JSON, comments allowed)"));
   }
 
   auto text = ReadFile(file);

@@ -42,9 +42,11 @@ struct WorkerConfig {
 // supported yet and gives an error.
 //
 // Unknown top-level keys are ignored, since wrangler configs carry many keys
-// that do not apply here. Errors are InvalidArgumentError (bad content) or
-// NotFoundError (missing files); every message starts with the config file's
-// path and says how to fix the problem.
+// that do not apply here. Errors are InvalidArgumentError (bad content),
+// NotFoundError (missing config, directory or "main" file) or
+// UnimplementedError (TOML); every message starts with the path of the file
+// at fault (the config, the directory searched, or `.dev.vars`) and says how
+// to fix the problem.
 absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
 
 // The format-independent half of LoadWorkerConfig: validates an already
@@ -52,8 +54,8 @@ absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
 // (made absolute against the working directory if relative), reading
 // `.dev.vars` from there. `config_path` itself is not read; it names the file
 // in errors. A future TOML front end converts to json::Value and calls this.
-absl::StatusOr<WorkerConfig> WorkerConfigFromValue(
-    const json::Value& root, std::string_view config_path);
+absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
+                                                   std::string_view config_path);
 
 // True if `date` is YYYY-MM-DD naming a real calendar day.
 bool IsValidCompatibilityDate(std::string_view date);

@@ -9,8 +9,8 @@ namespace dw::dotenv {
 namespace {
 
 bool IsKeyChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
 }
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
@@ -25,8 +25,7 @@ std::string DescribeChar(std::string_view s) {
 }
 
 absl::Status LineError(int line, std::string_view message) {
-  return absl::InvalidArgumentError(
-      absl::StrFormat("line %d: %s", line, std::string(message)));
+  return absl::InvalidArgumentError(absl::StrFormat("line %d: %s", line, std::string(message)));
 }
 
 class Parser {
@@ -96,29 +95,25 @@ class Parser {
     std::string key = text_.substr(key_start, pos_ - key_start);
     SkipBlanks();
     if (key.empty()) {
-      return LineError(line_,
-                       "expected KEY=value, got " + DescribeChar(RestOfLine()) +
-                           " at the start of the line; names may contain only "
-                           "letters, digits, '_', '.' and '-'");
+      return LineError(line_, "expected KEY=value, got " + DescribeChar(RestOfLine()) +
+                                  " at the start of the line; names may contain only "
+                                  "letters, digits, '_', '.' and '-'");
     }
     if (AtLineEnd()) {
       return LineError(line_, "expected KEY=value, but the line for " + key +
-                                  " has no '='; write " + key +
-                                  "= for an empty value");
+                                  " has no '='; write " + key + "= for an empty value");
     }
     if (text_[pos_] != '=') {
-      return LineError(line_,
-                       "expected '=' after the name " + key + ", got " +
-                           DescribeChar(RestOfLine()) +
-                           "; names may contain only letters, digits, '_', "
-                           "'.' and '-'");
+      return LineError(line_, "expected '=' after the name " + key + ", got " +
+                                  DescribeChar(RestOfLine()) +
+                                  "; names may contain only letters, digits, '_', "
+                                  "'.' and '-'");
     }
     ++pos_;
     SkipBlanks();
 
     std::string value;
-    if (pos_ < text_.size() &&
-        (text_[pos_] == '"' || text_[pos_] == '\'' || text_[pos_] == '`')) {
+    if (pos_ < text_.size() && (text_[pos_] == '"' || text_[pos_] == '\'' || text_[pos_] == '`')) {
       if (auto s = ParseQuoted(key, &value); !s.ok()) return s;
     } else {
       ParseUnquoted(&value);
@@ -157,10 +152,9 @@ class Parser {
         const char* kind = quote == '"'    ? "double-quoted"
                            : quote == '\'' ? "single-quoted"
                                            : "backtick-quoted";
-        return LineError(start_line,
-                         absl::StrFormat("unterminated %s value for %s; add "
-                                         "the closing %c",
-                                         kind, key, quote));
+        return LineError(start_line, absl::StrFormat("unterminated %s value for %s; add "
+                                                     "the closing %c",
+                                                     kind, key, quote));
       }
       const char c = text_[pos_];
       if (c == quote) {
@@ -202,8 +196,7 @@ class Parser {
     }
     SkipBlanks();
     if (!AtLineEnd() && text_[pos_] != '#') {
-      return LineError(line_, "unexpected text after the closing quote of " +
-                                  key +
+      return LineError(line_, "unexpected text after the closing quote of " + key +
                                   "'s value; put a '#' before a comment, or "
                                   "quote the whole value");
     }
@@ -217,8 +210,6 @@ class Parser {
 
 }  // namespace
 
-absl::StatusOr<Entries> Parse(std::string_view text) {
-  return Parser(text).Run();
-}
+absl::StatusOr<Entries> Parse(std::string_view text) { return Parser(text).Run(); }
 
 }  // namespace dw::dotenv

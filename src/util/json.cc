@@ -36,8 +36,7 @@ const char* TypeName(Type type) {
 namespace {
 
 [[noreturn]] void TypeMismatch(const char* accessor, Type actual) {
-  std::fprintf(stderr, "dw::json::Value::%s() called on a %s value\n",
-               accessor, TypeName(actual));
+  std::fprintf(stderr, "dw::json::Value::%s() called on a %s value\n", accessor, TypeName(actual));
   std::abort();
 }
 
@@ -59,16 +58,10 @@ const T& Get(const Variant& data, const char* accessor) {
 
 bool Value::as_bool() const { return Get<bool>(data_, "as_bool"); }
 double Value::as_number() const { return Get<double>(data_, "as_number"); }
-const std::string& Value::as_string() const {
-  return Get<std::string>(data_, "as_string");
-}
-const Value::Array& Value::as_array() const {
-  return Get<Array>(data_, "as_array");
-}
+const std::string& Value::as_string() const { return Get<std::string>(data_, "as_string"); }
+const Value::Array& Value::as_array() const { return Get<Array>(data_, "as_array"); }
 Value::Array& Value::as_array() { return Get<Array>(data_, "as_array"); }
-const Value::Object& Value::as_object() const {
-  return Get<Object>(data_, "as_object");
-}
+const Value::Object& Value::as_object() const { return Get<Object>(data_, "as_object"); }
 Value::Object& Value::as_object() { return Get<Object>(data_, "as_object"); }
 
 const Value* Value::Find(std::string_view key) const {
@@ -106,9 +99,7 @@ bool Value::Remove(std::string_view key) {
   return false;
 }
 
-void Value::Append(Value value) {
-  Get<Array>(data_, "Append").push_back(std::move(value));
-}
+void Value::Append(Value value) { Get<Array>(data_, "Append").push_back(std::move(value)); }
 
 size_t Value::size() const {
   if (const auto* a = std::get_if<Array>(&data_)) return a->size();
@@ -176,8 +167,8 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '$';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$';
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -194,8 +185,7 @@ int HexValue(char c) {
 
 class Parser {
  public:
-  Parser(std::string_view text, const ParseOptions& opts)
-      : text_(text), opts_(opts) {
+  Parser(std::string_view text, const ParseOptions& opts) : text_(text), opts_(opts) {
     if (text_.substr(0, kBom.size()) == kBom) pos_ = kBom.size();
     origin_ = pos_;
   }
@@ -206,8 +196,8 @@ class Parser {
     if (auto s = ParseValue(0, &result); !s.ok()) return s;
     if (auto s = SkipWhitespace(); !s.ok()) return s;
     if (pos_ < text_.size()) {
-      return Error(pos_, "unexpected " + Describe(pos_) +
-                             " after the JSON value; expected end of input");
+      return Error(pos_,
+                   "unexpected " + Describe(pos_) + " after the JSON value; expected end of input");
     }
     return result;
   }
@@ -231,8 +221,7 @@ class Parser {
       }
     }
     return absl::InvalidArgumentError(
-        absl::StrFormat("line %d, column %d: %s", line, column,
-                        std::string(message)));
+        absl::StrFormat("line %d, column %d: %s", line, column, std::string(message)));
   }
 
   // A human-readable description of the character at `at`, for "got ...".
@@ -254,8 +243,7 @@ class Parser {
     uint32_t cp = 0;
     const size_t len = Utf8SequenceLength(text_.substr(at), &cp);
     if (len == 0) return absl::StrFormat("invalid UTF-8 byte 0x%02X", c);
-    return absl::StrFormat("'%s' (U+%04X)", std::string(text_.substr(at, len)),
-                           cp);
+    return absl::StrFormat("'%s' (U+%04X)", std::string(text_.substr(at, len)), cp);
   }
 
   absl::Status SkipWhitespace() {
@@ -275,8 +263,7 @@ class Parser {
       }
       if (next == '/') {
         pos_ += 2;
-        while (pos_ < text_.size() && text_[pos_] != '\n' &&
-               text_[pos_] != '\r') {
+        while (pos_ < text_.size() && text_[pos_] != '\n' && text_[pos_] != '\r') {
           ++pos_;
         }
       } else {
@@ -336,10 +323,9 @@ class Parser {
 
   absl::Status CheckDepth(int depth) const {
     if (depth > opts_.max_depth) {
-      return Error(pos_, absl::StrFormat(
-                             "arrays and objects are nested more than %d "
-                             "levels deep",
-                             opts_.max_depth));
+      return Error(pos_, absl::StrFormat("arrays and objects are nested more than %d "
+                                         "levels deep",
+                                         opts_.max_depth));
     }
     return absl::OkStatus();
   }
@@ -364,8 +350,7 @@ class Parser {
         break;
       }
       if (pos_ >= text_.size() || text_[pos_] != ',') {
-        return Error(pos_, "expected ',' or ']' after array element, got " +
-                               Describe(pos_));
+        return Error(pos_, "expected ',' or ']' after array element, got " + Describe(pos_));
       }
       const size_t comma = pos_++;
       if (auto s = SkipWhitespace(); !s.ok()) return s;
@@ -396,12 +381,10 @@ class Parser {
     bool after_comma = false;
     while (true) {
       if (pos_ >= text_.size() || text_[pos_] != '"') {
-        std::string message =
-            after_comma ? "expected a string key after ','"
-                        : "expected a string key or '}' after '{'";
+        std::string message = after_comma ? "expected a string key after ','"
+                                          : "expected a string key or '}' after '{'";
         message += ", got " + Describe(pos_);
-        if (pos_ < text_.size() &&
-            (IsIdentChar(text_[pos_]) || text_[pos_] == '\'')) {
+        if (pos_ < text_.size() && (IsIdentChar(text_[pos_]) || text_[pos_] == '\'')) {
           message += "; object keys must be double-quoted strings";
         }
         return Error(pos_, message);
@@ -410,8 +393,7 @@ class Parser {
       if (auto s = ParseString(&key); !s.ok()) return s;
       if (auto s = SkipWhitespace(); !s.ok()) return s;
       if (pos_ >= text_.size() || text_[pos_] != ':') {
-        return Error(pos_, "expected ':' after object key \"" + key +
-                               "\", got " + Describe(pos_));
+        return Error(pos_, "expected ':' after object key \"" + key + "\", got " + Describe(pos_));
       }
       ++pos_;
       if (auto s = SkipWhitespace(); !s.ok()) return s;
@@ -424,8 +406,7 @@ class Parser {
         break;
       }
       if (pos_ >= text_.size() || text_[pos_] != ',') {
-        return Error(pos_, "expected ',' or '}' after object member, got " +
-                               Describe(pos_));
+        return Error(pos_, "expected ',' or '}' after object member, got " + Describe(pos_));
       }
       const size_t comma = pos_++;
       if (auto s = SkipWhitespace(); !s.ok()) return s;
@@ -487,19 +468,17 @@ class Parser {
                      "(write \\n for a newline inside a string)");
       }
       if (c < 0x20) {
-        return Error(pos_, absl::StrFormat(
-                               "control character U+%04X must be escaped in a "
-                               "string (e.g. \\t or \\u%04X)",
-                               c, c));
+        return Error(pos_, absl::StrFormat("control character U+%04X must be escaped in a "
+                                           "string (e.g. \\t or \\u%04X)",
+                                           c, c));
       }
       if (c >= 0x80) {
         uint32_t cp = 0;
         const size_t len = Utf8SequenceLength(text_.substr(pos_), &cp);
         if (len == 0) {
-          return Error(pos_, absl::StrFormat(
-                                 "invalid UTF-8 byte 0x%02X in string; the "
-                                 "file must be saved as UTF-8",
-                                 c));
+          return Error(pos_, absl::StrFormat("invalid UTF-8 byte 0x%02X in string; the "
+                                             "file must be saved as UTF-8",
+                                             c));
         }
         out->append(text_.substr(pos_, len));
         pos_ += len;
@@ -542,29 +521,26 @@ class Parser {
           if (auto s = ParseHex4(escape_start, &unit); !s.ok()) return s;
           if (unit >= 0xDC00 && unit <= 0xDFFF) {
             return Error(escape_start,
-                         absl::StrFormat(
-                             "unpaired surrogate \\u%04X in string; a low "
-                             "surrogate must follow a high surrogate "
-                             "(\\uD800-\\uDBFF)",
-                             unit));
+                         absl::StrFormat("unpaired surrogate \\u%04X in string; a low "
+                                         "surrogate must follow a high surrogate "
+                                         "(\\uD800-\\uDBFF)",
+                                         unit));
           }
           if (unit >= 0xD800 && unit <= 0xDBFF) {
             uint32_t low = 0;
             const size_t low_start = pos_;
-            const bool has_escape = pos_ + 1 < text_.size() &&
-                                    text_[pos_] == '\\' &&
-                                    text_[pos_ + 1] == 'u';
+            const bool has_escape =
+                pos_ + 1 < text_.size() && text_[pos_] == '\\' && text_[pos_ + 1] == 'u';
             if (has_escape) {
               pos_ += 2;
               if (auto s = ParseHex4(low_start, &low); !s.ok()) return s;
             }
             if (!has_escape || low < 0xDC00 || low > 0xDFFF) {
               return Error(escape_start,
-                           absl::StrFormat(
-                               "unpaired surrogate \\u%04X in string; a high "
-                               "surrogate must be followed by a low surrogate "
-                               "escape (\\uDC00-\\uDFFF)",
-                               unit));
+                           absl::StrFormat("unpaired surrogate \\u%04X in string; a high "
+                                           "surrogate must be followed by a low surrogate "
+                                           "escape (\\uDC00-\\uDFFF)",
+                                           unit));
             }
             unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
           }
@@ -573,11 +549,9 @@ class Parser {
         }
         default: {
           std::string shown = Describe(pos_ - 1);
-          return Error(escape_start,
-                       "invalid escape in string: backslash followed by " +
-                           shown +
-                           "; valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r "
-                           "\\t \\uXXXX");
+          return Error(escape_start, "invalid escape in string: backslash followed by " + shown +
+                                         "; valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r "
+                                         "\\t \\uXXXX");
         }
       }
     }
@@ -604,8 +578,7 @@ class Parser {
     if (pos_ < text_.size() && text_[pos_] == '.') {
       ++pos_;
       if (pos_ >= text_.size() || !IsDigit(text_[pos_])) {
-        return Error(pos_, "expected a digit after the decimal point, got " +
-                               Describe(pos_));
+        return Error(pos_, "expected a digit after the decimal point, got " + Describe(pos_));
       }
       frac_start = pos_;
       while (pos_ < text_.size() && IsDigit(text_[pos_])) ++pos_;
@@ -620,8 +593,7 @@ class Parser {
         ++pos_;
       }
       if (pos_ >= text_.size() || !IsDigit(text_[pos_])) {
-        return Error(pos_, "expected a digit in the exponent, got " +
-                               Describe(pos_));
+        return Error(pos_, "expected a digit in the exponent, got " + Describe(pos_));
       }
       while (pos_ < text_.size() && IsDigit(text_[pos_])) {
         // Saturate: only the sign and rough size matter past this point.
@@ -633,31 +605,26 @@ class Parser {
 
     const std::string_view literal = text_.substr(start, pos_ - start);
     double value = 0;
-    const auto result =
-        std::from_chars(literal.data(), literal.data() + literal.size(), value);
+    const auto result = std::from_chars(literal.data(), literal.data() + literal.size(), value);
     if (result.ec == std::errc::result_out_of_range) {
       // from_chars reports both overflow and underflow this way. Work out the
       // decimal magnitude to tell them apart: underflow rounds to zero like
       // JSON.parse; overflow has no JSON representation, so it is an error.
       int64_t magnitude;
-      const std::string_view int_digits =
-          text_.substr(int_start, int_end - int_start);
+      const std::string_view int_digits = text_.substr(int_start, int_end - int_start);
       if (int_digits != "0") {
         magnitude = static_cast<int64_t>(int_digits.size());
       } else {
-        const std::string_view frac =
-            text_.substr(frac_start, frac_end - frac_start);
+        const std::string_view frac = text_.substr(frac_start, frac_end - frac_start);
         const size_t first_nonzero = frac.find_first_not_of('0');
         magnitude = -static_cast<int64_t>(first_nonzero);
       }
       if (magnitude + exponent <= 0) {
         value = text_[start] == '-' ? -0.0 : 0.0;
       } else {
-        return Error(start, "number " + std::string(literal) +
-                                " is too large to represent");
+        return Error(start, "number " + std::string(literal) + " is too large to represent");
       }
-    } else if (result.ec != std::errc() ||
-               result.ptr != literal.data() + literal.size()) {
+    } else if (result.ec != std::errc() || result.ptr != literal.data() + literal.size()) {
       // The grammar was checked above, so this would be a library bug.
       return Error(start, "invalid number " + std::string(literal));
     }
@@ -789,8 +756,7 @@ std::string FormatNumber(double d) {
   // Shortest round-trip digits in the form "d.ddde+XX"; the layout below is
   // ECMAScript's Number::toString.
   char buf[64];
-  const auto r =
-      std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+  const auto r = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
   const std::string_view sci(buf, r.ptr - buf);
   const size_t e_pos = sci.find('e');
   std::string digits;

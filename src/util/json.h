@@ -125,8 +125,7 @@ struct ParseOptions {
 // Errors are InvalidArgumentError with a message of the form
 // `line L, column C: <problem>`; lines and columns are 1-based and columns
 // count Unicode code points, so they match what editors display.
-absl::StatusOr<Value> Parse(std::string_view text,
-                            const ParseOptions& opts = ParseOptions());
+absl::StatusOr<Value> Parse(std::string_view text, const ParseOptions& opts = ParseOptions());
 
 // Compact JSON text (no whitespace), suitable for JSON.parse. Numbers use the
 // same shortest round-trip form as JavaScript's Number#toString; non-finite

@@ -18,33 +18,25 @@ namespace fs = std::filesystem;
 
 // Substring checks written against plain gtest: the build links gtest only,
 // not gmock.
-::testing::AssertionResult Contains(const char* text_expr,
-                                    const char* needle_expr,
-                                    std::string_view text,
-                                    std::string_view needle) {
+::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
+                                    std::string_view text, std::string_view needle) {
   if (text.find(needle) != std::string_view::npos) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << text_expr << " does not contain " << needle_expr
-         << "\n    text: " << text << "\n  needle: " << needle;
+  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
+                                       << "\n    text: " << text << "\n  needle: " << needle;
 }
-#define EXPECT_CONTAINS(text, needle) \
-  EXPECT_PRED_FORMAT2(Contains, text, needle)
+#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
 
-::testing::AssertionResult StartsWith(const char* text_expr,
-                                      const char* prefix_expr,
-                                      std::string_view text,
-                                      std::string_view prefix) {
+::testing::AssertionResult StartsWith(const char* text_expr, const char* prefix_expr,
+                                      std::string_view text, std::string_view prefix) {
   if (text.substr(0, prefix.size()) == prefix) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << text_expr << " does not start with " << prefix_expr
-         << "\n    text: " << text << "\n  prefix: " << prefix;
+  return ::testing::AssertionFailure() << text_expr << " does not start with " << prefix_expr
+                                       << "\n    text: " << text << "\n  prefix: " << prefix;
 }
-#define EXPECT_STARTS_WITH(text, prefix) \
-  EXPECT_PRED_FORMAT2(StartsWith, text, prefix)
+#define EXPECT_STARTS_WITH(text, prefix) EXPECT_PRED_FORMAT2(StartsWith, text, prefix)
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -72,11 +64,10 @@ class ConfigTest : public ::testing::Test {
   }
 
   // A config whose main exists, plus `extra` members appended verbatim.
-  fs::path WriteConfig(const std::string& extra,
-                       const std::string& file = "wrangler.jsonc") {
+  fs::path WriteConfig(const std::string& extra, const std::string& file = "wrangler.jsonc") {
     Write("src/index.js", "export default {};\n");
-    return Write(file, "{\n  \"main\": \"src/index.js\"" +
-                           (extra.empty() ? "" : ",\n  " + extra) + "\n}\n");
+    return Write(
+        file, "{\n  \"main\": \"src/index.js\"" + (extra.empty() ? "" : ",\n  " + extra) + "\n}\n");
   }
 
   // Loads dir_ and returns the error message, failing if loading succeeded.
@@ -91,14 +82,10 @@ class ConfigTest : public ::testing::Test {
     return std::string(c.status().message());
   }
 
-  std::string ConfigError(const std::string& extra) {
-    return LoadError(WriteConfig(extra));
-  }
+  std::string ConfigError(const std::string& extra) { return LoadError(WriteConfig(extra)); }
 
   // Path strings as LoadWorkerConfig reports them.
-  std::string P(const std::string& relative) const {
-    return (dir_ / relative).string();
-  }
+  std::string P(const std::string& relative) const { return (dir_ / relative).string(); }
 
   fs::path dir_;
 };
@@ -136,7 +123,8 @@ TEST_F(ConfigTest, LoadsFullConfigFromDirectory) {
   EXPECT_EQ(c->name, "my-worker");
   EXPECT_EQ(c->main, P("src/index.js"));
   EXPECT_EQ(c->compatibility_date, "2024-09-23");
-  EXPECT_EQ(c->compatibility_flags, (std::vector<std::string>{"nodejs_compat", "global_fetch_strictly_public"}));
+  EXPECT_EQ(c->compatibility_flags,
+            (std::vector<std::string>{"nodejs_compat", "global_fetch_strictly_public"}));
   ASSERT_EQ(c->vars.size(), 6u);
   EXPECT_EQ(c->vars[0].first, "API_HOST");
   EXPECT_EQ(c->vars[0].second, json::Value("example.com"));
@@ -147,7 +135,7 @@ TEST_F(ConfigTest, LoadsFullConfigFromDirectory) {
   EXPECT_EQ(json::Serialize(c->vars[4].second), R"([1,"two"])");
   EXPECT_EQ(c->vars[5].first, "NESTED");
   EXPECT_EQ(json::Serialize(c->vars[5].second), R"({"b":1,"a":{"deep":"x"}})");
-  EXPECT_TRUE((c->secrets).empty());
+  EXPECT_TRUE(c->secrets.empty());
 }
 
 TEST_F(ConfigTest, MinimalConfig) {
@@ -156,9 +144,9 @@ TEST_F(ConfigTest, MinimalConfig) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->name, "");
   EXPECT_EQ(c->compatibility_date, "");
-  EXPECT_TRUE((c->compatibility_flags).empty());
-  EXPECT_TRUE((c->vars).empty());
-  EXPECT_TRUE((c->secrets).empty());
+  EXPECT_TRUE(c->compatibility_flags.empty());
+  EXPECT_TRUE(c->vars.empty());
+  EXPECT_TRUE(c->secrets.empty());
 }
 
 TEST_F(ConfigTest, LoadsExplicitFile) {
@@ -175,9 +163,8 @@ TEST_F(ConfigTest, LoadsExplicitFile) {
 TEST_F(ConfigTest, NormalizesDirectoryPath) {
   WriteConfig("");
   fs::create_directories(dir_ / "sub");
-  for (const std::string& spelling :
-       {dir_.string() + "/", dir_.string() + "/.", dir_.string() + "/sub/..",
-        dir_.string() + "//"}) {
+  for (const std::string& spelling : {dir_.string() + "/", dir_.string() + "/.",
+                                      dir_.string() + "/sub/..", dir_.string() + "//"}) {
     auto c = LoadWorkerConfig(spelling);
     ASSERT_TRUE(c.ok()) << spelling << ": " << c.status();
     EXPECT_EQ(c->config_path, P("wrangler.jsonc")) << spelling;
@@ -230,13 +217,11 @@ TEST_F(ConfigTest, PrecedenceFollowsWrangler) {
 
 TEST_F(ConfigTest, TomlIsNotSupportedYet) {
   Write("wrangler.toml", "name = \"w\"\nmain = \"src/index.js\"\n");
-  const std::string expected =
-      P("wrangler.toml") +
-      ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
-      "keys written as JSON, comments allowed)";
+  const std::string expected = P("wrangler.toml") +
+                               ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
+                               "keys written as JSON, comments allowed)";
   EXPECT_EQ(LoadError(dir_, absl::StatusCode::kUnimplemented), expected);
-  EXPECT_EQ(LoadError(dir_ / "wrangler.toml", absl::StatusCode::kUnimplemented),
-            expected);
+  EXPECT_EQ(LoadError(dir_ / "wrangler.toml", absl::StatusCode::kUnimplemented), expected);
 }
 
 TEST_F(ConfigTest, EmptyDirectory) {
@@ -280,8 +265,8 @@ TEST_F(ConfigTest, EmptyFile) {
 TEST_F(ConfigTest, TopLevelMustBeAnObject) {
   Write("wrangler.jsonc", "[1, 2]");
   EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.jsonc") +
-                         ": the top level must be an object, got array; e.g. "
-                         "{ \"name\"");
+                                          ": the top level must be an object, got array; e.g. "
+                                          "{ \"name\"");
 }
 
 // ---------------------------------------------------------------------------
@@ -305,10 +290,9 @@ TEST_F(ConfigTest, MainIsRequired) {
 
 TEST_F(ConfigTest, MainMustBeANonEmptyString) {
   Write("wrangler.jsonc", "{ \"main\": [\"src/index.js\"] }");
-  EXPECT_EQ(LoadError(dir_),
-            P("wrangler.jsonc") +
-                ": \"main\" must be a string, got array; e.g. \"main\": "
-                "\"src/index.js\"");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") +
+                                 ": \"main\" must be a string, got array; e.g. \"main\": "
+                                 "\"src/index.js\"");
   Write("wrangler.jsonc", "{ \"main\": \"\" }");
   EXPECT_CONTAINS(LoadError(dir_), ": \"main\" is empty; set it to");
 }
@@ -328,8 +312,9 @@ TEST_F(ConfigTest, MainMustExist) {
 TEST_F(ConfigTest, MainMustNotBeADirectory) {
   fs::create_directories(dir_ / "src");
   Write("wrangler.jsonc", "{ \"main\": \"src\" }");
-  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") + ": \"main\" is \"src\", "
-                                                   "which resolves to " +
+  EXPECT_EQ(LoadError(dir_), P("wrangler.jsonc") +
+                                 ": \"main\" is \"src\", "
+                                 "which resolves to " +
                                  P("src") +
                                  ", a directory; point \"main\" at the entry "
                                  "module file itself");
@@ -346,8 +331,7 @@ TEST_F(ConfigTest, MainPathsAreNormalized) {
 
 TEST_F(ConfigTest, MainMayPointOutsideTheConfigDirectory) {
   Write("shared/worker.js", "");
-  const fs::path cfg = Write("app/wrangler.jsonc",
-                             "{ \"main\": \"../shared/worker.js\" }");
+  const fs::path cfg = Write("app/wrangler.jsonc", "{ \"main\": \"../shared/worker.js\" }");
   auto c = LoadWorkerConfig(cfg.parent_path().string());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->main, P("shared/worker.js"));
@@ -374,12 +358,11 @@ TEST_F(ConfigTest, CompatibilityDateMustBeARealDate) {
                 ": \"compatibility_date\" must be a real date written "
                 "YYYY-MM-DD, got \"2023-02-29\"; e.g. \"compatibility_date\": "
                 "\"2024-09-23\"");
-  for (const char* bad : {"", "2024-1-01", "2024/01/01", "20240101",
-                          "2024-13-01", "2024-00-10", "2024-01-00",
-                          "2024-04-31", "2024-01-01T00:00:00Z", " 2024-01-01",
-                          "2024-0a-01", "1900-02-29"}) {
-    EXPECT_CONTAINS(ConfigError(std::string("\"compatibility_date\": \"") + bad +
-                            "\""), "must be a real date written YYYY-MM-DD")
+  for (const char* bad :
+       {"", "2024-1-01", "2024/01/01", "20240101", "2024-13-01", "2024-00-10", "2024-01-00",
+        "2024-04-31", "2024-01-01T00:00:00Z", " 2024-01-01", "2024-0a-01", "1900-02-29"}) {
+    EXPECT_CONTAINS(ConfigError(std::string("\"compatibility_date\": \"") + bad + "\""),
+                    "must be a real date written YYYY-MM-DD")
         << bad;
   }
 }
@@ -427,7 +410,7 @@ TEST_F(ConfigTest, EmptyCompatibilityFlags) {
   WriteConfig("\"compatibility_flags\": []");
   auto c = LoadWorkerConfig(dir_.string());
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE((c->compatibility_flags).empty());
+  EXPECT_TRUE(c->compatibility_flags.empty());
 }
 
 TEST_F(ConfigTest, VarsMustBeAnObject) {
@@ -435,8 +418,9 @@ TEST_F(ConfigTest, VarsMustBeAnObject) {
             P("wrangler.jsonc") +
                 ": \"vars\" must be an object, got array; write it as "
                 "\"vars\": { \"NAME\": \"value\" }");
-  EXPECT_CONTAINS(ConfigError("\"vars\": \"A=1\""), "wrangler.jsonc: \"vars\" must be an object, got "
-                        "string");
+  EXPECT_CONTAINS(ConfigError("\"vars\": \"A=1\""),
+                  "wrangler.jsonc: \"vars\" must be an object, got "
+                  "string");
   EXPECT_CONTAINS(ConfigError("\"vars\": null"), "\"vars\" must be an object, got null");
 }
 
@@ -469,7 +453,9 @@ TEST_F(ConfigTest, DevVarsBecomeSecretsAndOverrideVars) {
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_EQ(c->vars.size(), 1u);
   EXPECT_EQ(c->vars[0].first, "A");
-  EXPECT_EQ(c->secrets, (std::vector<std::pair<std::string, std::string>>{{"TOKEN", "s3cret"}, {"DB_URL", "postgres://localhost/db"}, {"Z", "overridden"}}));
+  EXPECT_EQ(c->secrets,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"TOKEN", "s3cret"}, {"DB_URL", "postgres://localhost/db"}, {"Z", "overridden"}}));
 }
 
 TEST_F(ConfigTest, DevVarsBesideAnExplicitConfigFile) {
@@ -487,7 +473,7 @@ TEST_F(ConfigTest, EmptyDevVars) {
   Write(".dev.vars", "\n# nothing\n");
   auto c = LoadWorkerConfig(dir_.string());
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE((c->secrets).empty());
+  EXPECT_TRUE(c->secrets.empty());
 }
 
 TEST_F(ConfigTest, DevVarsSyntaxErrorNamesTheFile) {
@@ -534,8 +520,10 @@ TEST_F(ConfigTest, WorkerConfigFromValue) {
 
   auto bad = WorkerConfigFromValue(json::Value("x"), path);
   ASSERT_FALSE(bad.ok());
-  EXPECT_STARTS_WITH(std::string(bad.status().message()), path + ": the top level must be an object, got "
-                                "string");
+  EXPECT_STARTS_WITH(std::string(bad.status().message()),
+                     path +
+                         ": the top level must be an object, got "
+                         "string");
 }
 
 }  // namespace

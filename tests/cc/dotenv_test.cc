@@ -11,32 +11,25 @@ namespace {
 
 // Substring checks written against plain gtest: the build links gtest only,
 // not gmock.
-::testing::AssertionResult Contains(const char* text_expr,
-                                    const char* needle_expr,
-                                    std::string_view text,
-                                    std::string_view needle) {
+::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
+                                    std::string_view text, std::string_view needle) {
   if (text.find(needle) != std::string_view::npos) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << text_expr << " does not contain " << needle_expr
-         << "\n    text: " << text << "\n  needle: " << needle;
+  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
+                                       << "\n    text: " << text << "\n  needle: " << needle;
 }
-#define EXPECT_CONTAINS(text, needle) \
-  EXPECT_PRED_FORMAT2(Contains, text, needle)
+#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
 
-::testing::AssertionResult DoesNotContain(const char* text_expr,
-                                          const char* needle_expr,
-                                          std::string_view text,
-                                          std::string_view needle) {
+::testing::AssertionResult DoesNotContain(const char* text_expr, const char* needle_expr,
+                                          std::string_view text, std::string_view needle) {
   if (text.find(needle) == std::string_view::npos) {
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure()
          << text_expr << " contains " << needle_expr << "\n    text: " << text;
 }
-#define EXPECT_NOT_CONTAINS(text, needle) \
-  EXPECT_PRED_FORMAT2(DoesNotContain, text, needle)
+#define EXPECT_NOT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(DoesNotContain, text, needle)
 
 Entries ParseOk(std::string_view text) {
   auto e = Parse(text);
@@ -62,18 +55,16 @@ std::string ValueOf(std::string_view text) {
 }
 
 TEST(DotenvTest, EmptyInput) {
-  EXPECT_TRUE((ParseOk("")).empty());
-  EXPECT_TRUE((ParseOk("\n\n  \n\t\n")).empty());
-  EXPECT_TRUE((ParseOk("# just a comment\n   # indented comment")).empty());
+  EXPECT_TRUE(ParseOk("").empty());
+  EXPECT_TRUE(ParseOk("\n\n  \n\t\n").empty());
+  EXPECT_TRUE(ParseOk("# just a comment\n   # indented comment").empty());
 }
 
 TEST(DotenvTest, BasicAssignmentsKeepFileOrder) {
   EXPECT_EQ(ParseOk("B=2\nA=1\nC=3\n"), (Entries{{"B", "2"}, {"A", "1"}, {"C", "3"}}));
 }
 
-TEST(DotenvTest, NoTrailingNewline) {
-  EXPECT_EQ(ParseOk("A=1"), (Entries{{"A", "1"}}));
-}
+TEST(DotenvTest, NoTrailingNewline) { EXPECT_EQ(ParseOk("A=1"), (Entries{{"A", "1"}})); }
 
 TEST(DotenvTest, CommentsAndBlankLinesBetweenAssignments) {
   EXPECT_EQ(ParseOk("# header\n\nA=1\n  # note\n\nB=2\n#C=3\n"), (Entries{{"A", "1"}, {"B", "2"}}));
@@ -82,24 +73,27 @@ TEST(DotenvTest, CommentsAndBlankLinesBetweenAssignments) {
 TEST(DotenvTest, WhitespaceIsTrimmed) {
   EXPECT_EQ(ValueOf("A = 1"), "1");
   EXPECT_EQ(ValueOf("  A=1  "), "1");
-  EXPECT_EQ(ValueOf("\tA\t=\tvalue with  inner   spaces \t"),
-            "value with  inner   spaces");
+  EXPECT_EQ(ValueOf("\tA\t=\tvalue with  inner   spaces \t"), "value with  inner   spaces");
 }
 
 TEST(DotenvTest, EmptyValues) {
-  EXPECT_EQ(ParseOk("A=\nB=   \nC=\"\"\nD=''\n"), (Entries{{"A", ""}, {"B", ""}, {"C", ""}, {"D", ""}}));
+  EXPECT_EQ(ParseOk("A=\nB=   \nC=\"\"\nD=''\n"),
+            (Entries{{"A", ""}, {"B", ""}, {"C", ""}, {"D", ""}}));
 }
 
 TEST(DotenvTest, ExportPrefix) {
-  EXPECT_EQ(ParseOk("export A=1\nexport\tB=2\n  export   C = 3\n"), (Entries{{"A", "1"}, {"B", "2"}, {"C", "3"}}));
+  EXPECT_EQ(ParseOk("export A=1\nexport\tB=2\n  export   C = 3\n"),
+            (Entries{{"A", "1"}, {"B", "2"}, {"C", "3"}}));
 }
 
 TEST(DotenvTest, ExportAsAName) {
-  EXPECT_EQ(ParseOk("export=1\nexport = 2\nexported=3\n"), (Entries{{"export", "2"}, {"exported", "3"}}));
+  EXPECT_EQ(ParseOk("export=1\nexport = 2\nexported=3\n"),
+            (Entries{{"export", "2"}, {"exported", "3"}}));
 }
 
 TEST(DotenvTest, KeyCharacters) {
-  EXPECT_EQ(ParseOk("a_b.c-d=1\n_X9=2\n9LIVES=3\n"), (Entries{{"a_b.c-d", "1"}, {"_X9", "2"}, {"9LIVES", "3"}}));
+  EXPECT_EQ(ParseOk("a_b.c-d=1\n_X9=2\n9LIVES=3\n"),
+            (Entries{{"a_b.c-d", "1"}, {"_X9", "2"}, {"9LIVES", "3"}}));
 }
 
 TEST(DotenvTest, ValueMayContainEqualsAndQuotes) {
@@ -113,8 +107,7 @@ TEST(DotenvTest, InlineCommentsNeedPrecedingWhitespace) {
   EXPECT_EQ(ValueOf("A=value # comment"), "value");
   EXPECT_EQ(ValueOf("A=value\t# comment"), "value");
   EXPECT_EQ(ValueOf("A=value#not-comment"), "value#not-comment");
-  EXPECT_EQ(ValueOf("URL=https://example.com/#frag"),
-            "https://example.com/#frag");
+  EXPECT_EQ(ValueOf("URL=https://example.com/#frag"), "https://example.com/#frag");
   EXPECT_EQ(ValueOf("A=#starts-with-hash"), "#starts-with-hash");
   EXPECT_EQ(ValueOf("A= # only a comment"), "");
   EXPECT_EQ(ValueOf("A=a #b #c"), "a");
@@ -125,8 +118,7 @@ TEST(DotenvTest, UnquotedBackslashesAreLiteral) {
 }
 
 TEST(DotenvTest, SingleQuotesAreLiteral) {
-  EXPECT_EQ(ValueOf(R"(A='a\nb # not a comment "x"')"),
-            R"(a\nb # not a comment "x")");
+  EXPECT_EQ(ValueOf(R"(A='a\nb # not a comment "x"')"), R"(a\nb # not a comment "x")");
   EXPECT_EQ(ValueOf("A='  padded  '"), "  padded  ");
 }
 
@@ -160,8 +152,11 @@ TEST(DotenvTest, MultiLineDoubleQuoted) {
       "  def\n"
       "-----END KEY-----\"\n"
       "B=2\n";
-  EXPECT_EQ(ParseOk(text), (Entries{{"A", "1"}, {"KEY", "-----BEGIN KEY-----\nabc\n  def\n-----END "
-                               "KEY-----"}, {"B", "2"}}));
+  EXPECT_EQ(ParseOk(text), (Entries{{"A", "1"},
+                                    {"KEY",
+                                     "-----BEGIN KEY-----\nabc\n  def\n-----END "
+                                     "KEY-----"},
+                                    {"B", "2"}}));
 }
 
 TEST(DotenvTest, MultiLineSingleQuoted) {
@@ -169,17 +164,19 @@ TEST(DotenvTest, MultiLineSingleQuoted) {
 }
 
 TEST(DotenvTest, CrlfLineEndings) {
-  EXPECT_EQ(ParseOk("A=1\r\nB=\"x\r\ny\"\r\n# c\r\nC=3 # c\r\n"), (Entries{{"A", "1"}, {"B", "x\ny"}, {"C", "3"}}));
+  EXPECT_EQ(ParseOk("A=1\r\nB=\"x\r\ny\"\r\n# c\r\nC=3 # c\r\n"),
+            (Entries{{"A", "1"}, {"B", "x\ny"}, {"C", "3"}}));
   EXPECT_EQ(ParseOk("A=1\rB=2\r"), (Entries{{"A", "1"}, {"B", "2"}}));
 }
 
 TEST(DotenvTest, ByteOrderMark) {
-  EXPECT_EQ(ParseOk("\xEF\xBB\xBF" "A=1\n"), (Entries{{"A", "1"}}));
+  EXPECT_EQ(ParseOk("\xEF\xBB\xBF"
+                    "A=1\n"),
+            (Entries{{"A", "1"}}));
 }
 
 TEST(DotenvTest, Utf8Values) {
-  EXPECT_EQ(ValueOf("A=h\xC3\xA9llo \xF0\x9F\x98\x80"),
-            "h\xC3\xA9llo \xF0\x9F\x98\x80");
+  EXPECT_EQ(ValueOf("A=h\xC3\xA9llo \xF0\x9F\x98\x80"), "h\xC3\xA9llo \xF0\x9F\x98\x80");
 }
 
 TEST(DotenvTest, DuplicateKeysKeepFirstPositionAndLastValue) {
@@ -241,7 +238,8 @@ TEST(DotenvErrorTest, TextAfterClosingQuote) {
 }
 
 TEST(DotenvErrorTest, LineNumbersCountMultiLineValues) {
-  EXPECT_CONTAINS(ParseError("A=\"1\n2\n3\" junk\n"), "line 3: unexpected text after the closing quote");
+  EXPECT_CONTAINS(ParseError("A=\"1\n2\n3\" junk\n"),
+                  "line 3: unexpected text after the closing quote");
   EXPECT_CONTAINS(ParseError("A=\"1\n2\"\nB=\"x\\\ny\"\nOOPS\n"), "line 5: expected KEY=value");
   EXPECT_CONTAINS(ParseError("A=1\r\nB=2\r\nOOPS\r\n"), "line 3:");
 }

@@ -13,19 +13,15 @@ namespace {
 
 // Substring checks written against plain gtest: the build links gtest only,
 // not gmock.
-::testing::AssertionResult Contains(const char* text_expr,
-                                    const char* needle_expr,
-                                    std::string_view text,
-                                    std::string_view needle) {
+::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
+                                    std::string_view text, std::string_view needle) {
   if (text.find(needle) != std::string_view::npos) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << text_expr << " does not contain " << needle_expr
-         << "\n    text: " << text << "\n  needle: " << needle;
+  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
+                                       << "\n    text: " << text << "\n  needle: " << needle;
 }
-#define EXPECT_CONTAINS(text, needle) \
-  EXPECT_PRED_FORMAT2(Contains, text, needle)
+#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
 
 Value ParseOk(std::string_view text, const ParseOptions& opts = {}) {
   auto v = Parse(text, opts);
@@ -143,8 +139,7 @@ TEST(JsonValueTest, Equality) {
   c.Set("x", 1);
   c.Set("y", 2);
   EXPECT_EQ(a, c);
-  EXPECT_EQ(Value(Value::Array{1, "a", nullptr}),
-            Value(Value::Array{1, "a", nullptr}));
+  EXPECT_EQ(Value(Value::Array{1, "a", nullptr}), Value(Value::Array{1, "a", nullptr}));
   EXPECT_NE(Value(Value::Array{1}), Value(Value::Array{1, 2}));
 }
 
@@ -167,9 +162,7 @@ TEST(JsonParseTest, Scalars) {
   EXPECT_EQ(ParseOk("\"hello\""), Value("hello"));
 }
 
-TEST(JsonParseTest, SurroundingWhitespace) {
-  EXPECT_EQ(ParseOk(" \t\r\n 42 \n\t\r "), Value(42));
-}
+TEST(JsonParseTest, SurroundingWhitespace) { EXPECT_EQ(ParseOk(" \t\r\n 42 \n\t\r "), Value(42)); }
 
 TEST(JsonParseTest, SkipsByteOrderMark) {
   EXPECT_EQ(ParseOk("\xEF\xBB\xBF{}"), Value::MakeObject());
@@ -190,10 +183,8 @@ TEST(JsonParseTest, Numbers) {
   EXPECT_EQ(ParseOk("0.1").as_number(), 0.1);
   EXPECT_EQ(ParseOk("1e007").as_number(), 1e7);  // exponent may have zeros
   EXPECT_EQ(ParseOk("9007199254740993").as_number(), 9007199254740992.0);
-  EXPECT_EQ(ParseOk("1.7976931348623157e308").as_number(),
-            std::numeric_limits<double>::max());
-  EXPECT_EQ(ParseOk("5e-324").as_number(),
-            std::numeric_limits<double>::denorm_min());
+  EXPECT_EQ(ParseOk("1.7976931348623157e308").as_number(), std::numeric_limits<double>::max());
+  EXPECT_EQ(ParseOk("5e-324").as_number(), std::numeric_limits<double>::denorm_min());
 }
 
 TEST(JsonParseTest, UnderflowBecomesZero) {
@@ -210,10 +201,8 @@ TEST(JsonParseTest, Arrays) {
   EXPECT_EQ(ParseOk("[]"), Value::MakeArray());
   EXPECT_EQ(ParseOk("[ ]"), Value::MakeArray());
   EXPECT_EQ(ParseOk("[1, \"a\", null, true, [], {}]"),
-            Value(Value::Array{1, "a", nullptr, true, Value::MakeArray(),
-                               Value::MakeObject()}));
-  EXPECT_EQ(ParseOk("[[[1]]]"),
-            Value(Value::Array{Value(Value::Array{Value(Value::Array{1})})}));
+            Value(Value::Array{1, "a", nullptr, true, Value::MakeArray(), Value::MakeObject()}));
+  EXPECT_EQ(ParseOk("[[[1]]]"), Value(Value::Array{Value(Value::Array{Value(Value::Array{1})})}));
 }
 
 TEST(JsonParseTest, ObjectsPreserveInsertionOrder) {
@@ -245,10 +234,8 @@ TEST(JsonParseTest, EmptyAndUnusualKeys) {
 }
 
 TEST(JsonParseTest, StringEscapes) {
-  EXPECT_EQ(ParseOk(R"("\" \\ \/ \b \f \n \r \t")").as_string(),
-            "\" \\ / \b \f \n \r \t");
-  EXPECT_EQ(ParseOk(R"("\u0041\u00e9\u20AC")").as_string(),
-            "A\xC3\xA9\xE2\x82\xAC");
+  EXPECT_EQ(ParseOk(R"("\" \\ \/ \b \f \n \r \t")").as_string(), "\" \\ / \b \f \n \r \t");
+  EXPECT_EQ(ParseOk(R"("\u0041\u00e9\u20AC")").as_string(), "A\xC3\xA9\xE2\x82\xAC");
   EXPECT_EQ(ParseOk(R"("\u0000")").as_string(), std::string(1, '\0'));
   // U+1F600 as a surrogate pair, upper and lower case hex.
   EXPECT_EQ(ParseOk(R"("\ud83d\ude00")").as_string(), "\xF0\x9F\x98\x80");
@@ -335,10 +322,8 @@ TEST(JsonParseTest, CommentsCanBeEnabledSeparatelyFromTrailingCommas) {
 // Parse: errors, with positions
 
 TEST(JsonParseErrorTest, EmptyInput) {
-  EXPECT_EQ(ParseError(""),
-            "line 1, column 1: expected a JSON value, got end of input");
-  EXPECT_EQ(ParseError("  \n "),
-            "line 2, column 2: expected a JSON value, got end of input");
+  EXPECT_EQ(ParseError(""), "line 1, column 1: expected a JSON value, got end of input");
+  EXPECT_EQ(ParseError("  \n "), "line 2, column 2: expected a JSON value, got end of input");
   EXPECT_EQ(ParseError("// only a comment", ParseOptions::Jsonc()),
             "line 1, column 18: expected a JSON value, got end of input");
 }
@@ -351,8 +336,9 @@ TEST(JsonParseErrorTest, MissingCommaBetweenMembers) {
 }
 
 TEST(JsonParseErrorTest, BriefExamplePosition) {
-  EXPECT_CONTAINS(ParseError("{\n\"a\": 1,\n\"b\": 2 x\n}"), "line 3, column 8: expected ',' or '}' after object "
-                        "member, got 'x'");
+  EXPECT_CONTAINS(ParseError("{\n\"a\": 1,\n\"b\": 2 x\n}"),
+                  "line 3, column 8: expected ',' or '}' after object "
+                  "member, got 'x'");
 }
 
 TEST(JsonParseErrorTest, MissingCommaBetweenElements) {
@@ -368,16 +354,14 @@ TEST(JsonParseErrorTest, UnclosedContainers) {
   EXPECT_EQ(ParseError("{\"a\": 1"),
             "line 1, column 8: expected ',' or '}' after object member, got "
             "end of input");
-  EXPECT_EQ(ParseError("["),
-            "line 1, column 2: expected a JSON value, got end of input");
+  EXPECT_EQ(ParseError("["), "line 1, column 2: expected a JSON value, got end of input");
   EXPECT_EQ(ParseError("{"),
             "line 1, column 2: expected a string key or '}' after '{', got "
             "end of input");
   EXPECT_EQ(ParseError("{\"a\""),
             "line 1, column 5: expected ':' after object key \"a\", got end "
             "of input");
-  EXPECT_EQ(ParseError("{\"a\":"),
-            "line 1, column 6: expected a JSON value, got end of input");
+  EXPECT_EQ(ParseError("{\"a\":"), "line 1, column 6: expected a JSON value, got end of input");
 }
 
 TEST(JsonParseErrorTest, MismatchedBrackets) {
@@ -407,8 +391,9 @@ TEST(JsonParseErrorTest, UnterminatedBlockComment) {
 }
 
 TEST(JsonParseErrorTest, LoneSlash) {
-  EXPECT_CONTAINS(ParseError("1 /", ParseOptions::Jsonc()), "line 1, column 3: unexpected '/' after the JSON "
-                        "value");
+  EXPECT_CONTAINS(ParseError("1 /", ParseOptions::Jsonc()),
+                  "line 1, column 3: unexpected '/' after the JSON "
+                  "value");
   EXPECT_CONTAINS(ParseError("[/]", ParseOptions::Jsonc()), "expected a JSON value, got '/'");
 }
 
@@ -421,10 +406,8 @@ TEST(JsonParseErrorTest, TrailingGarbage) {
 }
 
 TEST(JsonParseErrorTest, BadLiterals) {
-  EXPECT_EQ(ParseError("tru"),
-            "line 1, column 1: expected a JSON value, got 'tru'");
-  EXPECT_EQ(ParseError("nulll"),
-            "line 1, column 1: expected a JSON value, got 'nulll'");
+  EXPECT_EQ(ParseError("tru"), "line 1, column 1: expected a JSON value, got 'tru'");
+  EXPECT_EQ(ParseError("nulll"), "line 1, column 1: expected a JSON value, got 'nulll'");
   EXPECT_CONTAINS(ParseError("True"), "got 'True'");
   EXPECT_CONTAINS(ParseError("[undefined]"), "got 'undefined'");
   EXPECT_CONTAINS(ParseError("NaN"), "got 'NaN'");
@@ -454,12 +437,10 @@ TEST(JsonParseErrorTest, MissingColon) {
 }
 
 TEST(JsonParseErrorTest, BadNumbers) {
-  EXPECT_EQ(ParseError("-"),
-            "line 1, column 2: expected a digit after '-', got end of input");
+  EXPECT_EQ(ParseError("-"), "line 1, column 2: expected a digit after '-', got end of input");
   EXPECT_CONTAINS(ParseError("-a"), "expected a digit after '-', got 'a'");
   EXPECT_CONTAINS(ParseError("--1"), "got '-'");
-  EXPECT_EQ(ParseError("01"),
-            "line 1, column 1: numbers cannot have leading zeros");
+  EXPECT_EQ(ParseError("01"), "line 1, column 1: numbers cannot have leading zeros");
   EXPECT_CONTAINS(ParseError("-01"), "column 2: numbers cannot have leading zeros");
   EXPECT_EQ(ParseError("1."),
             "line 1, column 3: expected a digit after the decimal point, got "
@@ -477,18 +458,15 @@ TEST(JsonParseErrorTest, BadNumbers) {
 }
 
 TEST(JsonParseErrorTest, NumberOverflow) {
-  EXPECT_EQ(ParseError("1e400"),
-            "line 1, column 1: number 1e400 is too large to represent");
+  EXPECT_EQ(ParseError("1e400"), "line 1, column 1: number 1e400 is too large to represent");
   EXPECT_CONTAINS(ParseError("[-1e309]"), "column 2: number -1e309 is too large");
   EXPECT_CONTAINS(ParseError("1e99999999999999999999"), "too large");
   EXPECT_CONTAINS(ParseError(std::string(400, '9')), "too large");
 }
 
 TEST(JsonParseErrorTest, UnterminatedString) {
-  EXPECT_EQ(ParseError("\"abc"),
-            "line 1, column 1: unterminated string; add the closing '\"'");
-  EXPECT_EQ(ParseError("[\"abc\\"),
-            "line 1, column 2: unterminated string; add the closing '\"'");
+  EXPECT_EQ(ParseError("\"abc"), "line 1, column 1: unterminated string; add the closing '\"'");
+  EXPECT_EQ(ParseError("[\"abc\\"), "line 1, column 2: unterminated string; add the closing '\"'");
   EXPECT_EQ(ParseError("{\"a\": \"b\n}"),
             "line 1, column 9: unterminated string: line break before the "
             "closing '\"' (write \\n for a newline inside a string)");
@@ -499,7 +477,8 @@ TEST(JsonParseErrorTest, ControlCharactersInStrings) {
   EXPECT_EQ(ParseError("\"a\tb\""),
             "line 1, column 3: control character U+0009 must be escaped in a "
             "string (e.g. \\t or \\u0009)");
-  EXPECT_CONTAINS(ParseError(std::string("\"a\0b\"", 5)), "control character U+0000 must be escaped");
+  EXPECT_CONTAINS(ParseError(std::string("\"a\0b\"", 5)),
+                  "control character U+0000 must be escaped");
   EXPECT_CONTAINS(ParseError("\"\x1f\""), "U+001F");
 }
 
@@ -620,19 +599,19 @@ TEST(JsonSerializeTest, NonFiniteNumbersBecomeNull) {
 TEST(JsonSerializeTest, StringEscaping) {
   EXPECT_EQ(Serialize(Value("a\"b\\c/d")), R"("a\"b\\c/d")");
   EXPECT_EQ(Serialize(Value("\b\f\n\r\t")), R"("\b\f\n\r\t")");
-  EXPECT_EQ(Serialize(Value(std::string("\0\x01\x1f", 3))),
-            R"("\u0000\u0001\u001f")");
+  EXPECT_EQ(Serialize(Value(std::string("\0\x01\x1f", 3))), R"("\u0000\u0001\u001f")");
   EXPECT_EQ(Serialize(Value("\x7F")), "\"\x7F\"");
-  EXPECT_EQ(Serialize(Value("h\xC3\xA9 \xF0\x9F\x98\x80")),
-            "\"h\xC3\xA9 \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(Serialize(Value("h\xC3\xA9 \xF0\x9F\x98\x80")), "\"h\xC3\xA9 \xF0\x9F\x98\x80\"");
   EXPECT_EQ(Serialize(Value("\xE2\x80\xA8")), "\"\xE2\x80\xA8\"");
 }
 
 TEST(JsonSerializeTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(Serialize(Value("a\xFF" "b")), "\"a\xEF\xBF\xBD" "b\"");
+  EXPECT_EQ(Serialize(Value("a\xFF"
+                            "b")),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
   EXPECT_EQ(Serialize(Value("\xC3")), "\"\xEF\xBF\xBD\"");
-  EXPECT_EQ(Serialize(Value("\xED\xA0\x80")),
-            "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(Serialize(Value("\xED\xA0\x80")), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
 TEST(JsonSerializeTest, ContainersAreCompactAndOrdered) {
@@ -675,13 +654,11 @@ TEST(JsonFormatNumberTest, MatchesJavaScript) {
   EXPECT_EQ(FormatNumber(1.25e-7), "1.25e-7");
   EXPECT_EQ(FormatNumber(-2.5e-10), "-2.5e-10");
   EXPECT_EQ(FormatNumber(9007199254740991), "9007199254740991");
-  EXPECT_EQ(FormatNumber(std::numeric_limits<double>::max()),
-            "1.7976931348623157e+308");
+  EXPECT_EQ(FormatNumber(std::numeric_limits<double>::max()), "1.7976931348623157e+308");
   EXPECT_EQ(FormatNumber(std::numeric_limits<double>::denorm_min()), "5e-324");
   EXPECT_EQ(FormatNumber(std::nan("")), "NaN");
   EXPECT_EQ(FormatNumber(std::numeric_limits<double>::infinity()), "Infinity");
-  EXPECT_EQ(FormatNumber(-std::numeric_limits<double>::infinity()),
-            "-Infinity");
+  EXPECT_EQ(FormatNumber(-std::numeric_limits<double>::infinity()), "-Infinity");
 }
 
 }  // namespace
