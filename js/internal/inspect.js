@@ -16,6 +16,9 @@
 //                             state 0 pending, 1 fulfilled, 2 rejected (v8::Promise::State()).
 //   getProxyDetails(value) -> undefined when value is not a proxy, else [target, handler]
 //                             (both null once revoked).
+//   getOwnNonIndexProperties(value) -> own keys that are not array indices (strings and
+//                             symbols, all of them; v8::Object::GetPropertyNames with
+//                             SKIP_INDICES), so long arrays need not list a key per element.
 // Without them promises print as `Promise { <unknown> }` and proxies are inspected through
 // their traps (a trap-less proxy then looks exactly like its target).
 
@@ -23,7 +26,6 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 
 const {
-  ArrayBuffer,
   ArrayBufferIsView,
   ArrayBufferPrototypeGetByteLength,
   ArrayIsArray,
@@ -54,6 +56,7 @@ const {
   NumberPrototypeToString,
   NumberPrototypeValueOf,
   ObjectGetOwnPropertyDescriptor,
+  ObjectGetOwnPropertySymbols,
   ObjectIsExtensible,
   ObjectPrototypeHasOwnProperty,
   ObjectPrototypeToString,
@@ -112,6 +115,7 @@ function opOrUndefined(name) {
 }
 const opGetPromiseState = opOrUndefined('getPromiseState');
 const opGetProxyDetails = opOrUndefined('getProxyDetails');
+const opGetOwnNonIndexProperties = opOrUndefined('getOwnNonIndexProperties');
 
 export const customInspectSymbol = SymbolFor('nodejs.util.inspect.custom');
 
@@ -522,11 +526,13 @@ function protoChainInfo(ctx, proto) {
     tagDesc: undefined, // first Symbol.toStringTag descriptor on the chain
     intrinsic: undefined, // kind suggested by the first intrinsic prototype on the chain
     reachesObjectPrototype: false,
+    customDesc: undefined, // first [inspect.custom] descriptor on the chain
   };
   let cur = proto;
   for (let guard = 0; cur !== null && guard < 1000; guard++) {
     if (info.ctor === undefined) info.ctor = constructorNameFrom(getDesc(cur, 'constructor'), proto);
     if (info.tagDesc === undefined) info.tagDesc = getDesc(cur, SymbolToStringTag);
+    if (info.customDesc === undefined) info.customDesc = getDesc(cur, customInspectSymbol);
     if (cur === ObjectPrototype) info.reachesObjectPrototype = true;
     if (info.intrinsic === undefined) info.intrinsic = intrinsicKinds.get(cur);
     cur = ReflectGetPrototypeOf(cur);
@@ -755,14 +761,14 @@ function safeMessage(err) {
   return 'unknown error';
 }
 
+// Deliberately not guarded: when the stack is still too full to run this, the new RangeError
+// propagates to a caller's catch, which has more room and asks again.
 function isStackOverflow(err) {
-  try {
-    return err !== null && typeof err === 'object' &&
-      ReflectGetPrototypeOf(err) === RangeErrorPrototype &&
-      safeMessage(err) === 'Maximum call stack size exceeded';
-  } catch {
+  if (err === null || typeof err !== 'object' || ReflectGetPrototypeOf(err) !== RangeErrorPrototype) {
     return false;
   }
+  const desc = getDesc(err, 'message');
+  return desc !== undefined && !isAccessor(desc) && desc.value === 'Maximum call stack size exceeded';
 }
 
 function formatInspectionError(err) {
@@ -784,7 +790,16 @@ function formatValue(ctx, value, recurseTimes) {
     return formatObject(ctx, value, recurseTimes);
   } catch (err) {
     ctx.indentationLvl = savedIndentation;
-    if (isStackOverflow(err)) {
+    let overflow;
+    try {
+      overflow = isStackOverflow(err);
+    } catch (checkError) {
+      // Still no stack to spare: a caller with more room reports it. (Unless err is a proxy
+      // whose traps throw it again; then it is just an error.)
+      if (checkError !== err) throw checkError;
+      overflow = false;
+    }
+    if (overflow) {
       return ctx.stylize(
         '[Object: Inspection interrupted prematurely. Maximum call stack size exceeded.]',
         'special');
@@ -814,7 +829,7 @@ function formatObject(ctx, value, recurseTimes) {
   }
 
   if (ctx.customInspect) {
-    const custom = lookupValue(value, customInspectSymbol, false);
+    const custom = findCustomInspect(ctx, value);
     if (typeof custom === 'function' && custom !== inspect && !isOwnConstructorPrototype(value)) {
       const depth = ctx.depth - recurseTimes;
       const ret = ReflectApply(custom, value, [depth, userOptionsFor(ctx, depth), inspect]);
@@ -838,6 +853,18 @@ function formatObject(ctx, value, recurseTimes) {
   return formatRaw(ctx, value, recurseTimes);
 }
 
+// value[inspect.custom] if it is a data property (own or inherited), else undefined.
+function findCustomInspect(ctx, value) {
+  let desc = getDesc(value, customInspectSymbol);
+  if (desc === undefined) {
+    const proto = ReflectGetPrototypeOf(value);
+    if (proto === null) return undefined;
+    desc = protoChainInfo(ctx, proto).customDesc;
+    if (desc === undefined) return undefined;
+  }
+  return isAccessor(desc) ? undefined : desc.value;
+}
+
 // True when value is Foo.prototype for its own `constructor` Foo (inspect.custom found there
 // is meant for instances, not for the prototype itself).
 function isOwnConstructorPrototype(value) {
@@ -849,10 +876,22 @@ function isOwnConstructorPrototype(value) {
 
 // Own property keys to show, with their descriptors. `skipIndex` (a limit) drops array-index
 // keys below it (array elements, typed array elements, boxed string characters).
-function collectKeys(ctx, value, skipIndexBelow, indexSink) {
+//
+// Reflect.ownKeys materializes every index as a string (about a second for a million
+// elements), so for arrays, typed arrays and String objects longer than kManyIndices
+// (`manyIndices`) only symbol keys are listed, unless the runtime offers
+// ops.getOwnNonIndexProperties; array elements are then found by probing (probeArrayIndices).
+function collectKeys(ctx, value, skipIndexBelow, indexSink, manyIndices) {
   const keys = [];
   const descs = [];
-  const all = ReflectOwnKeys(value);
+  let all;
+  if (manyIndices) {
+    all = opGetOwnNonIndexProperties !== undefined
+      ? opGetOwnNonIndexProperties(value) : ObjectGetOwnPropertySymbols(value);
+    skipIndexBelow = 0;
+  } else {
+    all = ReflectOwnKeys(value);
+  }
   const n = all.length;
   for (let i = 0; i < n; i++) {
     const key = all[i];
@@ -878,6 +917,31 @@ function collectKeys(ctx, value, skipIndexBelow, indexSink) {
     ArrayPrototypePush(descs, desc);
   }
   return { __proto__: null, keys, descs };
+}
+
+const kManyIndices = 16384;
+
+// The positions of the first elements of a long array, enough for formatArrayElements to fill
+// maxArrayLength entries (a run of holes counts as one). False when the array is too sparse
+// to probe; then listing its keys is cheap.
+function probeArrayIndices(ctx, array, length, indexSink) {
+  const max = ctx.maxArrayLength;
+  let entries = 0;
+  let inHole = false;
+  for (let pos = 0, scanned = 0; pos < length; pos++) {
+    if (entries >= max && !inHole) break;
+    if (++scanned > 4096) return false;
+    if (getDesc(array, `${pos}`) !== undefined) {
+      ArrayPrototypePush(indexSink, pos);
+      if (entries >= max) break; // the hole before it is complete
+      entries++;
+      inHole = false;
+    } else if (!inHole) {
+      inHole = true;
+      entries++;
+    }
+  }
+  return true;
 }
 
 function removeKey(entries, key) {
@@ -933,8 +997,13 @@ function formatRaw(ctx, value, recurseTimes) {
       const lengthDesc = getDesc(value, 'length');
       const length = lengthDesc !== undefined && !isAccessor(lengthDesc) &&
         typeof lengthDesc.value === 'number' ? lengthDesc.value : 0;
-      const indices = [];
-      entries = collectKeys(ctx, value, kMaxArrayIndex, indices);
+      let indices = [];
+      let probed = false;
+      if (length > kManyIndices) {
+        probed = probeArrayIndices(ctx, value, length, indices);
+        if (!probed) indices = [];
+      }
+      entries = collectKeys(ctx, value, kMaxArrayIndex, probed ? undefined : indices, probed);
       if (!ctx.showHidden) removeKey(entries, 'length');
       const prefix = (constructor !== 'Array' || tag !== '')
         ? getPrefix(constructor, tag, 'Array', `(${length})`) : '';
@@ -952,7 +1021,7 @@ function formatRaw(ctx, value, recurseTimes) {
     case 'typedarray': {
       const length = TypedArrayPrototypeGetLength(value);
       const fallback = TypedArrayPrototypeGetSymbolToStringTag(value);
-      entries = collectKeys(ctx, value, length + 1);
+      entries = collectKeys(ctx, value, length + 1, undefined, length > kManyIndices);
       braces = [`${getPrefix(constructor, tag, fallback, `(${length})`)}[`, ']'];
       if (length === 0 && entries.keys.length === 0 && !ctx.showHidden) return `${braces[0]}]`;
       extrasType = kArrayType;
@@ -980,7 +1049,8 @@ function formatRaw(ctx, value, recurseTimes) {
       break;
     }
     default: {
-      entries = collectKeys(ctx, value, kind === 'string' ? StringPrototypeValueOf(value).length : 0);
+      const stringLength = kind === 'string' ? StringPrototypeValueOf(value).length : 0;
+      entries = collectKeys(ctx, value, stringLength, undefined, stringLength > kManyIndices);
       braces = ['{', '}'];
       switch (kind) {
         case 'object':

@@ -26,7 +26,6 @@ const {
   MapPrototypeHas,
   NumberIsNaN,
   NumberPrototypeValueOf,
-  ObjectFreeze,
   ObjectGetOwnPropertyDescriptor,
   ObjectIs,
   ObjectPrototypeHasOwnProperty,
@@ -174,14 +173,15 @@ if (opGetPromiseState !== undefined) {
 if (opGetProxyDetails !== undefined) {
   typesObject.isProxy = (value) => isObjectLike(value) && opGetProxyDetails(value) !== undefined;
 }
-export const types = ObjectFreeze(typesObject);
+export const types = typesObject;
 
 // ---------------------------------------------------------------------------------------------
 // isDeepStrictEqual: node's strict deep equality (assert.deepStrictEqual without the throw).
 //   primitives compare with Object.is; objects need the same [[Prototype]], the same
 //   Object.prototype.toString tag, the same own enumerable string and symbol keys with deeply
 //   equal values, plus: arrays the same length (holes differ from undefined), Dates the same
-//   time, RegExps the same source, flags and lastIndex, Errors the same name, message (and own
+//   time (compared with Object.is, so two Invalid Dates are equal; node 20 says they are not),
+//   RegExps the same source, flags and lastIndex, Errors the same name, message (and own
 //   cause / errors), boxed primitives the same value, typed arrays / DataViews / ArrayBuffers
 //   the same bytes, Maps and Sets the same entries in any order (object keys and members are
 //   matched by deep equality). Cycles compare equal when both sides repeat the same pairing.

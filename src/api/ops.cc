@@ -309,6 +309,45 @@ v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
   return result;
 }
 
+// ---- introspection for inspect() (things pure JS cannot see) ----
+
+// undefined when not a promise, else [state, result]: 0 pending, 1 fulfilled, 2 rejected.
+v8::Local<v8::Value> GetPromiseState(OpContext& cx, v8::Local<v8::Value> value) {
+  v8::Isolate* isolate = cx.isolate();
+  if (!value->IsPromise()) return v8::Undefined(isolate);
+  auto promise = value.As<v8::Promise>();
+  int state = 0;
+  v8::Local<v8::Value> result = v8::Undefined(isolate);
+  if (promise->State() == v8::Promise::kFulfilled) state = 1;
+  if (promise->State() == v8::Promise::kRejected) state = 2;
+  if (state != 0) result = promise->Result();
+  v8::Local<v8::Value> pair[] = {v8::Integer::New(isolate, state), result};
+  return v8::Array::New(isolate, pair, 2);
+}
+
+// undefined when not a proxy, else [target, handler] (both null once revoked). Reading them
+// runs no user code, unlike any trap.
+v8::Local<v8::Value> GetProxyDetails(OpContext& cx, v8::Local<v8::Value> value) {
+  v8::Isolate* isolate = cx.isolate();
+  if (!value->IsProxy()) return v8::Undefined(isolate);
+  auto proxy = value.As<v8::Proxy>();
+  v8::Local<v8::Value> pair[] = {proxy->GetTarget(), proxy->GetHandler()};
+  if (proxy->IsRevoked()) pair[0] = pair[1] = v8::Null(isolate);
+  return v8::Array::New(isolate, pair, 2);
+}
+
+// Own string and symbol keys that are not array indices (cheap on huge arrays).
+v8::Local<v8::Value> GetOwnNonIndexProperties(OpContext& cx, v8::Local<v8::Object> object) {
+  v8::Local<v8::Array> keys;
+  if (!object->GetPropertyNames(cx.context(), v8::KeyCollectionMode::kOwnOnly,
+                                v8::PropertyFilter::ALL_PROPERTIES, v8::IndexFilter::kSkipIndices,
+                                v8::KeyConversionMode::kKeepNumbers)
+           .ToLocal(&keys)) {
+    return {};  // a proxy trap threw; its exception is pending
+  }
+  return keys;
+}
+
 // ---- time ----
 
 // Both clocks start when the realm first asks (during bootstrap, before user code).
@@ -340,6 +379,9 @@ const jsg::OpDef kOps[] = {
     DW_OP("getRandomValues", GetRandomValues),
     DW_OP("randomUUID", RandomUuid),
     DW_OP("structuredClone", StructuredClone),
+    DW_OP("getPromiseState", GetPromiseState),
+    DW_OP("getProxyDetails", GetProxyDetails),
+    DW_OP("getOwnNonIndexProperties", GetOwnNonIndexProperties),
     DW_OP("now", Now),
     DW_OP("timeOrigin", TimeOrigin),
 };

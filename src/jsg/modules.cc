@@ -40,6 +40,17 @@ std::string NormalizePath(std::string_view path) {
   return result;
 }
 
+// For V8 callbacks (module resolution, synthetic evaluation steps, require()) that return
+// empty on failure: V8 then expects an exception to be pending. An API call made inside the
+// callback that fails with no JavaScript frame in between (CompileModule for a syntax error,
+// WasmModuleObject::Compile, a CommonJS body run from module evaluation) leaves its exception
+// in the nearest v8::TryCatch instead, and V8 aborts ("Check failed:
+// has_pending_exception()"). Catching it in a TryCatch of the callback's own and rethrowing
+// makes it pending again, for every path.
+void RethrowFromCallback(v8::TryCatch& try_catch) {
+  if (try_catch.HasCaught() && !try_catch.HasTerminated()) try_catch.ReThrow();
+}
+
 }  // namespace
 
 bool IsBuiltinSpecifier(std::string_view specifier) {
@@ -166,18 +177,20 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
         break;
       }
       case ModuleType::kJson: {
-        v8::TryCatch try_catch(isolate);
-        if (!v8::JSON::Parse(context, Str(isolate, content->source)).ToLocal(&value)) {
+        std::string why;
+        {
+          v8::TryCatch try_catch(isolate);
+          if (v8::JSON::Parse(context, Str(isolate, content->source)).ToLocal(&value)) break;
           if (try_catch.HasTerminated()) {
             try_catch.ReThrow();
             return nullptr;
           }
-          std::string why = ToUtf8(isolate, try_catch.Exception());
-          isolate->ThrowException(v8::Exception::SyntaxError(Str(
-              isolate, absl::StrCat("Invalid JSON in module \"", realm_.DisplayName(url), "\": ", why))));
-          return nullptr;
+          why = ToUtf8(isolate, try_catch.Exception());
         }
-        break;
+        // Thrown after the TryCatch is gone, which would otherwise swallow it.
+        isolate->ThrowException(v8::Exception::SyntaxError(Str(
+            isolate, absl::StrCat("Invalid JSON in module \"", realm_.DisplayName(url), "\": ", why))));
+        return nullptr;
       }
       case ModuleType::kWasm: {
         auto bytes = reinterpret_cast<const uint8_t*>(content->source.data());
@@ -234,8 +247,12 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::ResolveCallback(v8::Local<v8::Context
   Entry* ref = self.FindByModule(referrer);
   std::string referrer_url = ref ? ref->url : "";
   std::string url = ResolveSpecifier(ToUtf8(isolate, specifier), referrer_url);
+  v8::TryCatch try_catch(isolate);
   Entry* entry = self.GetOrLoad(url, referrer_url);
-  if (!entry) return {};
+  if (!entry) {
+    RethrowFromCallback(try_catch);
+    return {};
+  }
   return entry->module.Get(isolate);
 }
 
@@ -247,7 +264,11 @@ v8::MaybeLocal<v8::Value> ModuleRegistry::SyntheticSteps(v8::Local<v8::Context> 
   if (!entry) return {};
   v8::Local<v8::Value> value;
   if (entry->type == ModuleType::kCommonJs) {
-    if (!self.EvaluateCommonJs(*entry).ToLocal(&value)) return {};
+    v8::TryCatch try_catch(isolate);
+    if (!self.EvaluateCommonJs(*entry).ToLocal(&value)) {
+      RethrowFromCallback(try_catch);
+      return {};
+    }
   } else {
     value = entry->value.Get(isolate);
   }
@@ -371,9 +392,12 @@ void ModuleRegistry::RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& 
     return;
   }
   ModuleRegistry& self = Realm::From(isolate).modules();
+  v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> result;
   if (self.Require(ToUtf8(isolate, info[0]), ToUtf8(isolate, info.Data())).ToLocal(&result)) {
     info.GetReturnValue().Set(result);
+  } else {
+    RethrowFromCallback(try_catch);
   }
 }
 

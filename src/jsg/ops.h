@@ -32,7 +32,8 @@ class OpContext {
   v8::Local<v8::Context> context() const { return isolate()->GetCurrentContext(); }
   Realm& realm() const { return realm_; }
 
-  // After a Throw*, the op's return value is ignored.
+  // After a Throw*, the op's return value is ignored. An op returning a v8::Local may instead
+  // return an empty handle when V8 already has an exception pending.
   void ThrowTypeError(std::string_view message);
   void ThrowRangeError(std::string_view message);
   void ThrowError(std::string_view message);
@@ -201,6 +202,9 @@ void Trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if constexpr (requires { result.has_value(); *result; }) {
       // std::optional<T>: nullopt is `undefined`.
       if (result) info.GetReturnValue().Set(RetTraits<Bare<decltype(*result)>>::Make(cx, *result));
+    } else if constexpr (requires { result.IsEmpty(); }) {
+      // An empty handle means "an exception is pending" (thrown by V8 or by a helper).
+      if (!result.IsEmpty()) info.GetReturnValue().Set(result);
     } else {
       info.GetReturnValue().Set(RetTraits<Bare<decltype(result)>>::Make(cx, result));
     }
