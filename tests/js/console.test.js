@@ -459,7 +459,8 @@ export const proxies = {
         return Reflect.getOwnPropertyDescriptor(target, key);
       },
     });
-    assert.strictEqual(inspect(partial), '{ a: 1, b: <Inspection threw (no b)> }');
+    assert.strictEqual(inspect(partial),
+      types.isProxy ? '{ a: 1, b: 2 }' : '{ a: 1, b: <Inspection threw (no b)> }');
   },
 };
 
