@@ -65,7 +65,9 @@ std::string Worker::Describe(v8::Local<v8::Value> exception) {
 absl::Status Worker::Start(const std::string& main_url) {
   v8::Isolate::Scope iscope(isolate_);
   v8::HandleScope hs(isolate_);
-  v8::Local<v8::Promise> evaluated;
+  // Carried out of the CallbackScope as a Global: a Local made inside it belongs to the
+  // scope's own HandleScope and dangles once the scope closes.
+  v8::Global<v8::Promise> evaluated_global;
   {
     jsg::Realm::CallbackScope scope(*realm_);
     v8::TryCatch try_catch(isolate_);
@@ -80,8 +82,9 @@ absl::Status Worker::Start(const std::string& main_url) {
     // A failed top-level evaluation is reported here, once, not also as an unhandled
     // rejection.
     realm_->MarkHandled(p);
-    evaluated = p;
+    evaluated_global.Reset(isolate_, p);
   }
+  v8::Local<v8::Promise> evaluated = evaluated_global.Get(isolate_);
   v8::Context::Scope cs(realm_->context());
   switch (RunUntilSettled(evaluated)) {
     case Outcome::kFulfilled:

@@ -6,7 +6,7 @@
 
 #include "jsg/modules.h"
 #include "runtime/bundle.h"
-#include "tests/cc/worker_fixture.h"
+#include "worker_fixture.h"
 
 namespace dw {
 namespace {
@@ -61,14 +61,13 @@ TEST_F(ModulesTest, ModuleIsEvaluatedOnceWhenImportedTwiceBySpellingsThatResolve
   ASSERT_TRUE(Start("main.js",
                     {
                         Esm("main.js",
-                            "globalThis.count = 0;\n"
                             "import './lib/x.js';\n"
                             "import './lib/../lib/./x.js';\n"
                             "import 'lib/x.js';\n"
                             "import '/bundle/lib/x.js';\n"
                             "import 'file:///bundle/lib/x.js';\n"
                             "export const n = globalThis.count;\n"),
-                        Esm("lib/x.js", "globalThis.count++;\n"),
+                        Esm("lib/x.js", "globalThis.count = (globalThis.count ?? 0) + 1;\n"),
                     })
                   .ok());
   EXPECT_EQ(ExportJson("n"), "1");
@@ -246,11 +245,10 @@ TEST_F(ModulesTest, CommonJsExportsObjectIsTheDefaultWhenModuleExportsIsNotRepla
 TEST_F(ModulesTest, CommonJsRunsOnceWhenImportedAndRequired) {
   ASSERT_TRUE(Start("main.js", {
                                    Esm("main.js",
-                                       "globalThis.runs = 0;\n"
                                        "import a from './a.cjs';\n"
                                        "import b from './b.cjs';\n"
                                        "export const out = [a === b.shared, globalThis.runs];\n"),
-                                   Typed("a.cjs", "cjs", "globalThis.runs++; module.exports = {};"),
+                                   Typed("a.cjs", "cjs", "globalThis.runs = (globalThis.runs ?? 0) + 1; module.exports = {};"),
                                    Typed("b.cjs", "cjs", "exports.shared = require('./a.cjs');"),
                                })
                   .ok());
@@ -301,6 +299,64 @@ TEST_F(ModulesTest, CommonJsThrowFailsStart) {
                                     });
   ASSERT_FALSE(s.ok());
   DW_EXPECT_CONTAINS(s.message(), "RangeError: cjs blew up");
+}
+
+TEST_F(ModulesTest, CommonJsSyntaxErrorFailsStartNamingTheModule) {
+  absl::Status s = Start("main.js", {
+                                        Esm("main.js", "import lib from './lib/broken.cjs';"),
+                                        Typed("lib/broken.cjs", "cjs", "exports.a = 1;\nexports.b = ;\n"),
+                                    });
+  ASSERT_FALSE(s.ok());
+  DW_EXPECT_CONTAINS(s.message(), "SyntaxError: Unexpected token ';'");
+  DW_EXPECT_CONTAINS(s.message(), "lib/broken.cjs:2:");
+}
+
+TEST_F(ModulesTest, CommonJsRequireOfEsmWasmAndData) {
+  ASSERT_TRUE(Start("main.js",
+                    {
+                        Esm("main.js", "import lib from './lib.cjs'; export const out = lib;"),
+                        Typed("lib.cjs", "cjs",
+                              "const esm = require('./esm.js');\n"
+                              "const wasm = require('./add.wasm');\n"
+                              "const data = require('./d.bin');\n"
+                              "const inst = new WebAssembly.Instance(wasm);\n"
+                              "module.exports = [esm.named, esm.default, inst.exports.add(5, 6),\n"
+                              "  data instanceof ArrayBuffer, data.byteLength,\n"
+                              "  Object.prototype.toString.call(esm)];\n"),
+                        Esm("esm.js", "export const named = 'n'; export default 'd';\n"),
+                        Typed("add.wasm", "wasm", AddWasm()),
+                        Typed("d.bin", "data", "abc"),
+                    })
+                  .ok());
+  EXPECT_EQ(ExportJson("out"), R"(["n","d",11,true,3,"[object Module]"])");
+}
+
+TEST_F(ModulesTest, CommonJsRequireOfEsmStillAwaitingIsAnError) {
+  ASSERT_TRUE(Start("main.js",
+                    {
+                        Esm("main.js", "import lib from './lib.cjs'; export const out = lib;"),
+                        Typed("lib.cjs", "cjs",
+                              "try { require('./tla.js'); module.exports = 'no throw'; }\n"
+                              "catch (e) { module.exports = e.message; }\n"),
+                        Esm("tla.js", "await new Promise((r) => setTimeout(r, 1));\n"),
+                    })
+                  .ok());
+  EXPECT_EQ(ExportString("out"),
+            "require() of ES module \"tla.js\" cannot wait for its top-level await; use import() "
+            "instead.");
+}
+
+TEST_F(ModulesTest, RequireNeedsAString) {
+  ASSERT_TRUE(Start("main.js",
+                    {
+                        Esm("main.js", "import lib from './lib.cjs'; export const out = lib;"),
+                        Typed("lib.cjs", "cjs",
+                              "try { require(42); module.exports = 'no throw'; }\n"
+                              "catch (e) { module.exports = e.name + ': ' + e.message; }\n"),
+                    })
+                  .ok());
+  EXPECT_EQ(ExportString("out"),
+            "TypeError: require() expects a module specifier string, e.g. require('./lib.js')");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,6 +473,30 @@ TEST_F(ModulesTest, DynamicImportOfSyntaxErrorRejectsWithSyntaxError) {
   EXPECT_EQ(LogText(), "");  // handled: nothing reported
 }
 
+TEST_F(ModulesTest, DynamicImportTwiceGivesTheSameNamespace) {
+  ASSERT_TRUE(Start("main.js", {
+                                   Esm("main.js",
+                                       "const a = await import('./x.js');\n"
+                                       "const b = await import('./lib/../x.js');\n"
+                                       "import * as c from './x.js';\n"
+                                       "export const out = [a === b, a === c, globalThis.xRuns];\n"),
+                                   Esm("x.js", "globalThis.xRuns = (globalThis.xRuns ?? 0) + 1;\n"),
+                               })
+                  .ok());
+  EXPECT_EQ(ExportJson("out"), "[true,true,1]");
+}
+
+TEST_F(ModulesTest, ImportFromEvaluatedCodeCannotReachInternalModules) {
+  ASSERT_TRUE(StartMain("const indirect = (0, eval);\n"
+                        "export const out = await indirect(\"import('internal:ops')\").then(\n"
+                        "  () => 'loaded', (e) => e.message);\n"
+                        "export const fromFunction = await new Function(\"return import('internal:timers')\")()\n"
+                        "  .then(() => 'loaded', (e) => e.message);\n")
+                  .ok());
+  DW_EXPECT_CONTAINS(ExportString("out"), "No such module \"internal:ops\"");
+  DW_EXPECT_CONTAINS(ExportString("fromFunction"), "No such module \"internal:timers\"");
+}
+
 TEST_F(ModulesTest, ImportMetaUrl) {
   ASSERT_TRUE(Start("main.js", {
                                    Esm("main.js",
@@ -434,10 +514,10 @@ TEST_F(ModulesTest, ImportMetaUrl) {
 // Start(): top-level await and startup failures
 
 TEST_F(ModulesTest, TopLevelAwaitInMainIsDrivenByTheLoop) {
-  ASSERT_TRUE(StartMain("const a = await new Promise((r) => setTimeout(() => r(1), 5));\n"
-                        "const b = await new Promise((r) => setTimeout(() => r(2), 1));\n"
-                        "export const sum = a + b;\n")
-                  .ok());
+  absl::Status s = StartMain("const a = await new Promise((r) => setTimeout(() => r(1), 5));\n"
+                             "const b = await new Promise((r) => setTimeout(() => r(2), 1));\n"
+                             "export const sum = a + b;\n");
+  ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(ExportJson("sum"), "3");
 }
 

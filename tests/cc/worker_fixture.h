@@ -32,10 +32,18 @@ inline ::testing::AssertionResult LacksFormat(const char* text_expr, const char*
                                        << "\n    text: " << text << "\n  needle: " << needle;
 }
 
-#define DW_EXPECT_CONTAINS(text, needle) \
-  EXPECT_PRED_FORMAT2(::dw::testing::ContainsFormat, text, needle)
-#define DW_EXPECT_LACKS(text, needle) \
-  EXPECT_PRED_FORMAT2(::dw::testing::LacksFormat, text, needle)
+// Debian's absl::string_view is its own type, not std::string_view.
+inline std::string_view AsStd(std::string_view s) { return s; }
+inline std::string_view AsStd(absl::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view AsStd(const std::string& s) { return s; }
+inline std::string_view AsStd(const char* s) { return s; }
+
+#define DW_EXPECT_CONTAINS(text, needle)                                             \
+  EXPECT_PRED_FORMAT2(::dw::testing::ContainsFormat, ::dw::testing::AsStd(text), \
+                      ::dw::testing::AsStd(needle))
+#define DW_EXPECT_LACKS(text, needle)                                             \
+  EXPECT_PRED_FORMAT2(::dw::testing::LacksFormat, ::dw::testing::AsStd(text), \
+                      ::dw::testing::AsStd(needle))
 
 // An ES module given as a bare string (name ends in .js / .mjs).
 inline runtime::RawModule Esm(std::string name, std::string source) {

@@ -1,0 +1,379 @@
+// `dynworker test` end to end: runs the real binary (built next to this test binary) from the
+// repository root and checks its output and exit status.
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "worker_fixture.h"
+
+namespace dw {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path ExeDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return fs::current_path();
+  buf[n] = '\0';
+  return fs::path(buf).parent_path();
+}
+
+// The repository root: the working directory when it looks like one (tools/test runs the
+// binary from there), else two levels above out/Release.
+fs::path RepoRoot() {
+  fs::path cwd = fs::current_path();
+  if (fs::exists(cwd / "tests/js") && fs::exists(cwd / "BUILD.gn")) return cwd;
+  return fs::weakly_canonical(ExeDir() / ".." / "..");
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binary_ = ExeDir() / "dynworker";
+    ASSERT_TRUE(fs::exists(binary_)) << binary_ << " is missing; build it with tools/build.sh";
+    root_ = RepoRoot();
+    std::string tmpl = (fs::path(::testing::TempDir()) / "dw_cli_XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = fs::canonical(tmpl);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs `dynworker ARGS...` from the repository root.
+  RunResult Run(const std::vector<std::string>& args) {
+    std::string cmd = "cd " + Quote(root_.string()) + " && " + Quote(binary_.string());
+    for (const auto& a : args) cmd += " " + Quote(a);
+    cmd += " 2>&1";
+    RunResult r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) {
+      ADD_FAILURE() << "popen failed: " << cmd;
+      return r;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+    int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+  }
+
+  fs::path Write(const std::string& relative, const std::string& contents) {
+    fs::path p = dir_ / relative;
+    fs::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out << contents;
+    out.close();
+    EXPECT_TRUE(out.good()) << p;
+    return p;
+  }
+
+  static std::string LastLine(const std::string& output) {
+    std::string s = output;
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    size_t nl = s.rfind('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+  }
+
+  fs::path binary_;
+  fs::path root_;
+  fs::path dir_;
+};
+
+TEST_F(CliTest, FailingFixture) {
+  const std::string rel = "tests/js/fixtures/failing.js";
+  std::string file = rel;
+  int line = 0, column = 0;
+  std::ifstream in(root_ / rel);
+  if (in) {
+    // Find the failing assertion's position, so the test follows edits of the fixture.
+    std::string text;
+    for (int n = 1; std::getline(in, text); ++n) {
+      size_t at = text.find("assert.strictEqual(1 + 1, 3)");
+      if (at != std::string::npos) {
+        line = n;
+        column = static_cast<int>(at + std::string("assert.").size()) + 1;  // V8 points at the callee
+        break;
+      }
+    }
+    ASSERT_GT(line, 0) << "the fixture no longer contains assert.strictEqual(1 + 1, 3)";
+  } else {
+    // Not written yet: use our own with the same shape.
+    file = Write("failing.js",
+                 "import assert from 'node:assert';\n"
+                 "export const passes = { async test() { assert.strictEqual(1 + 1, 2); } };\n"
+                 "export const fails = {\n"
+                 "  async test() {\n"
+                 "    assert.strictEqual(1 + 1, 3);\n"
+                 "  },\n"
+                 "};\n")
+               .string();
+    line = 5;
+    column = 12;
+  }
+  RunResult r = Run({"test", file});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + file + ":passes");
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + file + ":fails");
+  DW_EXPECT_CONTAINS(r.output, "AssertionError");
+  DW_EXPECT_CONTAINS(r.output, "Expected values to be strictly equal");
+  DW_EXPECT_CONTAINS(r.output, "2 !== 3");
+  DW_EXPECT_CONTAINS(r.output, "    at " + file + ":" + std::to_string(line) + ":" +
+                                   std::to_string(column) + "\n");
+  // PASS before FAIL (file order), and the summary last.
+  EXPECT_LT(r.output.find("[ PASS ]"), r.output.find("[ FAIL ]")) << r.output;
+  EXPECT_EQ(LastLine(r.output), "1 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, AllPassingExitsZero) {
+  fs::path f = Write("ok.test.js",
+                     "import assert from 'node:assert';\n"
+                     "export const one = { test() { assert.ok(true); } };\n"
+                     "export const two = { async test(ctrl, env, ctx) {\n"
+                     "  assert.strictEqual(typeof ctx.waitUntil, 'function');\n"
+                     "  await new Promise((r) => setTimeout(r, 1));\n"
+                     "} };\n"
+                     "export const notATest = 42;\n"
+                     "export function alsoNotATest() {}\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + f.string() + ":one");
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + f.string() + ":two");
+  DW_EXPECT_LACKS(r.output, "notATest");
+  DW_EXPECT_LACKS(r.output, "alsoNotATest");
+  EXPECT_EQ(LastLine(r.output), "2 passed, 0 failed") << r.output;
+}
+
+TEST_F(CliTest, TestsRunInSourceOrder) {
+  fs::path f = Write("order.test.js",
+                     "export const zebra = { test() {} };\n"
+                     "export const apple = { test() {} };\n"
+                     "export const mango = { test() {} };\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  size_t z = r.output.find(":zebra"), a = r.output.find(":apple"), m = r.output.find(":mango");
+  ASSERT_NE(z, std::string::npos) << r.output;
+  ASSERT_NE(a, std::string::npos) << r.output;
+  ASSERT_NE(m, std::string::npos) << r.output;
+  EXPECT_LT(z, a);
+  EXPECT_LT(a, m);
+}
+
+TEST_F(CliTest, SyntaxErrorReportsFileLineAndColumn) {
+  fs::path f = Write("broken.test.js",
+                     "export const a = { test() {} };\n"
+                     "const x = 1;\n"
+                     "let y = );\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + f.string());
+  DW_EXPECT_CONTAINS(r.output, "broken.test.js:3:9");
+  DW_EXPECT_CONTAINS(r.output, "SyntaxError: Unexpected token ')'");
+  DW_EXPECT_LACKS(r.output, "[ PASS ]");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, FileExportingNoTests) {
+  fs::path f = Write("empty.test.js", "export const value = 1;\nexport default { fetch() {} };\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "no test ran");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 0 failed") << r.output;
+}
+
+TEST_F(CliTest, FilterSelectingNothing) {
+  fs::path f = Write("some.test.js", "export const alpha = { test() {} };\n");
+  RunResult r = Run({"test", "--filter", "no-such-test-name", f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "--filter");
+  DW_EXPECT_LACKS(r.output, "[ PASS ]");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 0 failed") << r.output;
+}
+
+TEST_F(CliTest, FilterSelectsByNameSubstringAndRegex) {
+  fs::path f = Write("filter.test.js",
+                     "export const alpha = { test() {} };\n"
+                     "export const beta = { test() { throw new Error('beta ran'); } };\n"
+                     "export const alphabet = { test() {} };\n");
+  RunResult r = Run({"test", "--filter=alpha", f.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  DW_EXPECT_LACKS(r.output, "beta ran");
+  EXPECT_EQ(LastLine(r.output), "2 passed, 0 failed") << r.output;
+
+  RunResult re = Run({"test", "--filter", "/^alpha$/", f.string()});
+  EXPECT_EQ(re.exit_code, 0) << re.output;
+  DW_EXPECT_CONTAINS(re.output, ":alpha\n");
+  DW_EXPECT_LACKS(re.output, ":alphabet");
+  EXPECT_EQ(LastLine(re.output), "1 passed, 0 failed") << re.output;
+}
+
+TEST_F(CliTest, MissingFile) {
+  const std::string missing = (dir_ / "does-not-exist.test.js").string();
+  RunResult r = Run({"test", missing});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + missing);
+  DW_EXPECT_CONTAINS(r.output, "cannot read test file");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, MissingFileDoesNotStopTheOthers) {
+  fs::path ok = Write("ok.test.js", "export const fine = { test() {} };\n");
+  RunResult r = Run({"test", (dir_ / "nope.test.js").string(), ok.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + ok.string() + ":fine");
+  EXPECT_EQ(LastLine(r.output), "1 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, TestThatNeverSettlesFailsAndTheNextTestStillRuns) {
+  fs::path f = Write("hang.test.js",
+                     "import assert from 'node:assert';\n"
+                     "export const hangs = { async test() {\n"
+                     "  await new Promise(() => {});\n"
+                     "} };\n"
+                     "export const after = { async test() {\n"
+                     "  await new Promise((r) => setTimeout(r, 1));\n"
+                     "  assert.ok(true);\n"
+                     "} };\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + f.string() + ":hangs");
+  DW_EXPECT_CONTAINS(r.output, "event loop");
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + f.string() + ":after");
+  EXPECT_LT(r.output.find(":hangs"), r.output.find(":after")) << r.output;
+  EXPECT_EQ(LastLine(r.output), "1 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, TopLevelAwaitThatNeverSettlesFailsTheFile) {
+  fs::path f = Write("tla.test.js",
+                     "await new Promise(() => {});\n"
+                     "export const never = { test() {} };\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + f.string());
+  DW_EXPECT_CONTAINS(r.output, "top-level await never finished");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 1 failed") << r.output;
+}
+
+TEST_F(CliTest, ConfigVarsAndDevVarsReachEnv) {
+  Write("worker/src/index.js", "export default {};\n");
+  fs::path config = Write("worker/wrangler.jsonc",
+                          "// a wrangler config\n"
+                          "{\n"
+                          "  \"name\": \"cli-test\",\n"
+                          "  \"main\": \"src/index.js\",\n"
+                          "  /* vars */\n"
+                          "  \"vars\": {\n"
+                          "    \"GREETING\": \"hello\",\n"
+                          "    \"COUNT\": 3,\n"
+                          "    \"NESTED\": { \"list\": [1, \"two\", null] },\n"
+                          "    \"OVERRIDDEN\": \"from vars\"\n"
+                          "  }\n"
+                          "}\n");
+  Write("worker/.dev.vars", "SECRET=s3cr3t\nOVERRIDDEN=\"from dev vars\"\n");
+  fs::path f = Write("env.test.js",
+                     "import assert from 'node:assert';\n"
+                     "export const sees_env = { test(ctrl, env) {\n"
+                     "  assert.strictEqual(env.GREETING, 'hello');\n"
+                     "  assert.strictEqual(env.COUNT, 3);\n"
+                     "  assert.deepStrictEqual(env.NESTED, { list: [1, 'two', null] });\n"
+                     "  assert.strictEqual(env.SECRET, 's3cr3t');\n"
+                     "  assert.strictEqual(env.OVERRIDDEN, 'from dev vars');\n"
+                     "} };\n");
+  RunResult r = Run({"test", "--config", config.string(), f.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ PASS ] " + f.string() + ":sees_env");
+  EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
+}
+
+TEST_F(CliTest, WithoutConfigEnvIsEmpty) {
+  fs::path f = Write("noenv.test.js",
+                     "import assert from 'node:assert';\n"
+                     "export const empty = { test(ctrl, env) {\n"
+                     "  assert.deepStrictEqual(Object.keys(env), []);\n"
+                     "} };\n");
+  RunResult r = Run({"test", f.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
+}
+
+TEST_F(CliTest, BadConfigIsAClearError) {
+  fs::path f = Write("t.test.js", "export const a = { test() {} };\n");
+
+  fs::path syntax = Write("bad/wrangler.jsonc", "{ \"main\": }\n");
+  RunResult r = Run({"test", "--config", syntax.string(), f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "dynworker test: " + syntax.string());
+  DW_EXPECT_LACKS(r.output, "[ PASS ]");
+  EXPECT_EQ(LastLine(r.output), "0 passed, 1 failed") << r.output;
+
+  fs::path no_main = Write("nomain/wrangler.json", "{ \"main\": \"src/missing.js\" }\n");
+  r = Run({"test", "--config", no_main.string(), f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, no_main.string());
+  DW_EXPECT_CONTAINS(r.output, "src/missing.js");
+  DW_EXPECT_LACKS(r.output, "[ PASS ]");
+
+  const std::string absent = (dir_ / "absent/wrangler.jsonc").string();
+  r = Run({"test", "--config", absent, f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, absent);
+  DW_EXPECT_LACKS(r.output, "[ PASS ]");
+
+  Write("badvars/src/index.js", "");
+  fs::path bad_vars = Write("badvars/wrangler.jsonc", "{ \"main\": \"src/index.js\", \"vars\": [1] }\n");
+  r = Run({"test", "--config", bad_vars.string(), f.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "\"vars\" must be an object");
+}
+
+TEST_F(CliTest, UsageErrors) {
+  RunResult r = Run({"test"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "no test files given");
+  DW_EXPECT_CONTAINS(r.output, "usage:");
+
+  r = Run({"test", "--bogus", "x.js"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "unknown option --bogus");
+
+  r = Run({"test", "x.js", "--config"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "--config needs a value");
+
+  r = Run({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "unknown command 'frobnicate'");
+
+  r = Run({"version"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "dynworker ");
+  DW_EXPECT_CONTAINS(r.output, "V8 10.2");
+}
+
+}  // namespace
+}  // namespace dw
