@@ -11,6 +11,11 @@
 #include "jsg/realm.h"
 
 namespace dw::api {
+
+// Defined in idna.cc.
+v8::Local<v8::Value> DomainToAscii(jsg::OpContext& cx, std::string domain, bool be_strict);
+v8::Local<v8::Value> DomainToUnicode(jsg::OpContext& cx, std::string domain);
+
 namespace {
 
 using jsg::Bytes;
@@ -382,6 +387,8 @@ const jsg::OpDef kOps[] = {
     DW_OP("getPromiseState", GetPromiseState),
     DW_OP("getProxyDetails", GetProxyDetails),
     DW_OP("getOwnNonIndexProperties", GetOwnNonIndexProperties),
+    DW_OP("domainToAscii", DomainToAscii),
+    DW_OP("domainToUnicode", DomainToUnicode),
     DW_OP("now", Now),
     DW_OP("timeOrigin", TimeOrigin),
 };
