@@ -12,8 +12,9 @@ fi
 
 # GN lists js/ at gen time; regenerate when that list (or the GN args) changes.
 want="$(python3 tools/list_js.py js | md5sum | cut -c1-32) ${DW_GN_ARGS:-}"
+mkdir -p "$(dirname "$OUT")"
 if [ ! -f "$OUT/build.ninja" ] || [ "$(cat "$OUT/.dw_gen" 2>/dev/null)" != "$want" ]; then
-  gn gen "$OUT" --args="${DW_GN_ARGS:-}" >/dev/null
+  gn gen "$OUT" --args="${DW_GN_ARGS:-}" > "$OUT.gen.log" 2>&1 || { cat "$OUT.gen.log"; exit 1; }
   echo "$want" > "$OUT/.dw_gen"
 fi
 ninja -C "$OUT" "$@" | { grep -v '^ninja: no work to do' || true; }
