@@ -17,4 +17,4 @@ if [ ! -f "$OUT/build.ninja" ] || [ "$(cat "$OUT/.dw_gen" 2>/dev/null)" != "$wan
   gn gen "$OUT" --args="${DW_GN_ARGS:-}" > "$OUT.gen.log" 2>&1 || { cat "$OUT.gen.log"; exit 1; }
   echo "$want" > "$OUT/.dw_gen"
 fi
-ninja -C "$OUT" "$@" | { grep -v '^ninja: no work to do' || true; }
+ninja -C "$OUT" "$@" | { grep -v -e '^ninja: no work to do' -e '^ninja: Entering directory' || true; }
