@@ -7,18 +7,15 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException } from 'internal:dom_exception';
+import { codeUnitsToString, toDOMString } from 'internal:encoding';
 
 const {
   Int8Array,
   NumberPrototypeToString,
-  ReflectApply,
-  String,
-  StringFromCharCode,
   StringPrototypeCharCodeAt,
   StringPrototypePadStart,
   StringPrototypeToUpperCase,
   TypeError,
-  TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetLength,
   Uint8Array,
 } = primordials;
@@ -26,14 +23,6 @@ const {
 const { utf8Decode, utf8Encode } = ops;
 
 const IFACE = 'WorkerGlobalScope';
-
-function toDOMString(value) {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'symbol') {
-    throw new TypeError('Cannot convert a Symbol value to a string');
-  }
-  return String(value);
-}
 
 function codePointName(c) {
   return 'U+' + StringPrototypePadStart(StringPrototypeToUpperCase(NumberPrototypeToString(c, 16)),
@@ -52,7 +41,6 @@ for (let i = 0; i < 64; i++) {
 }
 
 const PAD = 64; // marks '=' in the sextet buffer
-const CHUNK = 8192;
 
 function invalid(detail) {
   return new DOMException(`Failed to execute 'atob' on '${IFACE}': The string to be decoded is ` +
@@ -129,28 +117,7 @@ function atob(data) {
   }
 
   // Each byte becomes one code unit; the string is built a chunk at a time.
-  return bytesToString(out, outLength);
-}
-
-// String with one code unit per element of `units` [0, length), a chunk at a time (an argument
-// list per chunk). Whole chunks go through a plain array, which Function.prototype.apply
-// spreads faster than a typed array; it is filled here, before any user code runs, so its
-// elements are own properties and writing them never consults Array.prototype.
-const SCRATCH = [];
-for (let i = 0; i < CHUNK; i++) SCRATCH[i] = 0;
-
-function bytesToString(units, length) {
-  let result = '';
-  let i = 0;
-  for (; i + CHUNK <= length; i += CHUNK) {
-    for (let k = 0; k < CHUNK; k++) SCRATCH[k] = units[i + k];
-    result += ReflectApply(StringFromCharCode, undefined, SCRATCH);
-  }
-  if (i < length) {
-    result += ReflectApply(StringFromCharCode, undefined,
-      new Uint8Array(TypedArrayPrototypeGetBuffer(units), i, length - i));
-  }
-  return result;
+  return codeUnitsToString(out, outLength);
 }
 
 function btoa(data) {

@@ -13,6 +13,20 @@ import {
 } from 'internal:timers';
 import { TextEncoder, TextDecoder } from 'internal:encoding';
 import { atob, btoa } from 'internal:base64';
+import { Blob, File } from 'internal:blob';
+import { FormData } from 'internal:form_data';
+import { Headers } from 'internal:headers';
+import { Request } from 'internal:request';
+import { Response } from 'internal:response';
+import {
+  ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
+  ReadableStreamDefaultController, ReadableByteStreamController, ReadableStreamBYOBRequest,
+  WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
+  TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy,
+  CountQueuingStrategy, TextEncoderStream, TextDecoderStream, CompressionStream,
+  DecompressionStream,
+} from 'internal:streams';
+import { URL, URLSearchParams } from 'internal:url';
 
 const {
   ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
@@ -121,3 +135,28 @@ define('EventTarget', EventTarget);
 define('CustomEvent', CustomEvent);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);
+define('ReadableStream', ReadableStream);
+define('ReadableStreamDefaultReader', ReadableStreamDefaultReader);
+define('ReadableStreamBYOBReader', ReadableStreamBYOBReader);
+define('ReadableStreamDefaultController', ReadableStreamDefaultController);
+define('ReadableByteStreamController', ReadableByteStreamController);
+define('ReadableStreamBYOBRequest', ReadableStreamBYOBRequest);
+define('WritableStream', WritableStream);
+define('WritableStreamDefaultWriter', WritableStreamDefaultWriter);
+define('WritableStreamDefaultController', WritableStreamDefaultController);
+define('TransformStream', TransformStream);
+define('TransformStreamDefaultController', TransformStreamDefaultController);
+define('ByteLengthQueuingStrategy', ByteLengthQueuingStrategy);
+define('CountQueuingStrategy', CountQueuingStrategy);
+define('TextEncoderStream', TextEncoderStream);
+define('TextDecoderStream', TextDecoderStream);
+define('CompressionStream', CompressionStream);
+define('DecompressionStream', DecompressionStream);
+define('URL', URL);
+define('URLSearchParams', URLSearchParams);
+define('Blob', Blob);
+define('File', File);
+define('FormData', FormData);
+define('Headers', Headers);
+define('Request', Request);
+define('Response', Response);

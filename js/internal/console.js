@@ -9,8 +9,9 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import {
-  inspect, format, formatWithOptions, captureStack, formatDuration, displayWidth,
+  inspect, format, formatWithOptions, captureStack, formatDuration, displayWidth, indentNewlines,
 } from 'internal:inspect';
+import { isMap, isSet } from 'internal:types';
 
 const {
   ArrayIsArray,
@@ -24,16 +25,12 @@ const {
   SafeMap,
   SetPrototypeValues,
   SetIteratorPrototypeNext,
-  StringPrototypeIndexOf,
   StringPrototypeRepeat,
   StringPrototypeSlice,
   SymbolPrototypeToString,
   SymbolToStringTag,
   ObjectDefineProperty,
 } = primordials;
-
-const MapPrototypeGetSize = primordials.MapPrototypeGetSize;
-const SetPrototypeGetSize = primordials.SetPrototypeGetSize;
 
 let groupIndent = '';
 const counts = new SafeMap();
@@ -49,17 +46,7 @@ function now() {
 
 // Writes one call's text, indented for the current console.group() depth.
 function emit(level, text) {
-  if (groupIndent !== '') {
-    let out = groupIndent;
-    let last = 0;
-    for (;;) {
-      const pos = StringPrototypeIndexOf(text, '\n', last);
-      if (pos === -1) break;
-      out += StringPrototypeSlice(text, last, pos + 1) + groupIndent;
-      last = pos + 1;
-    }
-    text = out + StringPrototypeSlice(text, last);
-  }
+  if (groupIndent !== '') text = groupIndent + indentNewlines(text, groupIndent);
   try {
     ops.log(level, text);
   } catch {
@@ -222,24 +209,6 @@ function tableCell(value) {
 function isArraySafe(value) {
   try {
     return ArrayIsArray(value);
-  } catch {
-    return false;
-  }
-}
-
-function isMap(value) {
-  try {
-    MapPrototypeGetSize(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isSet(value) {
-  try {
-    SetPrototypeGetSize(value);
-    return true;
   } catch {
     return false;
   }

@@ -168,18 +168,16 @@ function bufferBytes(buffer, offset, length) {
   return copy;
 }
 
-// String from code units [0, length) of a Uint16Array, a chunk at a time (an argument list per
-// chunk; never one concatenation per character). Whole chunks go through a plain array, which
-// Function.prototype.apply spreads faster than a typed array; it is filled once here, before
-// any user code runs, so its elements are always own properties and writing them never
-// consults Array.prototype.
+// String from code units [0, length) of a Uint16Array (or, one byte a unit, a Uint8Array), a
+// chunk at a time (an argument list per chunk; never one concatenation per character). Whole
+// chunks go through a plain array, which Function.prototype.apply spreads faster than a typed
+// array; it is filled once here, before any user code runs, so its elements are always own
+// properties and writing them never consults Array.prototype. Also used by atob().
 const CHUNK = 8192;
 const SCRATCH = [];
 for (let i = 0; i < CHUNK; i++) SCRATCH[i] = 0;
 
-function unitsToString(units, length) {
-  const buffer = TypedArrayPrototypeGetBuffer(units);
-  const base = TypedArrayPrototypeGetByteOffset(units);
+function codeUnitsToString(units, length) {
   let result = '';
   let i = 0;
   for (; i + CHUNK <= length; i += CHUNK) {
@@ -187,8 +185,12 @@ function unitsToString(units, length) {
     result += ReflectApply(StringFromCharCode, undefined, SCRATCH);
   }
   if (i < length) {
-    result += ReflectApply(StringFromCharCode, undefined,
-      new Uint16Array(buffer, base + i * 2, length - i));
+    const buffer = TypedArrayPrototypeGetBuffer(units);
+    const start = TypedArrayPrototypeGetByteOffset(units);
+    const rest = TypedArrayPrototypeGetSymbolToStringTag(units) === 'Uint16Array'
+      ? new Uint16Array(buffer, start + i * 2, length - i)
+      : new Uint8Array(buffer, start + i, length - i);
+    result += ReflectApply(StringFromCharCode, undefined, rest);
   }
   return result;
 }
@@ -296,7 +298,7 @@ function decodeWindows1252(bytes) {
   if (high < 0x80) return utf8Decode(bytes, false);
   const units = new Uint16Array(length);
   for (let i = 0; i < length; i++) units[i] = WINDOWS1252_TABLE[bytes[i]];
-  return unitsToString(units, length);
+  return codeUnitsToString(units, length);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,9 +537,9 @@ class TextDecoder {
     }
     this.#leadByte = leadByte;
     this.#leadSurrogate = leadSurrogate;
-    return n === 0 ? '' : unitsToString(units, n);
+    return n === 0 ? '' : codeUnitsToString(units, n);
   }
 }
 webIdlShape(TextDecoder, ['encoding', 'fatal', 'ignoreBOM', 'decode']);
 
-export { TextEncoder, TextDecoder };
+export { TextEncoder, TextDecoder, toDOMString, codeUnitsToString };

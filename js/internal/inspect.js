@@ -23,7 +23,11 @@
 // their traps (a trap-less proxy then looks exactly like its target).
 
 import primordials from 'internal:primordials';
-import ops from 'internal:ops';
+import {
+  arrayIndex, isArrayBuffer, isBigIntObject, isBooleanObject, isDataView, isDate, isMap,
+  isNumberObject, isRegExp, isSet, isSharedArrayBuffer, isStringObject, isSymbolObject, isWeakMap,
+  isWeakSet, kMaxArrayIndex, optionalOp, prototypeChainIncludes,
+} from 'internal:types';
 
 const {
   ArrayBufferIsView,
@@ -76,7 +80,6 @@ const {
   SetPrototypeGetSize,
   SetPrototypeValues,
   SetIteratorPrototypeNext,
-  SharedArrayBufferPrototypeGetByteLength,
   StringPrototypeCharCodeAt,
   StringPrototypeCodePointAt,
   StringPrototypeIncludes,
@@ -91,8 +94,6 @@ const {
   TypedArrayPrototypeGetLength,
   TypedArrayPrototypeGetSymbolToStringTag,
   Uint8Array,
-  WeakMapPrototypeHas,
-  WeakSetPrototypeHas,
 } = primordials;
 
 const ObjectPrototype = primordials.ObjectPrototype;
@@ -105,17 +106,9 @@ const AsyncFunctionPrototype = ReflectGetPrototypeOf(async function () {});
 const GeneratorFunctionPrototype = ReflectGetPrototypeOf(function* () {});
 const AsyncGeneratorFunctionPrototype = ReflectGetPrototypeOf(async function* () {});
 
-function opOrUndefined(name) {
-  try {
-    const fn = ops[name];
-    return typeof fn === 'function' ? fn : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const opGetPromiseState = opOrUndefined('getPromiseState');
-const opGetProxyDetails = opOrUndefined('getProxyDetails');
-const opGetOwnNonIndexProperties = opOrUndefined('getOwnNonIndexProperties');
+const opGetPromiseState = optionalOp('getPromiseState');
+const opGetProxyDetails = optionalOp('getProxyDetails');
+const opGetOwnNonIndexProperties = optionalOp('getOwnNonIndexProperties');
 
 export const customInspectSymbol = SymbolFor('nodejs.util.inspect.custom');
 
@@ -222,23 +215,6 @@ function isIdentifierKey(key) {
   }
   return true;
 }
-
-// Array index ("0" .. "4294967294" in canonical form) -> number, else -1.
-function arrayIndex(key, limit) {
-  if (typeof key !== 'string') return -1;
-  const n = key.length;
-  if (n === 0 || n > 16) return -1;
-  const first = StringPrototypeCharCodeAt(key, 0);
-  if (first === 48 && n > 1) return -1;
-  let value = 0;
-  for (let i = 0; i < n; i++) {
-    const c = StringPrototypeCharCodeAt(key, i);
-    if (c < 48 || c > 57) return -1;
-    value = value * 10 + (c - 48);
-  }
-  return value < limit ? value : -1;
-}
-const kMaxArrayIndex = 4294967295;
 
 function pluralItems(n) {
   return n === 1 ? `${n} more item` : `${n} more items`;
@@ -453,51 +429,34 @@ intrinsicKinds.set(primordials.SharedArrayBufferPrototype, 'sharedarraybuffer');
 intrinsicKinds.set(primordials.DataViewPrototype, 'dataview');
 intrinsicKinds.set(primordials.PromisePrototype, 'promise');
 
+// The brand check that confirms each kind of intrinsicKinds.
+const brandChecks = {
+  __proto__: null,
+  map: isMap,
+  set: isSet,
+  weakmap: isWeakMap,
+  weakset: isWeakSet,
+  date: isDate,
+  regexp: isRegExp,
+  number: isNumberObject,
+  string: isStringObject,
+  boolean: isBooleanObject,
+  symbol: isSymbolObject,
+  bigint: isBigIntObject,
+  arraybuffer: isArrayBuffer,
+  sharedarraybuffer: isSharedArrayBuffer,
+  dataview: isDataView,
+  // Without native help a promise cannot be recognised without side effects; trust the
+  // prototype chain.
+  promise: (value) => opGetPromiseState === undefined || opGetPromiseState(value) !== undefined,
+  error: () => true,
+};
+
 function brandCheck(kind, value) {
-  try {
-    switch (kind) {
-      case 'map': MapPrototypeGetSize(value); return true;
-      case 'set': SetPrototypeGetSize(value); return true;
-      case 'weakmap': WeakMapPrototypeHas(value, ObjectPrototype); return true;
-      case 'weakset': WeakSetPrototypeHas(value, ObjectPrototype); return true;
-      case 'date': DatePrototypeGetTime(value); return true;
-      case 'regexp': return typeof RegExpPrototypeGetGlobal(value) === 'boolean';
-      case 'number': NumberPrototypeValueOf(value); return true;
-      case 'string': StringPrototypeValueOf(value); return true;
-      case 'boolean': BooleanPrototypeValueOf(value); return true;
-      case 'symbol': SymbolPrototypeValueOf(value); return true;
-      case 'bigint': BigIntPrototypeValueOf(value); return true;
-      case 'arraybuffer': ArrayBufferPrototypeGetByteLength(value); return true;
-      case 'sharedarraybuffer':
-        if (SharedArrayBufferPrototypeGetByteLength === undefined) return false;
-        SharedArrayBufferPrototypeGetByteLength(value);
-        return true;
-      case 'dataview':
-        if (!ArrayBufferIsView(value)) return false;
-        DataViewPrototypeGetBuffer(value);
-        return true;
-      case 'promise':
-        // Without native help a promise cannot be recognised without side effects; trust the
-        // prototype chain.
-        if (opGetPromiseState !== undefined) return opGetPromiseState(value) !== undefined;
-        return true;
-      case 'error': return true;
-      default: return false;
-    }
-  } catch {
-    return false;
-  }
+  const check = brandChecks[kind];
+  return check !== undefined && check(value);
 }
 
-// Is `proto` on the chain that starts at `start` (inclusive)?
-function chainIncludes(start, proto) {
-  let cur = start;
-  for (let guard = 0; cur !== null && guard < 1000; guard++) {
-    if (cur === proto) return true;
-    cur = ReflectGetPrototypeOf(cur);
-  }
-  return false;
-}
 
 // The constructor name a `constructor` descriptor found on the chain of an object whose
 // prototype is `proto` stands for, or undefined (not a function, no name, or the object does
@@ -512,7 +471,7 @@ function constructorNameFrom(desc, proto) {
   if (ctorProto === null || (typeof ctorProto !== 'object' && typeof ctorProto !== 'function')) {
     return undefined;
   }
-  return chainIncludes(proto, ctorProto) ? name : undefined;
+  return prototypeChainIncludes(proto, ctorProto) ? name : undefined;
 }
 
 // What the prototype chain starting at `proto` contributes, cached per inspect() call since
@@ -1977,4 +1936,4 @@ export function formatDuration(ms) {
   return `${primordials.Number(NumberPrototypeToFixed(ms, 3))}ms`;
 }
 
-export { displayWidth };
+export { displayWidth, indentNewlines };

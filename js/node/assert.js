@@ -4,69 +4,33 @@
 
 import primordials from 'internal:primordials';
 import { inspect } from 'internal:inspect';
+import { isDeepEqual } from 'internal:deep_equal';
+import { isRegExp } from 'internal:types';
 
 const {
-  ArrayBufferIsView,
-  ArrayBufferPrototypeGetByteLength,
-  ArrayIsArray,
   ArrayPrototypeJoin,
   ArrayPrototypePush,
-  BigIntPrototypeValueOf,
-  BooleanPrototypeValueOf,
-  DataViewPrototypeGetBuffer,
-  DataViewPrototypeGetByteLength,
-  DataViewPrototypeGetByteOffset,
-  DatePrototypeGetTime,
   Error,
   ErrorCaptureStackTrace,
   ErrorPrototype,
   FunctionPrototypeToString,
   Int32Array,
-  MapIteratorPrototypeNext,
-  MapPrototypeEntries,
-  MapPrototypeGet,
-  MapPrototypeGetSize,
-  MapPrototypeHas,
-  NumberIsNaN,
-  NumberPrototypeValueOf,
   ObjectDefineProperty,
-  ObjectGetOwnPropertySymbols,
-  ObjectGetPrototypeOf,
-  ObjectHasOwn,
   ObjectIs,
   ObjectKeys,
   ObjectPrototypeIsPrototypeOf,
-  ObjectPrototypePropertyIsEnumerable,
   ObjectPrototypeToString,
   Promise,
   PromisePrototypeThen,
   PromiseResolve,
   ReflectApply,
-  RegExpPrototype,
   RegExpPrototypeExec,
-  RegExpPrototypeGetFlags,
-  RegExpPrototypeGetSource,
   RegExpPrototypeToString,
-  SafeMap,
-  SafeSet,
-  SetIteratorPrototypeNext,
-  SetPrototypeGetSize,
-  SetPrototypeHas,
-  SetPrototypeValues,
-  SharedArrayBufferPrototypeGetByteLength,
   String,
   StringPrototypeIndexOf,
   StringPrototypeSlice,
   StringPrototypeSplit,
-  StringPrototypeValueOf,
-  SymbolPrototypeValueOf,
   TypeError,
-  TypedArrayPrototypeGetBuffer,
-  TypedArrayPrototypeGetByteLength,
-  TypedArrayPrototypeGetByteOffset,
-  TypedArrayPrototypeGetLength,
-  TypedArrayPrototypeGetSymbolToStringTag,
-  Uint8Array,
 } = primordials;
 
 // ---------------------------------------------------------------------------------------------
@@ -345,287 +309,6 @@ function withCallSite(err, site) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deep equality
-
-function tryCall(fn, value) {
-  try {
-    fn(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const isDate = (v) => tryCall(DatePrototypeGetTime, v);
-const isRegExp = (v) => v !== RegExpPrototype && tryCall(RegExpPrototypeGetSource, v);
-const isMap = (v) => tryCall(MapPrototypeGetSize, v);
-const isSet = (v) => tryCall(SetPrototypeGetSize, v);
-const isArrayBuffer = (v) => tryCall(ArrayBufferPrototypeGetByteLength, v);
-const isSharedArrayBuffer = (v) => tryCall(SharedArrayBufferPrototypeGetByteLength, v);
-const isDataView = (v) => tryCall(DataViewPrototypeGetByteLength, v);
-const isTypedArray = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) !== undefined;
-const isError = (v) => ObjectPrototypeIsPrototypeOf(ErrorPrototype, v);
-
-const kBoxed = [NumberPrototypeValueOf, StringPrototypeValueOf, BooleanPrototypeValueOf,
-  BigIntPrototypeValueOf, SymbolPrototypeValueOf];
-function boxedKind(v) {
-  for (let i = 0; i < kBoxed.length; i++) if (tryCall(kBoxed[i], v)) return i;
-  return -1;
-}
-
-function bytesOf(v) {
-  if (isTypedArray(v)) {
-    return new Uint8Array(TypedArrayPrototypeGetBuffer(v), TypedArrayPrototypeGetByteOffset(v),
-      TypedArrayPrototypeGetByteLength(v));
-  }
-  if (isDataView(v)) {
-    return new Uint8Array(DataViewPrototypeGetBuffer(v), DataViewPrototypeGetByteOffset(v),
-      DataViewPrototypeGetByteLength(v));
-  }
-  return new Uint8Array(v);
-}
-
-function sameBytes(a, b) {
-  const x = bytesOf(a);
-  const y = bytesOf(b);
-  const n = TypedArrayPrototypeGetLength(x);
-  if (n !== TypedArrayPrototypeGetLength(y)) return false;
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-function isIndexKey(key) {
-  if (typeof key !== 'string' || key.length === 0) return false;
-  const n = +key;
-  return n >>> 0 === n && n !== 4294967295 && `${n}` === key;
-}
-
-function ownEnumerableKeys(obj, strict, skipIndices) {
-  const names = ObjectKeys(obj);
-  const keys = [];
-  for (let i = 0; i < names.length; i++) {
-    if (!skipIndices || !isIndexKey(names[i])) ArrayPrototypePush(keys, names[i]);
-  }
-  if (strict) {
-    const symbols = ObjectGetOwnPropertySymbols(obj);
-    for (let i = 0; i < symbols.length; i++) {
-      if (ObjectPrototypePropertyIsEnumerable(obj, symbols[i])) ArrayPrototypePush(keys, symbols[i]);
-    }
-  }
-  return keys;
-}
-
-function isDeepEqual(a, b, strict, memo) {
-  if (a === b) return a !== 0 || !strict || ObjectIs(a, b);
-  if (strict) {
-    if (typeof a !== 'object') return typeof a === 'number' && NumberIsNaN(a) && NumberIsNaN(b);
-    if (typeof b !== 'object' || a === null || b === null) return false;
-    if (ObjectGetPrototypeOf(a) !== ObjectGetPrototypeOf(b)) return false;
-  } else {
-    if (a === null || typeof a !== 'object') {
-      if (b === null || typeof b !== 'object') {
-        // eslint-disable-next-line eqeqeq
-        return a == b || (typeof a === 'number' && typeof b === 'number' && NumberIsNaN(a) && NumberIsNaN(b));
-      }
-      return false;
-    }
-    if (b === null || typeof b !== 'object') return false;
-  }
-  // Cycles: a pair already being compared further up is assumed equal.
-  let seen = memo.get(a);
-  if (seen !== undefined && seen.has(b)) return true;
-  if (seen === undefined) {
-    seen = new SafeSet();
-    memo.set(a, seen);
-  }
-  seen.add(b);
-  try {
-    return compareObjects(a, b, strict, memo);
-  } finally {
-    seen.delete(b);
-  }
-}
-
-function compareObjects(a, b, strict, memo) {
-  if (ObjectPrototypeToString(a) !== ObjectPrototypeToString(b)) return false;
-  let skipIndices = false;
-  if (ArrayIsArray(a)) {
-    if (!ArrayIsArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) {
-      const hasA = ObjectHasOwn(a, i);
-      if (strict && hasA !== ObjectHasOwn(b, i)) return false;
-      if (!isDeepEqual(a[i], b[i], strict, memo)) return false;
-    }
-    skipIndices = true;
-  } else if (ArrayIsArray(b)) {
-    return false;
-  } else if (isDate(a)) {
-    if (!isDate(b) || !ObjectIs(DatePrototypeGetTime(a), DatePrototypeGetTime(b))) return false;
-  } else if (isRegExp(a)) {
-    if (!isRegExp(b) || RegExpPrototypeGetSource(a) !== RegExpPrototypeGetSource(b) ||
-        RegExpPrototypeGetFlags(a) !== RegExpPrototypeGetFlags(b) || a.lastIndex !== b.lastIndex) {
-      return false;
-    }
-  } else if (ArrayBufferIsView(a)) {
-    if (!ArrayBufferIsView(b)) return false;
-    if (isTypedArray(a)) {
-      if (TypedArrayPrototypeGetSymbolToStringTag(a) !== TypedArrayPrototypeGetSymbolToStringTag(b)) return false;
-      const tag = TypedArrayPrototypeGetSymbolToStringTag(a);
-      if (!strict && (tag === 'Float32Array' || tag === 'Float64Array')) {
-        const n = TypedArrayPrototypeGetLength(a);
-        if (n !== TypedArrayPrototypeGetLength(b)) return false;
-        for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-      } else if (!sameBytes(a, b)) {
-        return false;
-      }
-      // Own non-index keys of typed arrays are not compared: listing them means listing every
-      // index, which is too slow for large buffers.
-      return true;
-    }
-    if (isTypedArray(b) || !sameBytes(a, b)) return false;
-  } else if (isArrayBuffer(a)) {
-    if (!isArrayBuffer(b) || !sameBytes(a, b)) return false;
-  } else if (isSharedArrayBuffer(a)) {
-    if (!isSharedArrayBuffer(b) || !sameBytes(new Uint8Array(a), new Uint8Array(b))) return false;
-  } else if (isMap(a)) {
-    if (!isMap(b) || !compareMaps(a, b, strict, memo)) return false;
-  } else if (isSet(a)) {
-    if (!isSet(b) || !compareSets(a, b, strict, memo)) return false;
-  } else if (isError(a)) {
-    if (!isError(b)) return false;
-    if (!isDeepEqual(a.name, b.name, strict, memo) || !isDeepEqual(a.message, b.message, strict, memo)) {
-      return false;
-    }
-    if ((ObjectHasOwn(a, 'cause') || ObjectHasOwn(b, 'cause')) &&
-        (ObjectHasOwn(a, 'cause') !== ObjectHasOwn(b, 'cause') ||
-         !isDeepEqual(a.cause, b.cause, strict, memo))) {
-      return false;
-    }
-    if ((ObjectHasOwn(a, 'errors') || ObjectHasOwn(b, 'errors')) &&
-        !isDeepEqual(a.errors, b.errors, strict, memo)) {
-      return false;
-    }
-  } else {
-    const kind = boxedKind(a);
-    if (kind !== -1) {
-      if (boxedKind(b) !== kind || !ObjectIs(kBoxed[kind](a), kBoxed[kind](b))) return false;
-      if (kind === 1) skipIndices = true;
-    } else if (boxedKind(b) !== -1 || isDate(b) || isRegExp(b) || ArrayBufferIsView(b) ||
-               isArrayBuffer(b) || isMap(b) || isSet(b)) {
-      return false;
-    }
-  }
-  return compareKeys(a, b, strict, memo, skipIndices);
-}
-
-function compareKeys(a, b, strict, memo, skipIndices) {
-  const keysA = ownEnumerableKeys(a, strict, skipIndices);
-  const keysB = ownEnumerableKeys(b, strict, skipIndices);
-  if (keysA.length !== keysB.length) return false;
-  for (let i = 0; i < keysA.length; i++) {
-    const key = keysA[i];
-    if (!ObjectHasOwn(b, key) || !ObjectPrototypePropertyIsEnumerable(b, key)) return false;
-  }
-  for (let i = 0; i < keysA.length; i++) {
-    const key = keysA[i];
-    if (!isDeepEqual(a[key], b[key], strict, memo)) return false;
-  }
-  return true;
-}
-
-function mapEntries(map) {
-  const out = [];
-  const it = MapPrototypeEntries(map);
-  for (let r = MapIteratorPrototypeNext(it); !r.done; r = MapIteratorPrototypeNext(it)) {
-    ArrayPrototypePush(out, r.value);
-  }
-  return out;
-}
-
-function setValues(set) {
-  const out = [];
-  const it = SetPrototypeValues(set);
-  for (let r = SetIteratorPrototypeNext(it); !r.done; r = SetIteratorPrototypeNext(it)) {
-    ArrayPrototypePush(out, r.value);
-  }
-  return out;
-}
-
-function compareMaps(a, b, strict, memo) {
-  if (MapPrototypeGetSize(a) !== MapPrototypeGetSize(b)) return false;
-  const entriesA = mapEntries(a);
-  const unmatched = [];
-  for (let i = 0; i < entriesA.length; i++) {
-    const key = entriesA[i][0];
-    const value = entriesA[i][1];
-    if (MapPrototypeHas(b, key)) {
-      if (!isDeepEqual(value, MapPrototypeGet(b, key), strict, memo)) return false;
-    } else if (strict && isPrimitive(key)) {
-      return false;
-    } else {
-      ArrayPrototypePush(unmatched, entriesA[i]);
-    }
-  }
-  if (unmatched.length === 0) return true;
-  // Keys that are not the same value can still be deep-equal (object keys, or loose
-  // primitives): pair them up by search.
-  const entriesB = mapEntries(b);
-  const candidates = [];
-  for (let i = 0; i < entriesB.length; i++) {
-    if (!MapPrototypeHas(a, entriesB[i][0])) ArrayPrototypePush(candidates, entriesB[i]);
-  }
-  const used = [];
-  for (let i = 0; i < unmatched.length; i++) {
-    let found = false;
-    for (let j = 0; j < candidates.length; j++) {
-      if (used[j]) continue;
-      if (isDeepEqual(unmatched[i][0], candidates[j][0], strict, memo) &&
-          isDeepEqual(unmatched[i][1], candidates[j][1], strict, memo)) {
-        used[j] = true;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
-}
-
-function compareSets(a, b, strict, memo) {
-  if (SetPrototypeGetSize(a) !== SetPrototypeGetSize(b)) return false;
-  const valuesA = setValues(a);
-  const unmatched = [];
-  for (let i = 0; i < valuesA.length; i++) {
-    const v = valuesA[i];
-    if (SetPrototypeHas(b, v)) continue;
-    if (strict && isPrimitive(v)) return false;
-    ArrayPrototypePush(unmatched, v);
-  }
-  if (unmatched.length === 0) return true;
-  const valuesB = setValues(b);
-  const candidates = [];
-  for (let i = 0; i < valuesB.length; i++) {
-    if (!SetPrototypeHas(a, valuesB[i])) ArrayPrototypePush(candidates, valuesB[i]);
-  }
-  const used = [];
-  for (let i = 0; i < unmatched.length; i++) {
-    let found = false;
-    for (let j = 0; j < candidates.length; j++) {
-      if (!used[j] && isDeepEqual(unmatched[i], candidates[j], strict, memo)) {
-        used[j] = true;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  return true;
-}
-
-function deepEqualValues(a, b, strict) {
-  return isDeepEqual(a, b, strict, new SafeMap());
-}
-
-// ---------------------------------------------------------------------------------------------
 // Assertions
 
 function assert(...args) {
@@ -676,25 +359,25 @@ function notStrictEqual(actual, expected, message) {
 }
 
 function deepEqual(actual, expected, message) {
-  if (!deepEqualValues(actual, expected, false)) {
+  if (!isDeepEqual(actual, expected, false)) {
     innerFail({ actual, expected, message, operator: 'deepEqual', stackStartFn: deepEqual });
   }
 }
 
 function notDeepEqual(actual, expected, message) {
-  if (deepEqualValues(actual, expected, false)) {
+  if (isDeepEqual(actual, expected, false)) {
     innerFail({ actual, expected, message, operator: 'notDeepEqual', stackStartFn: notDeepEqual });
   }
 }
 
 function deepStrictEqual(actual, expected, message) {
-  if (!deepEqualValues(actual, expected, true)) {
+  if (!isDeepEqual(actual, expected, true)) {
     innerFail({ actual, expected, message, operator: 'deepStrictEqual', stackStartFn: deepStrictEqual });
   }
 }
 
 function notDeepStrictEqual(actual, expected, message) {
-  if (deepEqualValues(actual, expected, true)) {
+  if (isDeepEqual(actual, expected, true)) {
     innerFail({
       actual, expected, message, operator: 'notDeepStrictEqual', stackStartFn: notDeepStrictEqual,
     });
@@ -846,7 +529,9 @@ function checkError(actual, expected, message, fn, site) {
   }
   if (expected !== null && typeof expected === 'object') {
     const keys = ObjectKeys(expected);
-    if (isError(expected)) ArrayPrototypePush(keys, 'name', 'message');
+    // An expected object inheriting from Error.prototype also checks name and message (as in
+    // node, a native error whose prototype was changed does not).
+    if (ObjectPrototypeIsPrototypeOf(ErrorPrototype, expected)) ArrayPrototypePush(keys, 'name', 'message');
     if (keys.length === 0) {
       const err = new TypeError('The "error" argument may not be an empty object; pass the ' +
         'properties the error must have, a class, a RegExp or a validation function.');
@@ -871,7 +556,7 @@ function checkError(actual, expected, message, fn, site) {
       } else {
         const have = actual[key];
         if (typeof have === 'string' && isRegExp(want)) good = RegExpPrototypeExec(want, have) !== null;
-        else good = deepEqualValues(have, want, true);
+        else good = isDeepEqual(have, want, true);
       }
       if (good) ArrayPrototypePush(matched, [key, want]);
       else failed = true;

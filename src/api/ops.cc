@@ -1,5 +1,9 @@
 #include "api/ops.h"
 
+#include <vector>
+
+#include "api/http_serve.h"
+
 #include <openssl/rand.h>
 #include <sys/time.h>
 #include <uv.h>
@@ -15,6 +19,13 @@ namespace dw::api {
 // Defined in idna.cc.
 v8::Local<v8::Value> DomainToAscii(jsg::OpContext& cx, std::string domain, bool be_strict);
 v8::Local<v8::Value> DomainToUnicode(jsg::OpContext& cx, std::string domain);
+
+// Defined in compression.cc.
+v8::Local<v8::Value> ZlibCreate(jsg::OpContext& cx, std::string format, std::string mode);
+v8::Local<v8::Value> ZlibPush(jsg::OpContext& cx, v8::Local<v8::Value> handle,
+                              v8::Local<v8::Value> input);
+void ZlibClose(jsg::OpContext& cx, v8::Local<v8::Value> handle);
+v8::Local<v8::Value> TransferArrayBuffer(jsg::OpContext& cx, v8::Local<v8::Value> buffer);
 
 namespace {
 
@@ -389,12 +400,25 @@ const jsg::OpDef kOps[] = {
     DW_OP("getOwnNonIndexProperties", GetOwnNonIndexProperties),
     DW_OP("domainToAscii", DomainToAscii),
     DW_OP("domainToUnicode", DomainToUnicode),
+    DW_OP("zlibCreate", ZlibCreate),
+    DW_OP("zlibPush", ZlibPush),
+    DW_OP("zlibClose", ZlibClose),
+    DW_OP("transferArrayBuffer", TransferArrayBuffer),
     DW_OP("now", Now),
     DW_OP("timeOrigin", TimeOrigin),
 };
 
 }  // namespace
 
-std::span<const jsg::OpDef> AllOps() { return kOps; }
+std::span<const jsg::OpDef> AllOps() {
+  // One table for the realm: the OpDefs must stay at stable addresses (each function's data
+  // points at its entry).
+  static const std::vector<jsg::OpDef> all = [] {
+    std::vector<jsg::OpDef> v(std::begin(kOps), std::end(kOps));
+    for (const auto& op : HttpServeOps()) v.push_back(op);
+    return v;
+  }();
+  return all;
+}
 
 }  // namespace dw::api

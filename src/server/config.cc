@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "util/dotenv.h"
+#include "util/toml.h"
 
 namespace dw {
 namespace {
@@ -263,24 +264,20 @@ absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
       }
     }
     if (config_path.empty()) {
-      return NotFound(input.string(), absl::StrCat("no wrangler.jsonc or wrangler.json in this "
-                                                   "directory; create wrangler.jsonc, e.g. ",
-                                                   kExampleConfig));
+      return NotFound(input.string(),
+                      absl::StrCat("no wrangler.json, wrangler.jsonc or wrangler.toml in this "
+                                   "directory; create wrangler.jsonc, e.g. ",
+                                   kExampleConfig));
     }
   }
 
   const std::string file = config_path.string();
-  if (config_path.extension() == ".toml") {
-    return absl::UnimplementedError(
-        absl::StrCat(file,
-                     ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
-                     "keys written as JSON, comments allowed)"));
-  }
-
   auto text = ReadFile(file);
   if (!text.ok()) return text.status();
-  // wrangler parses both .json and .jsonc with a JSONC parser.
-  auto root = json::Parse(*text, json::ParseOptions::Jsonc());
+  // wrangler parses both .json and .jsonc with a JSONC parser; anything named
+  // *.toml is TOML.
+  auto root = config_path.extension() == ".toml" ? ParseToml(*text)
+                                                 : json::Parse(*text, json::ParseOptions::Jsonc());
   if (!root.ok()) {
     return Invalid(file, std::string(root.status().message()));
   }

@@ -37,23 +37,24 @@ struct WorkerConfig {
 //
 // `path_or_dir` is either a config file or a directory. In a directory the
 // first of wrangler.json, wrangler.jsonc, wrangler.toml that exists is used
-// (wrangler's own precedence); no parent directories are searched. `.json`
-// and `.jsonc` files are both parsed as JSONC, as wrangler does. TOML is not
-// supported yet and gives an error.
+// (wrangler's own precedence); no parent directories are searched. A file
+// whose name ends in `.toml` is parsed as TOML v1.0.0 (see util/toml.h: dates
+// such as an unquoted `compatibility_date = 2024-09-23` become strings); any
+// other file, `.json` and `.jsonc` alike, is parsed as JSONC, as wrangler does.
+// Both then go through the same validation.
 //
 // Unknown top-level keys are ignored, since wrangler configs carry many keys
-// that do not apply here. Errors are InvalidArgumentError (bad content),
-// NotFoundError (missing config, directory or "main" file) or
-// UnimplementedError (TOML); every message starts with the path of the file
-// at fault (the config, the directory searched, or `.dev.vars`) and says how
-// to fix the problem.
+// that do not apply here. Errors are InvalidArgumentError (bad content) or
+// NotFoundError (missing config, directory or "main" file); every message
+// starts with the path of the file at fault (the config, the directory
+// searched, or `.dev.vars`) and says how to fix the problem.
 absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
 
 // The format-independent half of LoadWorkerConfig: validates an already
 // parsed document and resolves paths against the directory of `config_path`
 // (made absolute against the working directory if relative), reading
 // `.dev.vars` from there. `config_path` itself is not read; it names the file
-// in errors. A future TOML front end converts to json::Value and calls this.
+// in errors. LoadWorkerConfig calls this after parsing JSONC or TOML.
 absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
                                                    std::string_view config_path);
 

@@ -5,12 +5,16 @@
 #include <vector>
 
 #include "jsg/platform.h"
+#include "server/serve_command.h"
 #include "server/test_command.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
+    "  dynworker serve [DIR|CONFIG] [--port 8787] [--ip 127.0.0.1] [--max-body-size BYTES]\n"
+    "                  [--no-request-log]\n"
+    "      serve the worker's fetch handler over HTTP (config: wrangler.jsonc/json/toml)\n"
     "  dynworker test [--config FILE] [--filter PATTERN] FILE...\n"
     "      run test files (each export {test(ctrl, env, ctx)} is a test)\n"
     "  dynworker version\n";
@@ -49,6 +53,55 @@ int Test(int argc, char** argv) {
   return dw::server::RunTests(options);
 }
 
+int Serve(int argc, char** argv) {
+  dw::server::ServeCommandOptions options;
+  bool have_config = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      size_t n = strlen(flag);
+      if (arg.size() > n && arg.compare(0, n, flag) == 0 && arg[n] == '=') return argv[i] + n + 1;
+      if (arg == flag) {
+        if (i + 1 >= argc) {
+          fprintf(stderr, "dynworker serve: %s needs a value\n%s", flag, kUsage);
+          exit(2);
+        }
+        return argv[++i];
+      }
+      return nullptr;
+    };
+    auto number = [&](const char* flag, const char* text, long long max) -> long long {
+      char* end = nullptr;
+      long long n = strtoll(text, &end, 10);
+      if (!*text || *end || n < 0 || n > max) {
+        fprintf(stderr, "dynworker serve: %s must be a whole number from 0 to %lld, got '%s'\n",
+                flag, max, text);
+        exit(2);
+      }
+      return n;
+    };
+    if (const char* v = value("--port")) {
+      options.port = static_cast<int>(number("--port", v, 65535));
+    } else if (const char* ip = value("--ip")) {
+      options.ip = ip;
+    } else if (const char* mb = value("--max-body-size")) {
+      options.max_body_bytes = number("--max-body-size", mb, 1LL << 40);
+    } else if (arg == "--no-request-log") {
+      options.log_requests = false;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      fprintf(stderr, "dynworker serve: unknown option %s\n%s", arg.c_str(), kUsage);
+      return 2;
+    } else if (have_config) {
+      fprintf(stderr, "dynworker serve: only one config or directory may be given\n%s", kUsage);
+      return 2;
+    } else {
+      options.config = arg;
+      have_config = true;
+    }
+  }
+  return dw::server::RunServe(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -58,6 +111,7 @@ int main(int argc, char** argv) {
   }
   std::string command = argv[1];
   if (command == "test") return Test(argc - 2, argv + 2);
+  if (command == "serve") return Serve(argc - 2, argv + 2);
   if (command == "version" || command == "--version") {
     printf("dynworker 0.1.0 (V8 %s)\n", v8::V8::GetVersion());
     return 0;

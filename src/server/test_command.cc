@@ -8,6 +8,7 @@
 #include "runtime/disk_modules.h"
 #include "runtime/worker.h"
 #include "server/config.h"
+#include "server/env.h"
 
 namespace dw::server {
 namespace {
@@ -18,26 +19,6 @@ struct Counts {
   int passed = 0;
   int failed = 0;
 };
-
-v8::Local<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig* config) {
-  v8::Isolate* isolate = worker.isolate();
-  v8::Local<v8::Context> ctx = worker.realm().context();
-  v8::Local<v8::Object> env = v8::Object::New(isolate);
-  if (!config) return env;
-  for (const auto& [name, value] : config->vars) {
-    v8::Local<v8::Value> v;
-    if (value.is_string()) {
-      v = Str(isolate, value.as_string());
-    } else {
-      v = v8::JSON::Parse(ctx, Str(isolate, json::Serialize(value))).ToLocalChecked();
-    }
-    env->Set(ctx, Str(isolate, name), v).Check();
-  }
-  for (const auto& [name, value] : config->secrets) {
-    env->Set(ctx, Str(isolate, name), Str(isolate, value)).Check();
-  }
-  return env;
-}
 
 void PrintFailure(const std::string& label, const std::string& detail) {
   printf("[ FAIL ] %s\n", label.c_str());

@@ -227,7 +227,7 @@ TEST_F(ConfigTest, TomlIsNotSupportedYet) {
 TEST_F(ConfigTest, EmptyDirectory) {
   EXPECT_EQ(LoadError(dir_, absl::StatusCode::kNotFound),
             dir_.string() +
-                ": no wrangler.jsonc or wrangler.json in this directory; "
+                ": no wrangler.json, wrangler.jsonc or wrangler.toml in this directory; "
                 "create wrangler.jsonc, e.g. { \"name\": \"my-worker\", "
                 "\"main\": \"src/index.js\", \"compatibility_date\": "
                 "\"2024-09-23\" }");

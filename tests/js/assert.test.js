@@ -132,7 +132,27 @@ function deepCases() {
   Object.defineProperty(hidden, 'secret', { value: 1, enumerable: false });
   const arrWithProp = [1]; arrWithProp.extra = true;
   const fn = () => 1;
+  // node 20 gives these results; each once differed here
+  const u8WithProp = new Uint8Array([1]); u8WithProp.extra = 1;
+  const keyA = { k: 1 }; const keyB = { k: 1 };
+  const messageNumber = new Error('a'); messageNumber.message = 1;
+  const messageString = new Error('a'); messageString.message = '1';
+  const nullProtoError = (m) => Object.setPrototypeOf(new Error(m), null);
+  const dateTaggedObject = (t) => Object.defineProperty(new Date(t), Symbol.toStringTag, { value: 'Object' });
+  const errorLike = (m) => Object.create(Error.prototype, { message: { value: m } });
   return [
+    [[1, , 3], [1, undefined, 3], false, false], // eslint-disable-line no-sparse-arrays
+    [new Date(NaN), new Date(NaN), false, false],
+    [u8WithProp, new Uint8Array([1]), false, false],
+    [new Map([[keyA, 1], [keyB, 2]]), new Map([[keyA, 2], [keyB, 1]]), true, true],
+    [new Map([[1, 'x'], ['1', 'y']]), new Map([['1', 'x'], [1, 'y']]), false, true],
+    [new Error('a', { cause: undefined }), new Error('a'), true, true],
+    [new Error('a', { cause: null }), new Error('a'), false, true],
+    [messageNumber, messageString, false, false],
+    [nullProtoError('a'), nullProtoError('b'), false, false],
+    [dateTaggedObject(0), dateTaggedObject(1), true, true],
+    [errorLike('a'), errorLike('b'), true, true],
+
     [1, 1, true, true],
     [NaN, NaN, true, true],
     [0, -0, false, true],

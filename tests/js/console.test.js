@@ -896,6 +896,18 @@ export const deepStrictEqual = {
     eq(c1, c3); // the same infinite unfolding, as node decides
     const args = (function () { return arguments; })(1);
     ne(args, [1]);
+    // node 20 gives these results; each once differed here
+    ne(new Date(NaN), new Date(NaN));
+    eq(new Error('a', { cause: undefined }), new Error('a'));
+    const errorsUndefined = new Error('a');
+    Object.defineProperty(errorsUndefined, 'errors', { value: undefined });
+    eq(errorsUndefined, new Error('a'));
+    const lastIndexNaN = () => Object.assign(/a/g, { lastIndex: NaN });
+    ne(lastIndexNaN(), lastIndexNaN());
+    const fakeError = (m) => Object.create(null, { [Symbol.toStringTag]: { value: 'Error' }, message: { value: m } });
+    eq(fakeError('a'), fakeError('b'));
+    const hiddenIndex = Object.defineProperty([1], 0, { enumerable: false });
+    eq(hiddenIndex, [1]);
   },
 };
 

@@ -1,0 +1,151 @@
+// `dynworker serve`: turns each HTTP request the C++ server hands over (the `serveRequest`
+// hook) into a Request for the loader worker's fetch handler, and its Response back into
+// bytes on the socket. Bodies stream both ways: the request body is pulled from the socket
+// as the handler reads it, and the response body is written chunk by chunk, each write
+// awaited (backpressure).
+import primordials from 'internal:primordials';
+import ops from 'internal:ops';
+import { Request } from 'internal:request';
+import { isResponse, responseRecord } from 'internal:response';
+import { headersEntries } from 'internal:headers';
+import { ReadableStream } from 'internal:streams';
+import { AbortController } from 'internal:events';
+import { inspect } from 'internal:inspect';
+
+const {
+  PromisePrototypeThen, PromiseResolve, SafeMap, MapPrototypeGet, MapPrototypeSet,
+  MapPrototypeDelete, TypeError, ArrayPrototypePush, ReflectApply, SafePromiseAll,
+  TypedArrayPrototypeGetByteLength, Uint8Array,
+} = primordials;
+
+let target = null;  // { handler, env }
+const inFlight = new SafeMap();  // id -> AbortController of the request's signal
+
+// Called once by the serve command with the main module's namespace and env.
+export function setServeTarget(namespace, env) {
+  const handler = namespace.default;
+  if (handler === null || typeof handler !== 'object' || typeof handler.fetch !== 'function') {
+    throw new TypeError(
+      "The main module has no fetch handler: export default { async fetch(request, env, ctx) { ... } }");
+  }
+  target = { handler, env };
+}
+
+function requestBody(id) {
+  return new ReadableStream({
+    __proto__: null,
+    type: 'bytes',
+    pull(controller) {
+      return PromisePrototypeThen(ops.httpReadBody(id), (chunk) => {
+        if (chunk === undefined) controller.close();
+        else if (TypedArrayPrototypeGetByteLength(chunk) > 0) controller.enqueue(chunk);
+      });
+    },
+  });
+}
+
+function errorResponse(id, error) {
+  ops.log('error', `Uncaught ${inspect(error)}`);
+  ops.httpRespond(id, 500, '', ['content-type', 'text/plain;charset=UTF-8'], 'Internal Server Error\n');
+}
+
+function flatHeaders(headers) {
+  const entries = headersEntries(headers);
+  const flat = [];
+  for (let i = 0; i < entries.length; i++) {
+    ArrayPrototypePush(flat, entries[i][0], entries[i][1]);
+  }
+  return flat;
+}
+
+async function writeStream(id, stream) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        throw new TypeError('A response body chunk was not a Uint8Array.');
+      }
+      if (!(await ops.httpWrite(id, value))) {
+        await reader.cancel(new TypeError('The client disconnected.'));
+        return;
+      }
+    }
+  } catch (error) {
+    // Headers are out already: the best we can do is cut the body off and log why.
+    ops.log('error', `Uncaught ${inspect(error)} (while streaming the response body)`);
+  }
+  ops.httpEnd(id);
+}
+
+function sendResponse(id, response) {
+  const record = responseRecord(response);
+  const flat = flatHeaders(record.headers);
+  const body = record.body;
+  if (body === null) {
+    ops.httpRespond(id, record.status, record.statusText, flat, null);
+    return undefined;
+  }
+  if (body.stream === null && body.source !== null && !body.used) {
+    // The bytes are known up front (string, buffer, Blob...): one write with Content-Length.
+    body.used = true;
+    ops.httpRespond(id, record.status, record.statusText, flat, body.source);
+    return undefined;
+  }
+  ops.httpRespond(id, record.status, record.statusText, flat, undefined);
+  return writeStream(id, response.body);
+}
+
+function serveRequest(id, method, url, headers, hasBody) {
+  if (target === null) {
+    ops.httpRespond(id, 503, '', ['content-type', 'text/plain'], 'No worker is loaded.\n');
+    return;
+  }
+  const controller = new AbortController();
+  MapPrototypeSet(inFlight, id, controller);
+  const waitUntil = [];
+  const ctx = {
+    waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
+    passThroughOnException() {},
+    props: {},
+  };
+  const init = { __proto__: null, method, headers: [], signal: controller.signal };
+  for (let i = 0; i + 1 < headers.length; i += 2) ArrayPrototypePush(init.headers, [headers[i], headers[i + 1]]);
+  if (hasBody) {
+    init.body = requestBody(id);
+    init.duplex = 'half';
+  }
+  let result;
+  try {
+    const request = new Request(url, init);
+    result = ReflectApply(target.handler.fetch, target.handler, [request, target.env, ctx]);
+  } catch (error) {
+    MapPrototypeDelete(inFlight, id);
+    errorResponse(id, error);
+    return;
+  }
+  const sent = PromisePrototypeThen(PromiseResolve(result), (response) => {
+    if (!isResponse(response)) {
+      throw new TypeError(`The fetch handler must return a Response, but it returned ${inspect(response)}.`);
+    }
+    return sendResponse(id, response);
+  });
+  PromisePrototypeThen(PromisePrototypeThen(sent, undefined, (error) => errorResponse(id, error)), () => {
+    MapPrototypeDelete(inFlight, id);
+    // waitUntil promises may be added until the response is done; they only get logged.
+    PromisePrototypeThen(SafePromiseAll(waitUntil), undefined, (error) => {
+      ops.log('error', `Uncaught (in waitUntil) ${inspect(error)}`);
+    });
+  });
+}
+
+function serveAbort(id) {
+  const controller = MapPrototypeGet(inFlight, id);
+  if (controller === undefined) return;
+  MapPrototypeDelete(inFlight, id);
+  controller.abort(new TypeError('The client disconnected.'));
+}
+
+ops.setHook('serveRequest', serveRequest);
+ops.setHook('serveAbort', serveAbort);
