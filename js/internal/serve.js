@@ -18,10 +18,13 @@ const {
   TypedArrayPrototypeGetByteLength, Uint8Array,
 } = primordials;
 
-let target = null;  // { handler, env }
+let target = null;  // { handler, env }: the worker's own fetch handler (server id 0)
+const servers = new SafeMap();  // server id -> { handler, env } for servers started from JS
 const inFlight = new SafeMap();  // id -> AbortController of the request's signal
 
 // Called once by the serve command with the main module's namespace and env.
+function mainTarget() { return target; }
+
 export function setServeTarget(namespace, env) {
   const handler = namespace.default;
   if (handler === null || typeof handler !== 'object' || typeof handler.fetch !== 'function') {
@@ -97,7 +100,25 @@ function sendResponse(id, response) {
   return writeStream(id, response.body);
 }
 
-function serveRequest(id, method, url, headers, hasBody) {
+// Starts a loopback HTTP server whose requests go to `handler` (a function taking a Request,
+// or an object with fetch(request, env, ctx)). For dynworker:test fixtures.
+export async function listen(handler, { port = 0, ip = '127.0.0.1', log = false } = {}) {
+  const fetchHandler = typeof handler === 'function' ? { fetch: handler } : handler;
+  if (fetchHandler === null || typeof fetchHandler !== 'object' || typeof fetchHandler.fetch !== 'function') {
+    throw new TypeError('serve() needs a handler: a function (request) => Response, or an object with a fetch method.');
+  }
+  const [serverId, boundPort] = await ops.httpListen(String(ip), +port, !!log);
+  MapPrototypeSet(servers, serverId, { handler: fetchHandler, env: {} });
+  return { __proto__: null, serverId, port: boundPort };
+}
+
+export async function close(serverId) {
+  await ops.httpClose(serverId);
+  MapPrototypeDelete(servers, serverId);
+}
+
+function serveRequest(id, method, url, headers, hasBody, serverId) {
+  const target = serverId === 0 ? mainTarget() : MapPrototypeGet(servers, serverId) ?? null;
   if (target === null) {
     ops.httpRespond(id, 503, '', ['content-type', 'text/plain'], 'No worker is loaded.\n');
     return;

@@ -24,6 +24,10 @@ struct Pending {
 struct ServeState {
   std::map<double, Pending> live;
   double next_id = 1;
+  // Servers started from JS (httpListen), by id. Declared last: destroyed first, so their
+  // pending callbacks never see a half-destroyed state.
+  std::map<double, std::unique_ptr<io::HttpServer>> servers;
+  double next_server_id = 1;
 };
 
 ServeState& State(jsg::Realm& realm) { return realm.Slot<ServeState>(); }
@@ -190,7 +194,64 @@ void HttpEnd(OpContext& cx, double id) {
   Finish(cx.realm(), id);
 }
 
+// httpListen(ip, port, logRequests) -> Promise<[serverId, port]>: a loopback server whose
+// requests reach the serveRequest hook with that server id.
+v8::Local<v8::Value> HttpListen(OpContext& cx, std::string ip, double port, bool log_requests) {
+  v8::Isolate* isolate = cx.isolate();
+  v8::Local<v8::Context> ctx = cx.context();
+  auto resolver = v8::Promise::Resolver::New(ctx).ToLocalChecked();
+  jsg::Realm* realm = &cx.realm();
+  auto& state = State(*realm);
+  double server_id = state.next_server_id++;
+  io::HttpServerOptions so;
+  so.ip = ip;
+  so.port = static_cast<int>(port);
+  ServeOptions serve_options;
+  serve_options.log_requests = log_requests;
+  auto server = std::make_unique<io::HttpServer>(
+      realm->loop(), so, [realm, serve_options, server_id](std::shared_ptr<io::HttpExchange> ex) {
+        DispatchHttpRequest(*realm, std::move(ex), serve_options, server_id);
+      });
+  absl::Status listening = server->Listen();
+  if (!listening.ok()) {
+    resolver->Reject(ctx, v8::Exception::Error(Str(isolate, std::string(listening.message())))).Check();
+    return resolver->GetPromise();
+  }
+  v8::Local<v8::Value> pair[] = {v8::Number::New(isolate, server_id),
+                                 v8::Number::New(isolate, server->port())};
+  state.servers[server_id] = std::move(server);
+  resolver->Resolve(ctx, v8::Array::New(isolate, pair, 2)).Check();
+  return resolver->GetPromise();
+}
+
+// httpClose(serverId) -> Promise<undefined>: stops accepting, lets in-flight requests finish.
+v8::Local<v8::Value> HttpClose(OpContext& cx, double server_id) {
+  v8::Isolate* isolate = cx.isolate();
+  v8::Local<v8::Context> ctx = cx.context();
+  auto resolver = v8::Promise::Resolver::New(ctx).ToLocalChecked();
+  auto& servers = State(cx.realm()).servers;
+  auto it = servers.find(server_id);
+  if (it == servers.end()) {
+    resolver->Resolve(ctx, v8::Undefined(isolate)).Check();
+    return resolver->GetPromise();
+  }
+  auto global = std::make_shared<v8::Global<v8::Promise::Resolver>>(isolate, resolver);
+  jsg::Realm* realm = &cx.realm();
+  it->second->Shutdown([realm, global, server_id]() {
+    {
+      jsg::Realm::CallbackScope scope(*realm);
+      global->Get(realm->isolate())->Resolve(realm->context(), v8::Undefined(realm->isolate())).Check();
+    }
+    // Destroyed on a later turn: this callback runs inside the server. (If the loop ends
+    // first, the realm's state destroys it.)
+    realm->loop().Post([realm, server_id]() { State(*realm).servers.erase(server_id); });
+  });
+  return resolver->GetPromise();
+}
+
 const jsg::OpDef kOps[] = {
+    DW_OP("httpListen", HttpListen),
+    DW_OP("httpClose", HttpClose),
     DW_OP("httpReadBody", HttpReadBody),
     DW_OP("httpRespond", HttpRespond),
     DW_OP("httpWrite", HttpWrite),
@@ -202,7 +263,7 @@ const jsg::OpDef kOps[] = {
 std::span<const jsg::OpDef> HttpServeOps() { return kOps; }
 
 void DispatchHttpRequest(jsg::Realm& realm, std::shared_ptr<io::HttpExchange> exchange,
-                         const ServeOptions& options) {
+                         const ServeOptions& options, double server_id) {
   auto& state = State(realm);
   double id = state.next_id++;
   state.live[id] = Pending{exchange, uv_hrtime(), 0, options.log_requests};
@@ -240,9 +301,10 @@ void DispatchHttpRequest(jsg::Realm& realm, std::shared_ptr<io::HttpExchange> ex
     flat->Set(ctx, i * 2 + 1, Str(isolate, headers[i].second)).Check();
   }
   v8::Local<v8::Value> args[] = {v8::Number::New(isolate, id), Str(isolate, exchange->method()),
-                                 Str(isolate, url), flat, v8::Boolean::New(isolate, exchange->has_body())};
+                                 Str(isolate, url), flat, v8::Boolean::New(isolate, exchange->has_body()),
+                                 v8::Number::New(isolate, server_id)};
   v8::TryCatch try_catch(isolate);
-  if (hook.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 5, args).IsEmpty() &&
+  if (hook.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 6, args).IsEmpty() &&
       !try_catch.HasTerminated()) {
     realm.ReportUncaught(try_catch.Exception(), false);
     if (State(realm).live.count(id)) {

@@ -17,10 +17,11 @@ struct ServeOptions {
   bool log_requests = true;  // one line per request: method, path, status, time
 };
 
-// Hands `exchange` to the realm's `serveRequest` hook. The realm must have evaluated
-// internal:serve and set its target. Runs on the loop thread, outside any CallbackScope.
+// Hands `exchange` to the realm's `serveRequest` hook with `server_id` (0: the worker's own
+// fetch handler under `dynworker serve`; others: servers JS started with the httpListen op,
+// e.g. dynworker:test's serve()). Runs on the loop thread, outside any CallbackScope.
 void DispatchHttpRequest(jsg::Realm& realm, std::shared_ptr<io::HttpExchange> exchange,
-                         const ServeOptions& options);
+                         const ServeOptions& options, double server_id = 0);
 
 // Requests whose response has not ended (for graceful shutdown reporting).
 size_t InFlightRequests(jsg::Realm& realm);

@@ -1,4 +1,5 @@
 // The dynworker command line.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -105,6 +106,9 @@ int Serve(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write to a socket the peer has reset must be an error on that socket, not the end of
+  // the process (libuv and OpenSSL write with plain write()).
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     fprintf(stderr, "%s", kUsage);
     return 2;

@@ -262,9 +262,14 @@ TEST(TomlTest, BasicStringErrors) {
   EXPECT_EQ(ParseError(R"(s = "\e")"),
             "line 1, column 6: \\e is not an escape in TOML 1.0; write \\u001B");
   EXPECT_EQ(ParseError(R"(s = "\u12")"),
-            "line 1, column 6: \\u must be followed by exactly 4 hex digits, e.g. \\u00E9");
-  EXPECT_EQ(ParseError(R"(s = "\U0001F60")"),
-            "line 1, column 6: \\U must be followed by exactly 8 hex digits, e.g. \\U0001F600");
+            "line 1, column 6: \\u must be followed by exactly 4 hex digits, e.g. \\u00E9; to "
+            "keep backslashes as written (as in Windows paths), use a 'literal string' in single "
+            "quotes");
+  EXPECT_CONTAINS(ParseError(R"(p = "C:\Users")"),
+                  "line 1, column 8: \\U must be followed by exactly 8 hex digits");
+  EXPECT_CONTAINS(ParseError(R"(s = "\U0001F60")"),
+                  "line 1, column 6: \\U must be followed by exactly 8 hex digits, e.g. "
+                  "\\U0001F600;");
   EXPECT_EQ(ParseError(R"(s = "\uD83D\uDE00")"),
             "line 1, column 6: \\uD83D is not a Unicode scalar value (surrogates D800-DFFF and "
             "values above 10FFFF have no encoding); write the character's code point, e.g. "
@@ -303,7 +308,7 @@ TEST(TomlTest, MultilineBasicStrings) {
   EXPECT_EQ(String("\"\"\"\\\n       The quick brown \\  \t\n       fox.\\\r\n       \"\"\""),
             "The quick brown fox.");
   // Escapes work; an escaped backslash before a newline is not a line ending backslash.
-  EXPECT_EQ(String("\"\"\"a\\\\\nb\\tc\\u00E9\\\"\"\"\"\"\""), "a\\\nb\tc\xC3\xA9\"\"");
+  EXPECT_EQ(String("\"\"\"a\\\\\nb\\tc\\u00E9\\\"\"\"\"\"\""), "a\\\nb\tc\xC3\xA9\"\"\"");
   // One or two quotes anywhere, including right before the closing three.
   EXPECT_EQ(String(R"("""Here are two quotation marks: "". Simple enough.""")"),
             "Here are two quotation marks: \"\". Simple enough.");
@@ -320,11 +325,11 @@ TEST(TomlTest, MultilineBasicStringErrors) {
   EXPECT_EQ(ParseError("s = \"\"\"abc\n"),
             "line 1, column 5: unterminated multi-line string; add the closing \"\"\"");
   EXPECT_EQ(ParseError(R"(s = """Here are three quotation marks: """.""")"),
-            "line 1, column 42: expected the end of the line after the value of s, got '.'; write "
+            "line 1, column 43: expected the end of the line after the value of s, got '.'; write "
             "one key = value pair per line, and start comments with #");
   EXPECT_EQ(
       ParseError(R"(s = """six quotes: """""")"),
-      "line 1, column 24: too many \" characters: a multi-line string can contain at most two "
+      "line 1, column 25: too many \" characters: a multi-line string can contain at most two "
       "in a row, even just before the closing \"\"\"; escape the others as \\\"");
   // Backslash + space not followed by a line break is not an escape.
   EXPECT_CONTAINS(ParseError("s = \"\"\"a\\ b\"\"\"\n"),
@@ -377,7 +382,7 @@ TEST(TomlTest, MultilineLiteralStringErrors) {
   EXPECT_EQ(ParseError("s = '''abc"),
             "line 1, column 5: unterminated multi-line literal string; add the closing '''");
   EXPECT_EQ(ParseError("apos15 = '''Here are fifteen apostrophes: ''''''''''''''''''\n"),
-            "line 1, column 45: too many ' characters: a multi-line string can contain at most two "
+            "line 1, column 48: too many ' characters: a multi-line string can contain at most two "
             "in a row, even just before the closing '''; write the value as a multi-line basic "
             "\"\"\"string\"\"\" instead, where ' needs no escaping");
   EXPECT_CONTAINS(ParseError("s = '''a\x7F'''\n"),
@@ -918,7 +923,9 @@ TEST(TomlTest, InvalidUtf8AndControlCharacters) {
   EXPECT_CONTAINS(ParseError("s = \"\xC0\xAF\"\n"), "invalid UTF-8 byte 0xC0 in a string");
   EXPECT_CONTAINS(ParseError("s = '\xED\xA0\x80'\n"), "invalid UTF-8 byte 0xED in a string");
   EXPECT_EQ(ParseError(std::string_view("a = 1\0", 6)),
-            "line 1, column 6: expected the end of the line after the value of a, got control "
+            "line 1, column 6: unexpected control character U+0000 after the value 1");
+  EXPECT_EQ(ParseError(std::string_view("a = 'x'\0", 8)),
+            "line 1, column 8: expected the end of the line after the value of a, got control "
             "character U+0000; write one key = value pair per line, and start comments with #");
   EXPECT_EQ(ParseError("a = \x0C\n"),
             "line 1, column 5: expected a value, got control character "

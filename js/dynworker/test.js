@@ -1,0 +1,26 @@
+// dynworker:test: fixtures for tests run by `dynworker test`.
+//
+//   import { serve } from 'dynworker:test';
+//   const upstream = await serve(async (request) => new Response('hi'));
+//   await fetch(upstream.url);     // "http://127.0.0.1:PORT/"
+//   await upstream.close();
+import primordials from 'internal:primordials';
+import { listen, close } from 'internal:serve';
+
+const { ObjectFreeze } = primordials;
+
+// A real HTTP/1.1 server on 127.0.0.1 and an ephemeral port, running `handler` in this test's
+// isolate: a function (request) => Response, or an object with fetch(request, env, ctx).
+export async function serve(handler, options = {}) {
+  const { serverId, port } = await listen(handler, options);
+  let closed = false;
+  return ObjectFreeze({
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close(serverId);
+    },
+  });
+}
