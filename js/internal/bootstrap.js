@@ -18,6 +18,7 @@ import { FormData } from 'internal:form_data';
 import { Headers } from 'internal:headers';
 import { Request } from 'internal:request';
 import { Response } from 'internal:response';
+import { fetch } from 'internal:fetch';
 import {
   ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
   ReadableStreamDefaultController, ReadableByteStreamController, ReadableStreamBYOBRequest,
@@ -160,3 +161,4 @@ define('FormData', FormData);
 define('Headers', Headers);
 define('Request', Request);
 define('Response', Response);
+define('fetch', fetch);

@@ -4291,6 +4291,68 @@ function readableStreamControllerDesiredSize(controller) {
   return readableStreamDefaultControllerGetDesiredSize(c);
 }
 
+// Writable streams over runtime sinks (sockets). `writeAlgorithm(chunk)`, `closeAlgorithm()`
+// and `abortAlgorithm(reason)` may return promises or throw; the queue uses `highWaterMark` and
+// `sizeAlgorithm` as a queuing strategy would.
+function createWritableStream(writeAlgorithm, closeAlgorithm, abortAlgorithm, highWaterMark = 1,
+  sizeAlgorithm = sizeOne) {
+  return createWritableStreamRecord(noop, wrapAlgorithm(writeAlgorithm),
+    wrapAlgorithm(closeAlgorithm), wrapAlgorithm(abortAlgorithm), highWaterMark,
+    sizeAlgorithm).wrapper;
+}
+
+function writableRecordOrThrow(stream, fn) {
+  const record = maybeWritableStreamRecord(stream);
+  if (record === undefined) throw new TypeError(`${fn}: the argument is not a WritableStream.`);
+  return record;
+}
+
+// 'writable', 'erroring', 'errored' or 'closed'; 'closing' once a close is queued or in flight.
+function writableStreamState(stream) {
+  const record = writableRecordOrThrow(stream, 'writableStreamState');
+  if (record.state === 'writable' && writableStreamCloseQueuedOrInFlight(record)) return 'closing';
+  return record.state;
+}
+
+// Errors a writable stream from its sink's side (as its controller's error() would).
+function writableStreamControllerError(stream, error) {
+  const record = writableRecordOrThrow(stream, 'writableStreamControllerError');
+  writableStreamDefaultControllerErrorIfNeeded(record.controller, error);
+}
+
+// Closes after the queued chunks are written, even while a writer holds the lock. Resolves at
+// once when the stream is already closed, closing or errored.
+function writableStreamForceClose(stream) {
+  const record = writableRecordOrThrow(stream, 'writableStreamForceClose');
+  if (record.state !== 'writable' || writableStreamCloseQueuedOrInFlight(record)) {
+    return resolvedUndefined();
+  }
+  return writableStreamClose(record);
+}
+
+// Aborts even while a writer holds the lock.
+function writableStreamForceAbort(stream, reason) {
+  return writableStreamAbort(writableRecordOrThrow(stream, 'writableStreamForceAbort'), reason);
+}
+
+// Resolves once every chunk queued before this call has been written: `marker` goes through the
+// queue in order, and the sink's write algorithm must recognise it and resolve at once. Rejects
+// when the stream errors first; resolves at once when it is closed or closing (nothing more can
+// be queued).
+function writableStreamFlush(stream, marker) {
+  const record = writableRecordOrThrow(stream, 'writableStreamFlush');
+  const state = record.state;
+  if (state === 'errored' || state === 'erroring') return PromiseReject(record.storedError);
+  if (state === 'closed') return resolvedUndefined();
+  if (writableStreamCloseQueuedOrInFlight(record)) {
+    const closing = record.closeRequest !== undefined ? record.closeRequest : record.inFlightCloseRequest;
+    return transformPromise(closing.promise, noop);
+  }
+  const promise = writableStreamAddWriteRequest(record);
+  writableStreamDefaultControllerWrite(record.controller, marker, 0);
+  return promise;
+}
+
 export {
   ReadableStream,
   ReadableStreamDefaultReader,
@@ -4324,4 +4386,10 @@ export {
   readableStreamControllerDesiredSize,
   isWritableStream,
   isTransformStream,
+  createWritableStream,
+  writableStreamState,
+  writableStreamControllerError,
+  writableStreamForceClose,
+  writableStreamForceAbort,
+  writableStreamFlush,
 };

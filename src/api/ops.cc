@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "api/fetch_ops.h"
 #include "api/http_serve.h"
+#include "api/socket_ops.h"
 
 #include <openssl/rand.h>
 #include <sys/time.h>
@@ -416,6 +418,8 @@ std::span<const jsg::OpDef> AllOps() {
   static const std::vector<jsg::OpDef> all = [] {
     std::vector<jsg::OpDef> v(std::begin(kOps), std::end(kOps));
     for (const auto& op : HttpServeOps()) v.push_back(op);
+    for (const auto& op : FetchOps()) v.push_back(op);
+    for (const auto& op : SocketOps()) v.push_back(op);
     return v;
   }();
   return all;

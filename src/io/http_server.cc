@@ -32,102 +32,32 @@ constexpr size_t kReadBufferSize = 64 * 1024;
 constexpr size_t kCoalesce = 16 * 1024;
 
 const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 100:
-      return "Continue";
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 203:
-      return "Non-Authoritative Information";
-    case 204:
-      return "No Content";
-    case 205:
-      return "Reset Content";
-    case 206:
-      return "Partial Content";
-    case 300:
-      return "Multiple Choices";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 303:
-      return "See Other";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 402:
-      return "Payment Required";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 411:
-      return "Length Required";
-    case 412:
-      return "Precondition Failed";
-    case 413:
-      return "Payload Too Large";
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 416:
-      return "Range Not Satisfiable";
-    case 417:
-      return "Expectation Failed";
-    case 418:
-      return "I'm a teapot";
-    case 422:
-      return "Unprocessable Entity";
-    case 425:
-      return "Too Early";
-    case 426:
-      return "Upgrade Required";
-    case 428:
-      return "Precondition Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 451:
-      return "Unavailable For Legal Reasons";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "";
+  static constexpr struct {
+    int status;
+    const char* text;
+  } kPhrases[] = {
+      // clang-format off
+      {100, "Continue"}, {200, "OK"}, {201, "Created"}, {202, "Accepted"},
+      {203, "Non-Authoritative Information"}, {204, "No Content"}, {205, "Reset Content"},
+      {206, "Partial Content"}, {300, "Multiple Choices"}, {301, "Moved Permanently"},
+      {302, "Found"}, {303, "See Other"}, {304, "Not Modified"}, {307, "Temporary Redirect"},
+      {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+      {402, "Payment Required"}, {403, "Forbidden"}, {404, "Not Found"},
+      {405, "Method Not Allowed"}, {406, "Not Acceptable"}, {408, "Request Timeout"},
+      {409, "Conflict"}, {410, "Gone"}, {411, "Length Required"}, {412, "Precondition Failed"},
+      {413, "Payload Too Large"}, {414, "URI Too Long"}, {415, "Unsupported Media Type"},
+      {416, "Range Not Satisfiable"}, {417, "Expectation Failed"}, {418, "I'm a teapot"},
+      {422, "Unprocessable Entity"}, {425, "Too Early"}, {426, "Upgrade Required"},
+      {428, "Precondition Required"}, {429, "Too Many Requests"},
+      {431, "Request Header Fields Too Large"}, {451, "Unavailable For Legal Reasons"},
+      {500, "Internal Server Error"}, {501, "Not Implemented"}, {502, "Bad Gateway"},
+      {503, "Service Unavailable"}, {504, "Gateway Timeout"}, {505, "HTTP Version Not Supported"},
+      // clang-format on
+  };
+  for (const auto& p : kPhrases) {
+    if (p.status == status) return p.text;
   }
+  return "";
 }
 
 bool HasCrLf(std::string_view s) {
@@ -197,7 +127,7 @@ class HttpConnection {
   void FlushNow();
   void TurnEnd();
   HttpServer* server_;
-  bool turn_end_scheduled_ = false;  // in the server's flush_queue_
+  bool turn_end_scheduled_ = false;  // in the server's turn_end_queue_
 
  private:
   enum class TimerKind { kNone, kIdle, kHeader, kBody, kLinger };
@@ -277,7 +207,7 @@ class HttpConnection {
   bool pumping_ = false;
   bool pump_again_ = false;
   bool pump_scheduled_ = false;  // Pump at the end of the loop turn
-  bool parser_paused_ = false;  // llhttp returned HPE_PAUSED (after each message)
+  bool parser_paused_ = false;   // llhttp returned HPE_PAUSED (after each message)
   bool parser_dead_ = false;
   bool wait_drain_ = false;  // too many unsent response bytes to start the next request
 
@@ -968,7 +898,7 @@ void HttpConnection::Close(bool silent) {
   DropPending();
   auto keep = Detach("client disconnected", true);
   if (turn_end_scheduled_ && server_) {
-    auto& q = server_->flush_queue_;
+    auto& q = server_->turn_end_queue_;
     std::replace(q.begin(), q.end(), this, static_cast<HttpConnection*>(nullptr));
   }
   turn_end_scheduled_ = false;
@@ -1209,7 +1139,7 @@ HttpServer::~HttpServer() {
     conn->server_ = nullptr;
     conn->Close(/*silent=*/true);
   }
-  flush_queue_.clear();
+  turn_end_queue_.clear();
   if (listener_) {
     listener_->data = nullptr;
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(listener_))) {
@@ -1217,10 +1147,10 @@ HttpServer::~HttpServer() {
                [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
     }
   }
-  if (flush_check_) {
+  if (turn_end_check_) {
     auto close_cb = [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); };
-    uv_close(reinterpret_cast<uv_handle_t*>(flush_check_), close_cb);
-    uv_close(reinterpret_cast<uv_handle_t*>(flush_idle_),
+    uv_close(reinterpret_cast<uv_handle_t*>(turn_end_check_), close_cb);
+    uv_close(reinterpret_cast<uv_handle_t*>(turn_end_idle_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
   }
 }
@@ -1312,28 +1242,28 @@ void HttpServer::MaybeShutdownDone() {
 }
 
 void HttpServer::ScheduleTurnEnd(HttpConnection* conn) {
-  if (!flush_check_) {
-    flush_check_ = new uv_check_t;
-    flush_idle_ = new uv_idle_t;
-    uv_check_init(loop_.uv(), flush_check_);
-    uv_idle_init(loop_.uv(), flush_idle_);
-    flush_check_->data = this;
+  if (!turn_end_check_) {
+    turn_end_check_ = new uv_check_t;
+    turn_end_idle_ = new uv_idle_t;
+    uv_check_init(loop_.uv(), turn_end_check_);
+    uv_idle_init(loop_.uv(), turn_end_idle_);
+    turn_end_check_->data = this;
   }
   conn->turn_end_scheduled_ = true;
-  flush_queue_.push_back(conn);
-  if (flush_queue_.size() == 1) {
-    uv_check_start(flush_check_, &HttpServer::OnFlushCheck);
+  turn_end_queue_.push_back(conn);
+  if (turn_end_queue_.size() == 1) {
+    uv_check_start(turn_end_check_, &HttpServer::OnTurnEnd);
     // An active idle handle keeps the poll phase from blocking before the check runs.
-    uv_idle_start(flush_idle_, [](uv_idle_t*) {});
+    uv_idle_start(turn_end_idle_, [](uv_idle_t*) {});
   }
 }
 
-void HttpServer::OnFlushCheck(uv_check_t* check) {
+void HttpServer::OnTurnEnd(uv_check_t* check) {
   auto* self = static_cast<HttpServer*>(check->data);
-  uv_check_stop(self->flush_check_);
-  uv_idle_stop(self->flush_idle_);
-  auto queue = std::move(self->flush_queue_);
-  self->flush_queue_.clear();
+  uv_check_stop(self->turn_end_check_);
+  uv_idle_stop(self->turn_end_idle_);
+  auto queue = std::move(self->turn_end_queue_);
+  self->turn_end_queue_.clear();
   // Closing frees a connection only in the close phase, after this callback.
   for (HttpConnection* conn : queue) {
     if (!conn || !conn->turn_end_scheduled_) continue;

@@ -163,7 +163,7 @@ class HttpServer {
   void ConnectionClosed(HttpConnection* conn);
   void MaybeShutdownDone();
   void ScheduleTurnEnd(HttpConnection* conn);
-  static void OnFlushCheck(uv_check_t* check);
+  static void OnTurnEnd(uv_check_t* check);
 
   EventLoop& loop_;
   HttpServerOptions options_;
@@ -181,9 +181,9 @@ class HttpServer {
   // output to send together, the next pipelined request to start. Done at the end of the
   // loop turn (check phase; the idle handle keeps poll from blocking before it). Both
   // handles are created on first use.
-  std::vector<HttpConnection*> flush_queue_;
-  uv_check_t* flush_check_ = nullptr;
-  uv_idle_t* flush_idle_ = nullptr;
+  std::vector<HttpConnection*> turn_end_queue_;
+  uv_check_t* turn_end_check_ = nullptr;
+  uv_idle_t* turn_end_idle_ = nullptr;
 };
 
 }  // namespace dw::io

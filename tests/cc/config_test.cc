@@ -215,13 +215,117 @@ TEST_F(ConfigTest, PrecedenceFollowsWrangler) {
   }
 }
 
-TEST_F(ConfigTest, TomlIsNotSupportedYet) {
-  Write("wrangler.toml", "name = \"w\"\nmain = \"src/index.js\"\n");
-  const std::string expected = P("wrangler.toml") +
-                               ": wrangler.toml is not supported yet; use wrangler.jsonc (the same "
-                               "keys written as JSON, comments allowed)";
-  EXPECT_EQ(LoadError(dir_, absl::StatusCode::kUnimplemented), expected);
-  EXPECT_EQ(LoadError(dir_ / "wrangler.toml", absl::StatusCode::kUnimplemented), expected);
+TEST_F(ConfigTest, LowerPrecedenceFilesAreNotRead) {
+  WriteConfig("\"name\": \"jsonc\"", "wrangler.jsonc");
+  Write("wrangler.toml", "this is not [valid TOML\n");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->name, "jsonc");
+}
+
+// ---------------------------------------------------------------------------
+// wrangler.toml
+
+TEST_F(ConfigTest, LoadsWranglerTomlFromDirectory) {
+  Write("src/index.js", "export default {};\n");
+  Write(".dev.vars", "TOKEN=s3cret\n");
+  Write("wrangler.toml", R"(# My worker
+name = "my-worker"
+main = "src/index.js"
+compatibility_date = 2024-09-23  # unquoted: a TOML local date
+compatibility_flags = [
+  "nodejs_compat",
+  "global_fetch_strictly_public",
+]
+
+[vars]
+API_HOST = "example.com"
+COUNT = 3
+ENABLED = true
+TOKEN = "placeholder"
+LIST = [1, "two"]
+
+[vars.NESTED]
+b = 1
+a = { deep = "x" }
+
+[[kv_namespaces]]
+binding = "KV"
+id = "abc"
+
+[[worker_loaders]]
+binding = "LOADER"
+
+[env.staging]
+vars = { API_HOST = "staging.example.com" }
+)");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, P("wrangler.toml"));
+  EXPECT_EQ(c->base_dir, dir_.string());
+  EXPECT_EQ(c->name, "my-worker");
+  EXPECT_EQ(c->main, P("src/index.js"));
+  EXPECT_EQ(c->compatibility_date, "2024-09-23");
+  EXPECT_EQ(c->compatibility_flags,
+            (std::vector<std::string>{"nodejs_compat", "global_fetch_strictly_public"}));
+  // TOKEN is replaced by the .dev.vars secret, as with JSON configs.
+  ASSERT_EQ(c->vars.size(), 5u);
+  EXPECT_EQ(c->vars[0].first, "API_HOST");
+  EXPECT_EQ(c->vars[0].second, json::Value("example.com"));
+  EXPECT_EQ(c->vars[1].first, "COUNT");
+  EXPECT_EQ(c->vars[1].second, json::Value(3));
+  EXPECT_EQ(c->vars[2].second, json::Value(true));
+  EXPECT_EQ(json::Serialize(c->vars[3].second), R"([1,"two"])");
+  EXPECT_EQ(c->vars[4].first, "NESTED");
+  EXPECT_EQ(json::Serialize(c->vars[4].second), R"({"b":1,"a":{"deep":"x"}})");
+  EXPECT_EQ(c->secrets, (std::vector<std::pair<std::string, std::string>>{{"TOKEN", "s3cret"}}));
+}
+
+TEST_F(ConfigTest, LoadsExplicitTomlFileWithQuotedDate) {
+  Write("app/src/worker.js", "");
+  const fs::path p = Write("app/worker.toml",
+                           "name = 'quoted'\r\nmain = \"src/worker.js\"\r\n"
+                           "compatibility_date = \"2024-01-01\"\r\n");
+  auto c = LoadWorkerConfig(p.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->config_path, P("app/worker.toml"));
+  EXPECT_EQ(c->name, "quoted");
+  EXPECT_EQ(c->main, P("app/src/worker.js"));
+  EXPECT_EQ(c->compatibility_date, "2024-01-01");
+}
+
+TEST_F(ConfigTest, TomlSyntaxErrorNamesFileLineAndColumn) {
+  Write("wrangler.toml", "name = \"w\"\nmain = src/index.js\n");
+  EXPECT_EQ(LoadError(dir_), P("wrangler.toml") +
+                                 ": line 2, column 8: expected a value, got 'src'; strings must be "
+                                 "quoted, e.g. \"src\"");
+  Write("wrangler.toml", "[vars]\nA = 1\n[vars]\n");
+  EXPECT_EQ(LoadError(dir_ / "wrangler.toml"),
+            P("wrangler.toml") +
+                ": line 3, column 1: table [vars] is defined more than once (first at line 1); "
+                "merge the two sections into one");
+}
+
+TEST_F(ConfigTest, TomlValuesGoThroughTheSameValidation) {
+  Write("src/index.js", "");
+  Write("wrangler.toml", "main = \"src/index.js\"\ncompatibility_date = 2024-09-23T00:00:00Z\n");
+  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") +
+                                          ": \"compatibility_date\" must be a real date written "
+                                          "YYYY-MM-DD, got \"2024-09-23T00:00:00Z\"");
+  Write("wrangler.toml", "main = \"src/index.js\"\ncompatibility_date = 20240923\n");
+  EXPECT_STARTS_WITH(LoadError(dir_),
+                     P("wrangler.toml") + ": \"compatibility_date\" must be a string, got number");
+  Write("wrangler.toml", "name = \"w\"\n");
+  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
+  Write("wrangler.toml", "main = \"src/index.js\"\nvars = [\"A\"]\n");
+  EXPECT_STARTS_WITH(LoadError(dir_),
+                     P("wrangler.toml") + ": \"vars\" must be an object, got array");
+}
+
+TEST_F(ConfigTest, EmptyTomlFile) {
+  // An empty TOML document is an empty table, so the error is about "main".
+  Write("wrangler.toml", "");
+  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
 }
 
 TEST_F(ConfigTest, EmptyDirectory) {

@@ -852,8 +852,9 @@ TEST(TomlTest, HeaderErrors) {
   EXPECT_EQ(ParseError("[[a]\n"),
             "line 1, column 5: expected ']]' to close the array of tables header [[a]], got end "
             "of line");
-  EXPECT_CONTAINS(ParseError("[[a] ]\n"),
-                  "expected ']]' to close the array of tables header [[a]], got ']'");
+  EXPECT_CONTAINS(
+      ParseError("[[a] ]\n"),
+      "line 1, column 5: expected ']]' to close the array of tables header [[a]], got ' '");
   EXPECT_CONTAINS(ParseError("[a]]\n"),
                   "line 1, column 4: expected the end of the line after the header [a], got ']'");
   EXPECT_EQ(ParseError("[ [a] ]\n"), "line 1, column 3: expected a key, got '['");
