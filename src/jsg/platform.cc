@@ -142,11 +142,11 @@ std::once_flag g_init_once;
 
 void InitializeV8(const char* v8_flags) {
   std::call_once(g_init_once, [v8_flags]() {
+    // Before Initialize: some flags (--prof, --log) only take effect then.
+    if (v8_flags && *v8_flags) v8::V8::SetFlagsFromString(v8_flags, strlen(v8_flags));
     g_platform = new LoopPlatform();  // lives for the whole process, as V8 requires
     v8::V8::InitializePlatform(g_platform);
     v8::V8::Initialize();
-    // Set after Initialize: V8 10.2 does not freeze flags yet.
-    if (v8_flags && *v8_flags) v8::V8::SetFlagsFromString(v8_flags, strlen(v8_flags));
   });
 }
 

@@ -1,6 +1,7 @@
 // The dynworker command line.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   // A write to a socket the peer has reset must be an error on that socket, not the end of
   // the process (libuv and OpenSSL write with plain write()).
   signal(SIGPIPE, SIG_IGN);
+  // Extra V8 flags for diagnosis (e.g. "--prof", "--expose-gc"); not for production use.
+  dw::jsg::InitializeV8(getenv("DYNWORKER_V8_FLAGS"));
   if (argc < 2) {
     fprintf(stderr, "%s", kUsage);
     return 2;
