@@ -76,8 +76,11 @@ async function writeStream(id, stream) {
       }
     }
   } catch (error) {
-    // Headers are out already: the best we can do is cut the body off and log why.
+    // The head is out already: cut the connection so the client sees an incomplete body
+    // rather than a complete one, and log why.
     ops.log('error', `Uncaught ${inspect(error)} (while streaming the response body)`);
+    ops.httpAbortResponse(id);
+    return;
   }
   ops.httpEnd(id);
 }

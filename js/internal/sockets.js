@@ -123,7 +123,7 @@ function parseAddress(address) {
       'is too long.');
   }
   if (port === 0) {
-    throw new TypeError(`Specified address has port 0: ports go from 1 to 65535 (${text}).`);
+    throw new TypeError(`Specified address has port 0 (${text}): a port must be between 1 and 65535.`);
   }
   return { __proto__: null, hostname, port, address: text };
 }
@@ -236,9 +236,12 @@ function rejectClosed(s, error) {
   rejectDeferred(s.closed, error);
 }
 
-// Closes the native connection once both directions are finished.
+// Once both directions are finished (read to the end, canceled or failed; FIN sent, failed or
+// aborted) the native connection is closed and `closed` resolves, unless a failure rejected it.
 function maybeRelease(s) {
-  if (s.id !== 0 && s.readState !== 'open' && s.writeDone) release(s);
+  if (s.readState === 'open' || !s.writeDone) return;
+  release(s);
+  resolveClosed(s);
 }
 
 function release(s) {
@@ -538,7 +541,7 @@ ObjectDefineProperty(Socket.prototype, SymbolToStringTag, {
 
 // connect(address, options): address is 'host:port' or { hostname, port }; options
 // { secureTransport: 'off' | 'on' | 'starttls', allowHalfOpen: false, highWaterMark }.
-export function connect(address, options = undefined) {
+export function connect(address, options) {
   if (arguments.length < 1) {
     throw new TypeError("Failed to execute 'connect' on 'SocketsModule': parameter 1 is not of " +
       "type 'string or SocketAddress'.");

@@ -22,6 +22,9 @@ struct Pending {
 // Per-realm table of live exchanges. JS refers to them by number only: a stale or forged id
 // finds nothing.
 struct ServeState {
+  // Tasks posted to the loop hold this weakly: the realm (and this state) may be gone by the
+  // time they run.
+  std::shared_ptr<ServeState*> token = std::make_shared<ServeState*>(this);
   std::map<double, Pending> live;
   double next_id = 1;
   // Servers started from JS (httpListen), by id. Declared last: destroyed first, so their
@@ -76,6 +79,22 @@ void Finish(jsg::Realm& realm, double id) {
   live.erase(it);
 }
 
+// Header names and values are ByteStrings: one char (<= 0xFF, checked by Headers) per byte.
+std::string ByteString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  v8::Local<v8::String> str;
+  if (!value->ToString(isolate->GetCurrentContext()).ToLocal(&str)) return {};
+  std::string out(str->Length(), '\0');
+  str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.data()), 0, str->Length(),
+                    v8::String::NO_NULL_TERMINATION);
+  return out;
+}
+
+v8::Local<v8::String> FromBytes(v8::Isolate* isolate, const std::string& bytes) {
+  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    v8::NewStringType::kNormal, static_cast<int>(bytes.size()))
+      .ToLocalChecked();
+}
+
 bool ToHeaderList(OpContext& cx, v8::Local<v8::Value> flat, io::HeaderList& out) {
   if (!flat->IsArray()) {
     cx.ThrowTypeError("internal op: headers must be a flat array of names and values");
@@ -86,7 +105,7 @@ bool ToHeaderList(OpContext& cx, v8::Local<v8::Value> flat, io::HeaderList& out)
   for (uint32_t i = 0; i + 1 < arr->Length(); i += 2) {
     v8::Local<v8::Value> name, value;
     if (!arr->Get(ctx, i).ToLocal(&name) || !arr->Get(ctx, i + 1).ToLocal(&value)) return false;
-    out.emplace_back(jsg::ToUtf8(cx.isolate(), name), jsg::ToUtf8(cx.isolate(), value));
+    out.emplace_back(ByteString(cx.isolate(), name), ByteString(cx.isolate(), value));
   }
   return true;
 }
@@ -187,6 +206,15 @@ v8::Local<v8::Value> HttpWrite(OpContext& cx, double id, jsg::Bytes chunk) {
   return resolver->GetPromise();
 }
 
+// httpAbortResponse(id): the response body failed after the head was sent. Dropping the
+// exchange without End() makes the server close the connection, so the client sees a cut-off
+// body instead of a complete one.
+void HttpAbortResponse(OpContext& cx, double id) {
+  Pending* p = Find(cx, id);
+  if (!p) return;
+  Finish(cx.realm(), id);
+}
+
 void HttpEnd(OpContext& cx, double id) {
   Pending* p = Find(cx, id);
   if (!p) return;
@@ -244,7 +272,10 @@ v8::Local<v8::Value> HttpClose(OpContext& cx, double server_id) {
     }
     // Destroyed on a later turn: this callback runs inside the server. (If the loop ends
     // first, the realm's state destroys it.)
-    realm->loop().Post([realm, server_id]() { State(*realm).servers.erase(server_id); });
+    std::weak_ptr<ServeState*> weak = State(*realm).token;
+    realm->loop().Post([weak, server_id]() {
+      if (auto state = weak.lock()) (*state)->servers.erase(server_id);
+    });
   });
   return resolver->GetPromise();
 }
@@ -256,6 +287,7 @@ const jsg::OpDef kOps[] = {
     DW_OP("httpRespond", HttpRespond),
     DW_OP("httpWrite", HttpWrite),
     DW_OP("httpEnd", HttpEnd),
+    DW_OP("httpAbortResponse", HttpAbortResponse),
 };
 
 }  // namespace
@@ -297,8 +329,8 @@ void DispatchHttpRequest(jsg::Realm& realm, std::shared_ptr<io::HttpExchange> ex
   const auto& headers = exchange->headers();
   v8::Local<v8::Array> flat = v8::Array::New(isolate, static_cast<int>(headers.size() * 2));
   for (size_t i = 0; i < headers.size(); ++i) {
-    flat->Set(ctx, i * 2, Str(isolate, headers[i].first)).Check();
-    flat->Set(ctx, i * 2 + 1, Str(isolate, headers[i].second)).Check();
+    flat->Set(ctx, i * 2, FromBytes(isolate, headers[i].first)).Check();
+    flat->Set(ctx, i * 2 + 1, FromBytes(isolate, headers[i].second)).Check();
   }
   v8::Local<v8::Value> args[] = {v8::Number::New(isolate, id), Str(isolate, exchange->method()),
                                  Str(isolate, url), flat, v8::Boolean::New(isolate, exchange->has_body()),

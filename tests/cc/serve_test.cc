@@ -1066,5 +1066,51 @@ TEST_F(ServeTest, BadFlagsAreExit2) {
   DW_EXPECT_CONTAINS(out, "only one config or directory");
 }
 
+// Regressions ---------------------------------------------------------------------------------
+
+// A response body stream that fails after the head went out must not look complete: the
+// connection is cut instead of ending the chunked body normally.
+TEST_F(ServeTest, ResponseStreamErrorCutsTheConnection) {
+  WriteProject(R"JS(
+export default {
+  async fetch() {
+    let n = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        if (n++ < 3) c.enqueue(new TextEncoder().encode('part' + n + '\n'));
+        else c.error(new Error('upstream broke (expected by the test)'));
+      },
+    });
+    return new Response(body);
+  },
+};
+)JS");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  Client c(port_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send(Req("GET", "/")));
+  Response r;
+  EXPECT_FALSE(c.Read(&r)) << "a failed body was delivered as a complete response: " << r.body;
+  EXPECT_TRUE(child_->WaitFor("upstream broke", 5000)) << child_->all();
+}
+
+// Header values are byte strings: a byte above 0x7F arrives in JS as that code point and goes
+// back out as the same single byte, not as UTF-8.
+TEST_F(ServeTest, HeaderBytesAboveAsciiRoundTrip) {
+  WriteProject(R"JS(
+export default {
+  async fetch(request) {
+    const v = request.headers.get('x-latin');
+    return new Response(String(v.length) + ':' + v.charCodeAt(3), { headers: { 'x-back': v } });
+  },
+};
+)JS");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  Response r = Fetch(Req("GET", "/", "", "X-Latin: caf\xe9\r\n"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "4:233");
+  EXPECT_EQ(r.Header("x-back"), "caf\xe9");
+}
+
 }  // namespace
 }  // namespace dw
