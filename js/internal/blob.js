@@ -14,12 +14,14 @@
 //                                  undefined when v is neither; TypeError for shared memory
 //   normalizeBlobType(string)      the File API's type normalisation
 //   utf8DecodeWithoutBOM(bytes)    the Encoding standard's "UTF-8 decode" (strips one BOM)
-//   toUSVString(v)                 WebIDL USVString conversion
+//   subarray(u8, start, end)       a view of u8's bytes [start, end) (no copy)
+// (WebIDL helpers such as toUSVString are in internal:webidl.)
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated.
 
 import primordials from 'internal:primordials';
+import { isObject, illegalInvocation, ctorArgCountError, toDOMString, toUSVString, finishInterface } from 'internal:webidl';
 import ops from 'internal:ops';
 import { createReadableStreamFromBytes } from 'internal:streams';
 
@@ -38,12 +40,9 @@ const {
   MathMin,
   Number,
   NumberIsFinite,
-  ObjectDefineProperty,
-  ObjectGetOwnPropertyDescriptor,
   PromiseReject,
   PromiseResolve,
   ReflectApply,
-  ReflectOwnKeys,
   SharedArrayBufferPrototypeGetByteLength,
   StringFromCharCode,
   StringPrototypeCharCodeAt,
@@ -51,7 +50,6 @@ const {
   Symbol,
   SymbolFor,
   SymbolIterator,
-  SymbolToStringTag,
   TypeError,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength,
@@ -66,58 +64,6 @@ const { utf8Decode, utf8Encode } = ops;
 
 // ---------------------------------------------------------------------------------------------
 // WebIDL helpers
-
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
-}
-
-function plural(n) {
-  return n === 1 ? '1 argument' : `${n} arguments`;
-}
-
-function ctorArgCountError(iface, required, present) {
-  return new TypeError(`Failed to construct '${iface}': ` +
-    `${plural(required)} required, but only ${present} present.`);
-}
-
-// WebIDL DOMString: ToString (a Symbol throws a TypeError).
-function toDOMString(value) {
-  return typeof value === 'string' ? value : `${value}`;
-}
-
-// WebIDL USVString: ToString, then every lone surrogate becomes U+FFFD.
-function toUSVString(value) {
-  const s = toDOMString(value);
-  const length = s.length;
-  let i = 0;
-  for (; i < length; i++) {
-    const c = StringPrototypeCharCodeAt(s, i);
-    if (c >= 0xD800 && c <= 0xDFFF) break;
-  }
-  if (i === length) return s;
-  let out = StringPrototypeSlice(s, 0, i);
-  for (; i < length; i++) {
-    const c = StringPrototypeCharCodeAt(s, i);
-    if (c < 0xD800 || c > 0xDFFF) {
-      out += StringFromCharCode(c);
-    } else if (c <= 0xDBFF && i + 1 < length) {
-      const d = StringPrototypeCharCodeAt(s, i + 1);
-      if (d >= 0xDC00 && d <= 0xDFFF) {
-        out += StringFromCharCode(c, d);
-        i++;
-      } else {
-        out += '\uFFFD';
-      }
-    } else {
-      out += '\uFFFD';
-    }
-  }
-  return out;
-}
 
 // WebIDL [Clamp] long long.
 function toClampedLongLong(value) {
@@ -142,33 +88,6 @@ function toLongLong(value) {
   const t = x < 0 ? -MathFloor(-x) : MathFloor(x);
   if (t >= -9007199254740991 && t <= 9007199254740991) return t === 0 ? 0 : t;
   return Number(BigIntAsIntN(64, BigInt(t)));
-}
-
-// WebIDL interface members are enumerable (class syntax makes them non-enumerable); symbol-keyed
-// members (@@iterator) stay non-enumerable. Adds Symbol.toStringTag.
-function finishInterface(cls, name) {
-  const proto = cls.prototype;
-  const keys = ReflectOwnKeys(proto);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === 'constructor' || typeof key === 'symbol') continue;
-    const desc = ObjectGetOwnPropertyDescriptor(proto, key);
-    desc.enumerable = true;
-    ObjectDefineProperty(proto, key, desc);
-  }
-  const statics = ReflectOwnKeys(cls);
-  for (let i = 0; i < statics.length; i++) {
-    const key = statics[i];
-    if (key === 'prototype' || key === 'length' || key === 'name' || typeof key === 'symbol') {
-      continue;
-    }
-    const desc = ObjectGetOwnPropertyDescriptor(cls, key);
-    desc.enumerable = true;
-    ObjectDefineProperty(cls, key, desc);
-  }
-  ObjectDefineProperty(proto, SymbolToStringTag, {
-    __proto__: null, value: name, writable: false, enumerable: false, configurable: true,
-  });
 }
 
 function isSharedBuffer(buffer) {
@@ -588,7 +507,5 @@ export {
   copyBufferSource,
   normalizeBlobType,
   utf8DecodeWithoutBOM,
-  toUSVString,
-  toDOMString,
-  finishInterface,
+  subarray,
 };

@@ -16,6 +16,10 @@
 //   abortSignal(signal, reason)      "signal abort" (reason undefined -> AbortError DOMException)
 //   addAbortAlgorithm(signal, fn)    run fn() when signal aborts; returns a function removing it
 //   createDependentAbortSignal(arr)  AbortSignal.any over an internal array of signals
+//
+// Internal state lives in instances of small record classes (see recordClass) rather than in
+// {__proto__: null} literals: V8 makes such literals dictionary-mode objects, which are slow
+// to create and to read, and these records are made for every request.
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
@@ -30,9 +34,12 @@ const {
   MathTrunc,
   NumberIsFinite,
   NumberMAX_SAFE_INTEGER,
+  ArrayPrototypeSort,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
+  ObjectSetPrototypeOf,
   ReflectApply,
+  ReflectDeleteProperty,
   ReflectOwnKeys,
   SafeMap,
   SafeSet,
@@ -42,8 +49,6 @@ const {
   SymbolIterator,
   SymbolToStringTag,
   TypeError,
-  WeakRef,
-  WeakRefPrototypeDeref,
 } = primordials;
 
 // ---------------------------------------------------------------------------------------------
@@ -55,6 +60,15 @@ function isObject(value) {
 
 function illegalInvocation() {
   return new TypeError('Illegal invocation');
+}
+
+// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
+// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
+// instance, while the instances stay fast-mode objects. Records declare every field they use.
+function recordClass(cls) {
+  ReflectDeleteProperty(cls.prototype, 'constructor');
+  ObjectSetPrototypeOf(cls.prototype, null);
+  return cls;
 }
 
 function plural(n) {
@@ -203,6 +217,27 @@ function initEventState(s, type, bubbles, cancelable) {
   s.cancelable = cancelable;
 }
 
+const EventState = recordClass(class EventState {
+  target = null;
+  currentTarget = null;
+  eventPhase = NONE;
+  stopPropagation = false;
+  stopImmediatePropagation = false;
+  canceled = false;
+  inPassiveListener = false;
+  dispatching = false;
+  initialized = true;
+  trusted = false;
+
+  constructor(type, bubbles, cancelable, composed, timeStamp) {
+    this.type = type;
+    this.bubbles = bubbles;
+    this.cancelable = cancelable;
+    this.composed = composed;
+    this.timeStamp = timeStamp;
+  }
+});
+
 // isTrusted is [LegacyUnforgeable]: an own, non-configurable accessor on every instance.
 const isTrustedDescriptor = {
   __proto__: null,
@@ -230,24 +265,7 @@ class Event {
       cancelable = !!init.cancelable;
       composed = !!init.composed;
     }
-    this.#s = {
-      __proto__: null,
-      type,
-      bubbles,
-      cancelable,
-      composed,
-      target: null,
-      currentTarget: null,
-      eventPhase: NONE,
-      stopPropagation: false,
-      stopImmediatePropagation: false,
-      canceled: false,
-      inPassiveListener: false,
-      dispatching: false,
-      initialized: true,
-      trusted: false,
-      timeStamp: ops.now(),
-    };
+    this.#s = new EventState(type, bubbles, cancelable, composed, ops.now());
     ObjectDefineProperty(this, 'isTrusted', isTrustedDescriptor);
   }
 
@@ -395,22 +413,38 @@ finishInterface(CustomEvent, 'CustomEvent');
 // ---------------------------------------------------------------------------------------------
 // EventTarget
 
-// target -> { listeners: SafeMap(type -> [record]), handlers: SafeMap(name -> handler) | null }.
-// A WeakMap rather than a #field so that existing objects (the global scope) can be targets.
+// An EventTarget's state. Both maps are made on first use: most targets (a Request's signal)
+// never get a listener.
+const TargetState = recordClass(class TargetState {
+  listeners = null;  // SafeMap(type -> [listener record])
+  handlers = null;   // SafeMap(name -> event handler record)
+});
+
+// EventTarget instances keep their state in a #field; existing objects made targets by
+// initEventTarget (the global scope) keep it here.
 const targets = new SafeWeakMap();
 
+let ownTargetState;  // (object) -> the #field state, or undefined (set by EventTarget)
+
+// The state, or undefined when `target` is not an EventTarget.
+function maybeTargetState(target) {
+  if (!isObject(target)) return undefined;
+  const s = ownTargetState(target);
+  return s !== undefined ? s : targets.get(target);
+}
+
 function targetState(target) {
-  const s = isObject(target) ? targets.get(target) : undefined;
+  const s = maybeTargetState(target);
   if (s === undefined) throw illegalInvocation();
   return s;
 }
 
 function isEventTarget(value) {
-  return isObject(value) && targets.has(value);
+  return maybeTargetState(value) !== undefined;
 }
 
 function initEventTarget(obj) {
-  if (!targets.has(obj)) targets.set(obj, { __proto__: null, listeners: new SafeMap(), handlers: null });
+  if (maybeTargetState(obj) === undefined) targets.set(obj, new TargetState());
   return obj;
 }
 
@@ -461,6 +495,7 @@ function addListener(target, type, callback, capture, once, passive, signal) {
   if (signal !== null && signalState(signal).aborted) return null;
   if (callback === null) return null;
   const ts = targetState(target);
+  if (ts.listeners === null) ts.listeners = new SafeMap();
   let list = ts.listeners.get(type);
   if (list === undefined) {
     list = [];
@@ -477,7 +512,7 @@ function addListener(target, type, callback, capture, once, passive, signal) {
   if (signal !== null) {
     record.removeFromSignal = addAbortAlgorithm(signal, () => removeListener(target, record));
   }
-  if (type === 'abort' && isAbortSignal(target)) keepAliveWhileSourcesLive(target);
+  if (type === 'abort' && isAbortSignal(target)) registerDependent(target);
   return record;
 }
 
@@ -489,8 +524,8 @@ function removeListener(target, record) {
     record.removeFromSignal = null;
     remove();
   }
-  const ts = targets.get(target);
-  if (ts === undefined) return;
+  const ts = maybeTargetState(target);
+  if (ts === undefined || ts.listeners === null) return;
   const list = ts.listeners.get(record.type);
   if (list === undefined) return;
   const index = ArrayPrototypeIndexOf(list, record);
@@ -521,8 +556,8 @@ function callListener(callback, thisArg, event) {
 function invoke(target, event, s, capturePhase) {
   if (s.stopPropagation) return;
   s.currentTarget = target;
-  const ts = targets.get(target);
-  if (ts === undefined) return;
+  const ts = maybeTargetState(target);
+  if (ts === undefined || ts.listeners === null) return;
   const list = ts.listeners.get(s.type);
   if (list === undefined) return;
   // A clone: listeners added from here on are not run, removed ones are skipped (`removed`).
@@ -569,9 +604,7 @@ function dispatchTrustedEvent(target, event) {
 }
 
 class EventTarget {
-  constructor() {
-    initEventTarget(this);
-  }
+  #ts = new TargetState();
 
   addEventListener(type, callback, options = undefined) {
     targetState(this);
@@ -592,7 +625,7 @@ class EventTarget {
     type = toDOMString(type);
     callback = toListener(callback, 'removeEventListener');
     const capture = flattenCapture(options);
-    if (callback === null) return;
+    if (callback === null || ts.listeners === null) return;
     const list = ts.listeners.get(type);
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
@@ -618,6 +651,10 @@ class EventTarget {
     }
     s.trusted = false;
     return dispatch(this, event, s);
+  }
+
+  static {
+    ownTargetState = (object) => (#ts in object ? object.#ts : undefined);
   }
 }
 
@@ -675,15 +712,66 @@ function defineEventHandler(proto, name) {
 
 // ---------------------------------------------------------------------------------------------
 // AbortSignal
+//
+// Dependent signals (AbortSignal.any, a Request's signal) follow their sources without
+// WeakRefs: a dependent holds its sources' states strongly, and a source knows only the
+// dependents that have 'abort' listeners or abort algorithms (those must stay alive, and be
+// aborted, as long as a source can abort them). A dependent nobody listens to is not
+// registered anywhere: reading its state (signalState) looks at its sources and takes the
+// reason of the one that aborted first, which is what eagerly aborting it would have given.
+// Its abort event would have had no listener, so skipping it is unobservable.
 
 const kCreate = Symbol('kCreate');
 const kMaxTimerDelay = 2147483647;
 
-let signalState;     // (signal) -> state, or throws Illegal invocation
+let abortCount = 0;   // orders aborts: a dependent takes the reason of its first source to abort
+let dependentCount = 0;  // orders dependents by creation: their abort events fire in that order
+
+const SignalState = recordClass(class SignalState {
+  aborted = false;
+  reason = undefined;
+  abortOrder = 0;         // abortCount when it aborted
+  algorithms = null;      // SafeSet of { fn } records
+  dependent = false;
+  createdOrder = 0;       // a dependent's dependentCount at creation
+  sources = null;         // a dependent's sources: array of SignalStates, until it aborts
+  dependents = null;      // a source's registered dependents: SafeSet of AbortSignals
+  registered = false;     // a dependent is in its sources' `dependents`
+});
+
+const AlgorithmRecord = recordClass(class AlgorithmRecord {
+  constructor(fn) {
+    this.fn = fn;
+  }
+});
+
+let signalState;     // (signal) -> state (brought up to date), or throws Illegal invocation
+let rawSignalState;  // (signal) -> state as stored; signal must be an AbortSignal
 let isAbortSignal;   // (value) -> boolean
 
 function newAbortError() {
   return new DOMException('This operation was aborted', 'AbortError');
+}
+
+function markAborted(s, reason) {
+  s.aborted = true;
+  s.reason = reason;
+  s.abortOrder = ++abortCount;
+}
+
+// An unregistered dependent whose source aborted takes that source's reason (see above).
+function syncDependent(s) {
+  const sources = s.sources;
+  let first = null;
+  for (let i = 0; i < sources.length; i++) {
+    const ss = sources[i];
+    if (ss.aborted && (first === null || ss.abortOrder < first.abortOrder)) first = ss;
+  }
+  if (first === null) return;
+  s.aborted = true;
+  s.reason = first.reason;
+  s.abortOrder = first.abortOrder;
+  s.sources = null;
 }
 
 class AbortSignal extends EventTarget {
@@ -692,19 +780,7 @@ class AbortSignal extends EventTarget {
   constructor(key = undefined) {
     if (key !== kCreate) throw new TypeError('Illegal constructor');
     super();
-    this.#s = {
-      __proto__: null,
-      aborted: false,
-      reason: undefined,
-      algorithms: null,        // SafeSet of { fn } records
-      dependent: false,
-      sources: null,           // SafeSet of WeakRefs to source signals (for a dependent)
-      dependents: null,        // SafeSet of WeakRefs to dependent signals (for a source)
-      strongDependents: null,  // SafeSet of dependents that must outlive their last reference
-      weakSelf: null,          // this signal's one WeakRef, shared by every set holding it
-      keptAlive: false,
-      pruneAt: 32,
-    };
+    this.#s = new SignalState();
   }
 
   get aborted() {
@@ -722,9 +798,7 @@ class AbortSignal extends EventTarget {
 
   static abort(reason = undefined) {
     const signal = createAbortSignal();
-    const s = signal.#s;
-    s.aborted = true;
-    s.reason = reason === undefined ? newAbortError() : reason;
+    markAborted(signal.#s, reason === undefined ? newAbortError() : reason);
     return signal;
   }
 
@@ -758,8 +832,11 @@ class AbortSignal extends EventTarget {
   static {
     signalState = (signal) => {
       if (!isObject(signal) || !(#s in signal)) throw illegalInvocation();
-      return signal.#s;
+      const s = signal.#s;
+      if (s.sources !== null && !s.aborted && !s.registered) syncDependent(s);
+      return s;
     };
+    rawSignalState = (signal) => signal.#s;
     isAbortSignal = (value) => isObject(value) && #s in value;
   }
 }
@@ -796,77 +873,60 @@ function toSignalSequence(value) {
   return list;
 }
 
-function weakRefOf(signal, s) {
-  if (s.weakSelf === null) s.weakSelf = new WeakRef(signal);
-  return s.weakSelf;
-}
-
-// Records `dependent` as following `source`. Both directions are weak (spec: "weak set"); see
-// keepAliveWhileSourcesLive for what keeps a dependent alive.
-function linkSignals(dependent, ds, source) {
-  const ss = signalState(source);
-  const sourceRef = weakRefOf(source, ss);
-  if (ds.sources.has(sourceRef)) return;
-  ds.sources.add(sourceRef);
-  weakRefOf(dependent, ds);
-  if (ss.dependents === null) ss.dependents = new SafeSet();
-  ss.dependents.add(ds.weakSelf);
-  // Forget dependents that were garbage collected, now and then (amortized).
-  if (ss.dependents.size > ss.pruneAt) {
-    const dead = [];
-    for (const ref of ss.dependents) {
-      if (WeakRefPrototypeDeref(ref) === undefined) ArrayPrototypePush(dead, ref);
+// Adds a source state to a dependent's list, once.
+function addSource(sources, seen, ss) {
+  if (seen !== null) {
+    if (seen.has(ss)) return;
+    seen.add(ss);
+  } else {
+    for (let i = 0; i < sources.length; i++) {
+      if (sources[i] === ss) return;
     }
-    for (let i = 0; i < dead.length; i++) ss.dependents.delete(dead[i]);
-    ss.pruneAt = ss.dependents.size * 2 > 32 ? ss.dependents.size * 2 : 32;
   }
+  sources[sources.length] = ss;
 }
 
 // "create a dependent abort signal" (AbortSignal.any).
 function createDependentAbortSignal(signals) {
   const result = createAbortSignal();
-  const rs = signalState(result);
+  const rs = rawSignalState(result);
   for (let i = 0; i < signals.length; i++) {
     const s = signalState(signals[i]);
     if (s.aborted) {
-      rs.aborted = true;
-      rs.reason = s.reason;
+      markAborted(rs, s.reason);
       return result;
     }
   }
   rs.dependent = true;
-  rs.sources = new SafeSet();
+  rs.createdOrder = ++dependentCount;
+  const sources = [];
+  // Long lists are deduplicated through a set, short ones by a scan.
+  const seen = signals.length > 16 ? new SafeSet() : null;
   for (let i = 0; i < signals.length; i++) {
-    const signal = signals[i];
-    const s = signalState(signal);
+    const s = rawSignalState(signals[i]);
     if (!s.dependent) {
-      linkSignals(result, rs, signal);
-    } else {
+      addSource(sources, seen, s);
+    } else if (s.sources !== null) {
       // A dependent signal is never a source: follow its sources instead.
-      const sources = [];
-      for (const ref of s.sources) {
-        const source = WeakRefPrototypeDeref(ref);
-        if (source !== undefined) ArrayPrototypePush(sources, source);
-      }
-      for (let j = 0; j < sources.length; j++) linkSignals(result, rs, sources[j]);
+      const inner = s.sources;
+      for (let j = 0; j < inner.length; j++) addSource(sources, seen, inner[j]);
     }
   }
+  rs.sources = sources;
   return result;
 }
 
-// Sources hold dependents weakly, except a dependent that has abort listeners or algorithms:
-// it must stay alive (and abort) as long as a source can still abort it.
-function keepAliveWhileSourcesLive(signal) {
+// A dependent that gets an abort listener or algorithm is registered with its sources, which
+// then keep it alive and abort it (running its algorithms and dispatching its event).
+function registerDependent(signal) {
   const s = signalState(signal);
-  if (!s.dependent || s.aborted || s.keptAlive || s.sources === null) return;
-  s.keptAlive = true;
-  for (const ref of s.sources) {
-    const source = WeakRefPrototypeDeref(ref);
-    if (source === undefined) continue;
-    const ss = signalState(source);
-    if (ss.aborted) continue;
-    if (ss.strongDependents === null) ss.strongDependents = new SafeSet();
-    ss.strongDependents.add(signal);
+  if (!s.dependent || s.aborted || s.registered || s.sources === null) return;
+  s.registered = true;
+  const sources = s.sources;
+  for (let i = 0; i < sources.length; i++) {
+    const ss = sources[i];
+    if (ss.dependents === null) ss.dependents = new SafeSet();
+    ss.dependents.add(signal);
   }
 }
 
@@ -875,12 +935,10 @@ function detachFromSources(signal, s) {
   const sources = s.sources;
   if (sources === null) return;
   s.sources = null;
-  for (const ref of sources) {
-    const source = WeakRefPrototypeDeref(ref);
-    if (source === undefined) continue;
-    const ss = signalState(source);
-    if (ss.dependents !== null && s.weakSelf !== null) ss.dependents.delete(s.weakSelf);
-    if (ss.strongDependents !== null) ss.strongDependents.delete(signal);
+  if (!s.registered) return;
+  for (let i = 0; i < sources.length; i++) {
+    const ss = sources[i];
+    if (ss.dependents !== null) ss.dependents.delete(signal);
   }
 }
 
@@ -889,9 +947,9 @@ function addAbortAlgorithm(signal, fn) {
   const s = signalState(signal);
   if (s.aborted) return () => {};
   if (s.algorithms === null) s.algorithms = new SafeSet();
-  const record = { __proto__: null, fn };
+  const record = new AlgorithmRecord(fn);
   s.algorithms.add(record);
-  keepAliveWhileSourcesLive(signal);
+  registerDependent(signal);
   return () => {
     if (s.algorithms !== null) s.algorithms.delete(record);
   };
@@ -899,7 +957,7 @@ function addAbortAlgorithm(signal, fn) {
 
 // "run the abort steps"
 function runAbortSteps(signal) {
-  const s = signalState(signal);
+  const s = rawSignalState(signal);
   const algorithms = s.algorithms;
   s.algorithms = null;
   if (algorithms !== null) {
@@ -920,26 +978,28 @@ function runAbortSteps(signal) {
   dispatch(signal, event, es);
 }
 
+function byCreation(a, b) {
+  return rawSignalState(a).createdOrder - rawSignalState(b).createdOrder;
+}
+
 // "signal abort"
 function signalAbort(signal, reason) {
   const s = signalState(signal);
   if (s.aborted) return;
-  s.aborted = true;
-  s.reason = reason === undefined ? newAbortError() : reason;
+  markAborted(s, reason === undefined ? newAbortError() : reason);
   const toAbort = [];
   const dependents = s.dependents;
   s.dependents = null;
-  s.strongDependents = null;
   if (dependents !== null) {
-    for (const ref of dependents) {
-      const dependent = WeakRefPrototypeDeref(ref);
-      if (dependent === undefined) continue;
-      const ds = signalState(dependent);
+    for (const dependent of dependents) {
+      const ds = rawSignalState(dependent);
       if (ds.aborted) continue;
       ds.aborted = true;
       ds.reason = s.reason;
+      ds.abortOrder = s.abortOrder;
       ArrayPrototypePush(toAbort, dependent);
     }
+    if (toAbort.length > 1) ArrayPrototypeSort(toAbort, byCreation);
   }
   runAbortSteps(signal);
   for (let i = 0; i < toAbort.length; i++) runAbortSteps(toAbort[i]);

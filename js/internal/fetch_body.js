@@ -52,9 +52,11 @@ const {
   JSONParse,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
+  ObjectSetPrototypeOf,
   PromisePrototypeThen,
   PromiseReject,
   PromiseResolve,
+  ReflectDeleteProperty,
   ReflectOwnKeys,
   SafeWeakMap,
   SharedArrayBufferPrototypeGetByteLength,
@@ -79,15 +81,26 @@ function markHandled(promise) {
 // Streams made from a body's source, to that source (see extractBody).
 const streamSources = new SafeWeakMap();
 
+// A body record. Its prototype is empty with a null prototype: as with a {__proto__: null}
+// literal, nothing user code puts on Object.prototype is visible through it, but V8 keeps it a
+// fast-mode object (such literals are dictionaries, slow to create and to read).
+class BodyRecord {
+  constructor(stream, source, length) {
+    this.stream = stream;
+    this.source = source;
+    this.used = false;
+    this.length = length;
+  }
+}
+ReflectDeleteProperty(BodyRecord.prototype, 'constructor');
+ObjectSetPrototypeOf(BodyRecord.prototype, null);
+
 function bodyFromBytes(bytes) {
-  return {
-    __proto__: null, stream: null, source: bytes, used: false,
-    length: TypedArrayPrototypeGetLength(bytes),
-  };
+  return new BodyRecord(null, bytes, TypedArrayPrototypeGetLength(bytes));
 }
 
 function bodyFromStream(stream) {
-  return { __proto__: null, stream, source: null, used: false, length: null };
+  return new BodyRecord(stream, null, null);
 }
 
 function isObject(value) {
@@ -208,22 +221,18 @@ function sourceIntact(body) {
 // "clone a body". The caller has checked that the body is usable.
 function cloneBody(body) {
   if (sourceIntact(body)) {
-    return { __proto__: null, stream: null, source: body.source, used: false, length: body.length };
+    return new BodyRecord(null, body.source, body.length);
   }
   const branches = readableStreamTee(body.stream);
   body.stream = branches[0];
-  return {
-    __proto__: null, stream: branches[1], source: body.source, used: false, length: body.length,
-  };
+  return new BodyRecord(branches[1], body.source, body.length);
 }
 
 // The body of a Request made from another Request (the standard pipes the old body into a new
 // stream, which locks and disturbs it). The caller has checked that the body is usable.
 function transferBody(body) {
   if (sourceIntact(body)) {
-    const moved = {
-      __proto__: null, stream: null, source: body.source, used: false, length: body.length,
-    };
+    const moved = new BodyRecord(null, body.source, body.length);
     if (body.stream !== null) markHandled(readAllBytes(body.stream));  // lock and drain it
     body.used = true;
     return moved;
@@ -231,9 +240,7 @@ function transferBody(body) {
   const branches = readableStreamTee(body.stream, false);
   markHandled(readableStreamCancel(branches[1], undefined));
   body.used = true;
-  return {
-    __proto__: null, stream: branches[0], source: body.source, used: false, length: body.length,
-  };
+  return new BodyRecord(branches[0], body.source, body.length);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,33 +24,27 @@
 // is evaluated.
 
 import primordials from 'internal:primordials';
+import {
+  isObject, illegalInvocation, toUSVString, finishInterface, defineDefaultIterator, finishPairIteratorPrototype,
+} from 'internal:webidl';
 import ops from 'internal:ops';
 import {
   isBlob, isFile, getBlobBytes, getBlobType, getFileName, getFileLastModified, createFile, normalizeBlobType, utf8DecodeWithoutBOM,
-  toUSVString, finishInterface,
+  subarray,
 } from 'internal:blob';
+import { isHttpWhitespace } from 'internal:headers';
 import { urlencodedParse, urlencodedSerialize } from 'internal:url';
 
 const {
-  ArrayIteratorPrototype,
   NumberPrototypeToString,
-  ObjectDefineProperty,
-  ObjectGetOwnPropertyDescriptor,
-  ObjectGetPrototypeOf,
-  ObjectSetPrototypeOf,
   ReflectApply,
-  ReflectDeleteProperty,
   SafeMap,
   StringFromCharCode,
   StringPrototypeCharCodeAt,
   StringPrototypeSlice,
   Symbol,
   SymbolFor,
-  SymbolIterator,
-  SymbolToStringTag,
   TypeError,
-  TypedArrayPrototypeGetBuffer,
-  TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeGetLength,
   TypedArrayPrototypeIndexOf,
   TypedArrayPrototypeSet,
@@ -61,14 +55,6 @@ const { getRandomValues, utf8Encode } = ops;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
-}
 
 function argCountError(method, required, present) {
   return new TypeError(`Failed to execute '${method}' on 'FormData': ` +
@@ -260,13 +246,7 @@ class FormData {
 }
 
 finishInterface(FormData, 'FormData');
-ObjectDefineProperty(FormData.prototype, SymbolIterator, {
-  __proto__: null,
-  value: FormData.prototype.entries,
-  writable: true,
-  enumerable: false,
-  configurable: true,
-});
+defineDefaultIterator(FormData);
 
 // ---------------------------------------------------------------------------------------------
 // The default iterator (WebIDL pair iterator over the live entry list)
@@ -306,17 +286,7 @@ class FormDataIterator {
   }
 }
 
-{
-  const proto = FormDataIterator.prototype;
-  ReflectDeleteProperty(proto, 'constructor');
-  ObjectSetPrototypeOf(proto, ObjectGetPrototypeOf(ArrayIteratorPrototype));
-  const desc = ObjectGetOwnPropertyDescriptor(proto, 'next');
-  desc.enumerable = true;
-  ObjectDefineProperty(proto, 'next', desc);
-  ObjectDefineProperty(proto, SymbolToStringTag, {
-    __proto__: null, value: 'FormData Iterator', writable: false, enumerable: false, configurable: true,
-  });
-}
+finishPairIteratorPrototype(FormDataIterator.prototype, 'FormData Iterator');
 
 function formDataEntries(fd) {
   const list = formDataState(fd).list;
@@ -359,10 +329,6 @@ function isQuotedStringTokenString(s) {
     if (!(c === 0x09 || (c >= 0x20 && c <= 0x7E) || (c >= 0x80 && c <= 0xFF))) return false;
   }
   return true;
-}
-
-function isHttpWhitespace(c) {
-  return c === 0x20 || c === 0x09 || c === 0x0A || c === 0x0D;
 }
 
 function asciiLowercase(s) {
@@ -512,11 +478,6 @@ function concatBytes(chunks, total) {
     offset += TypedArrayPrototypeGetLength(chunks[i]);
   }
   return out;
-}
-
-function subarray(u8, start, end) {
-  return new Uint8Array(TypedArrayPrototypeGetBuffer(u8),
-    TypedArrayPrototypeGetByteOffset(u8) + start, end - start);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,14 +29,12 @@
 // is evaluated.
 
 import primordials from 'internal:primordials';
-import { finishInterface } from 'internal:blob';
+import {
+  isObject, illegalInvocation, finishInterface, defineDefaultIterator, finishPairIteratorPrototype,
+} from 'internal:webidl';
 
 const {
-  ArrayIteratorPrototype,
   ArrayPrototypeSort,
-  ObjectDefineProperty,
-  ObjectGetOwnPropertyDescriptor,
-  ObjectGetPrototypeOf,
   ObjectSetPrototypeOf,
   ReflectApply,
   ReflectDeleteProperty,
@@ -50,20 +48,11 @@ const {
   Symbol,
   SymbolFor,
   SymbolIterator,
-  SymbolToStringTag,
   TypeError,
 } = primordials;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
-}
 
 function argCountError(method, required, present) {
   return new TypeError(`Failed to execute '${method}' on 'Headers': ` +
@@ -234,11 +223,24 @@ function appendChecked(s, name, value) {
   s.sorted = null;
 }
 
+// A Headers object's state. Its prototype is empty with a null prototype: as with a
+// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through it,
+// but V8 keeps it a fast-mode object (such literals are dictionaries, slow to create and read).
+class HeadersState {
+  constructor(guard) {
+    this.list = [];
+    this.guard = guard;
+    this.sorted = null;
+  }
+}
+ReflectDeleteProperty(HeadersState.prototype, 'constructor');
+ObjectSetPrototypeOf(HeadersState.prototype, null);
+
 class Headers {
   #s;
 
   constructor(init = undefined) {
-    this.#s = { __proto__: null, list: [], guard: 'none', sorted: null };
+    this.#s = new HeadersState('none');
     if (init !== undefined) fillHeaders(this, convertHeadersInit(init, "construct 'Headers'"));
   }
 
@@ -367,13 +369,7 @@ class Headers {
 }
 
 finishInterface(Headers, 'Headers');
-ObjectDefineProperty(Headers.prototype, SymbolIterator, {
-  __proto__: null,
-  value: Headers.prototype.entries,
-  writable: true,
-  enumerable: false,
-  configurable: true,
-});
+defineDefaultIterator(Headers);
 
 // ---------------------------------------------------------------------------------------------
 // The default iterator (WebIDL pair iterator): an index into the sorted-and-combined list,
@@ -418,17 +414,7 @@ const HeadersIteratorPrototype = HeadersIterator.prototype;
 const headersIteratorNext = HeadersIteratorPrototype.next;
 const headersPrototypeEntries = Headers.prototype.entries;
 
-{
-  const proto = HeadersIterator.prototype;
-  ReflectDeleteProperty(proto, 'constructor');
-  ObjectSetPrototypeOf(proto, ObjectGetPrototypeOf(ArrayIteratorPrototype));
-  const desc = ObjectGetOwnPropertyDescriptor(proto, 'next');
-  desc.enumerable = true;
-  ObjectDefineProperty(proto, 'next', desc);
-  ObjectDefineProperty(proto, SymbolToStringTag, {
-    __proto__: null, value: 'Headers Iterator', writable: false, enumerable: false, configurable: true,
-  });
-}
+finishPairIteratorPrototype(HeadersIterator.prototype, 'Headers Iterator');
 
 // ---------------------------------------------------------------------------------------------
 // HeadersInit conversion and "fill"
@@ -590,6 +576,7 @@ export {
   headersEntries,
   isValidHeaderName,
   isValidHeaderValue,
+  isHttpWhitespace,
   normalizeHeaderValue,
   toByteString,
 };

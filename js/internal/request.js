@@ -17,8 +17,8 @@
 // is evaluated.
 
 import primordials from 'internal:primordials';
+import { isObject, illegalInvocation, toDOMString, toUSVString, finishInterface } from 'internal:webidl';
 import ops from 'internal:ops';
-import { toUSVString, toDOMString, finishInterface } from 'internal:blob';
 import {
   createHeaders, convertHeadersInit, fillHeaders, headersAppendUnchecked, headersContains,
   headersClear, copyHeaders, isValidHeaderName, setHeadersGuard, toByteString,
@@ -31,6 +31,8 @@ import { parseURL, serializeURL } from 'internal:url';
 import { isAbortSignal, createDependentAbortSignal } from 'internal:events';
 
 const {
+  ObjectSetPrototypeOf,
+  ReflectDeleteProperty,
   SafeMap,
   StringFromCharCode,
   StringPrototypeCharCodeAt,
@@ -44,12 +46,14 @@ const customInspect = SymbolFor('nodejs.util.inspect.custom');
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
+// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
+// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
+// instance, while the instances stay fast-mode objects (V8 makes {__proto__: null} literals
+// dictionaries, slow to create and to read). Records declare every field they use.
+function recordClass(cls) {
+  ReflectDeleteProperty(cls.prototype, 'constructor');
+  ObjectSetPrototypeOf(cls.prototype, null);
+  return cls;
 }
 
 function asciiUppercase(s) {
@@ -100,29 +104,33 @@ function copyCf(cf) {
   }
 }
 
-// WebIDL RequestInit, members in lexicographic order. Absent members are undefined.
+// A converted RequestInit. Absent members are undefined.
+const RequestInitDict = recordClass(class RequestInitDict {
+  present = false;
+  body = undefined;
+  cache = undefined;
+  cf = undefined;
+  credentials = undefined;
+  duplex = undefined;
+  headers = undefined;
+  integrity = undefined;
+  keepalive = undefined;
+  method = undefined;
+  mode = undefined;
+  priority = undefined;
+  redirect = undefined;
+  referrer = undefined;
+  referrerPolicy = undefined;
+  signal = undefined;
+  window = undefined;
+});
+
+const kNoInit = new RequestInitDict();  // never modified
+
+// WebIDL RequestInit, members in lexicographic order.
 function convertRequestInit(init) {
-  const d = {
-    __proto__: null,
-    present: false,
-    body: undefined,
-    cache: undefined,
-    cf: undefined,
-    credentials: undefined,
-    duplex: undefined,
-    headers: undefined,
-    integrity: undefined,
-    keepalive: undefined,
-    method: undefined,
-    mode: undefined,
-    priority: undefined,
-    redirect: undefined,
-    referrer: undefined,
-    referrerPolicy: undefined,
-    signal: undefined,
-    window: undefined,
-  };
-  if (init === undefined || init === null) return d;
+  if (init === undefined || init === null) return kNoInit;
+  const d = new RequestInitDict();
   if (!isObject(init)) {
     throw new TypeError("Failed to construct 'Request': The provided value is not of type " +
       "'RequestInit'. Pass an object such as { method: 'POST', body: '...' }.");
@@ -214,27 +222,29 @@ function convertRequestInit(init) {
   return d;
 }
 
+// A request (the standard's concept): the state behind a Request object.
+const RequestRecord = recordClass(class RequestRecord {
+  method = 'GET';
+  url = '';
+  headers = null;
+  body = null;
+  signal = null;
+  mode = 'cors';
+  credentials = 'same-origin';
+  cache = 'default';
+  redirect = 'follow';
+  integrity = '';
+  keepalive = false;
+  referrer = 'client';  // 'client', 'no-referrer' or a serialized URL
+  referrerPolicy = '';
+  priority = 'auto';
+  reloadNavigation = false;
+  historyNavigation = false;
+  cf = undefined;
+});
+
 function newRecord() {
-  return {
-    __proto__: null,
-    method: 'GET',
-    url: '',
-    headers: null,
-    body: null,
-    signal: null,
-    mode: 'cors',
-    credentials: 'same-origin',
-    cache: 'default',
-    redirect: 'follow',
-    integrity: '',
-    keepalive: false,
-    referrer: 'client',  // 'client', 'no-referrer' or a serialized URL
-    referrerPolicy: '',
-    priority: 'auto',
-    reloadNavigation: false,
-    historyNavigation: false,
-    cf: undefined,
-  };
+  return new RequestRecord();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 // is evaluated.
 
 import primordials from 'internal:primordials';
-import { toUSVString, finishInterface } from 'internal:blob';
+import { isObject, illegalInvocation, toUSVString, finishInterface } from 'internal:webidl';
 import {
   createHeaders, convertHeadersInit, fillHeaders, headersAppendUnchecked, headersContains,
   copyHeaders, toByteString,
@@ -30,6 +30,8 @@ const {
   JSONStringify,
   MathTrunc,
   NumberIsFinite,
+  ObjectSetPrototypeOf,
+  ReflectDeleteProperty,
   StringPrototypeCharCodeAt,
   StringPrototypeIndexOf,
   StringPrototypeSlice,
@@ -44,12 +46,14 @@ const customInspect = SymbolFor('nodejs.util.inspect.custom');
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
+// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
+// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
+// instance, while the instances stay fast-mode objects (V8 makes {__proto__: null} literals
+// dictionaries, slow to create and to read). Records declare every field they use.
+function recordClass(cls) {
+  ReflectDeleteProperty(cls.prototype, 'constructor');
+  ObjectSetPrototypeOf(cls.prototype, null);
+  return cls;
 }
 
 // WebIDL unsigned short (no [EnforceRange]): modulo 2^16.
@@ -78,12 +82,20 @@ function isReasonPhrase(s) {
   return true;
 }
 
+// A converted ResponseInit.
+const ResponseInitDict = recordClass(class ResponseInitDict {
+  cf = undefined;
+  headers = undefined;
+  status = 200;
+  statusText = '';
+});
+
+const kNoInit = new ResponseInitDict();  // never modified
+
 // WebIDL ResponseInit, members in lexicographic order.
 function convertResponseInit(init, context) {
-  const d = {
-    __proto__: null, cf: undefined, headers: undefined, status: 200, statusText: '',
-  };
-  if (init === undefined || init === null) return d;
+  if (init === undefined || init === null) return kNoInit;
+  const d = new ResponseInitDict();
   if (!isObject(init)) {
     throw new TypeError(`Failed to ${context}: The provided value is not of type ` +
       "'ResponseInit'. Pass an object such as { status: 404, headers: { ... } }.");
@@ -99,17 +111,19 @@ function convertResponseInit(init, context) {
   return d;
 }
 
+// A response (the standard's concept): the state behind a Response object.
+const ResponseRecord = recordClass(class ResponseRecord {
+  type = 'default';
+  status = 200;
+  statusText = '';
+  headers = null;
+  body = null;
+  urlList = [];
+  cf = undefined;
+});
+
 function newResponseRecord() {
-  return {
-    __proto__: null,
-    type: 'default',
-    status: 200,
-    statusText: '',
-    headers: null,
-    body: null,
-    urlList: [],
-    cf: undefined,
-  };
+  return new ResponseRecord();
 }
 
 // The response's URL (the last of its URL list) without its fragment, or ''.

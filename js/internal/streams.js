@@ -36,6 +36,7 @@
 //   isWritableStream(x), isTransformStream(x)
 
 import primordials from 'internal:primordials';
+import { isObject, illegalInvocation, plural, ctorArgCountError, toDOMString, finishInterface } from 'internal:webidl';
 import ops from 'internal:ops';
 import {
   AbortSignal, isAbortSignal, addAbortAlgorithm, createAbortSignal, abortSignal, reportException,
@@ -73,7 +74,6 @@ const {
   RangeError,
   ReflectApply,
   ReflectDeleteProperty,
-  ReflectOwnKeys,
   SafeMap,
   SafePromiseAll,
   SharedArrayBufferPrototypeGetByteLength,
@@ -121,29 +121,12 @@ const kInternal = Symbol('kInternal');
 // ---------------------------------------------------------------------------------------------
 // Web IDL helpers
 
-function isObject(value) {
-  return value !== null && (typeof value === 'object' || typeof value === 'function');
-}
-
-function illegalInvocation() {
-  return new TypeError('Illegal invocation');
-}
-
 function illegalConstructor() {
   return new TypeError('Illegal constructor');
 }
 
-function plural(n) {
-  return n === 1 ? '1 argument' : `${n} arguments`;
-}
-
 function argCountError(method, iface, required, present) {
   return new TypeError(`Failed to execute '${method}' on '${iface}': ` +
-    `${plural(required)} required, but only ${present} present.`);
-}
-
-function ctorArgCountError(iface, required, present) {
-  return new TypeError(`Failed to construct '${iface}': ` +
     `${plural(required)} required, but only ${present} present.`);
 }
 
@@ -178,35 +161,6 @@ function toEnforceRangeULL(value, context, what) {
     throw new TypeError(`${context}: ${what} is outside the 'unsigned long long' value range.`);
   }
   return x === 0 ? 0 : x;
-}
-
-// WebIDL DOMString (ToString; a Symbol is a TypeError).
-function toDOMString(value) {
-  return typeof value === 'string' ? value : `${value}`;
-}
-
-// Interface members are enumerable; Symbol.toStringTag is the interface name.
-function finishInterface(cls, name) {
-  const proto = cls.prototype;
-  const keys = ReflectOwnKeys(proto);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === 'constructor' || typeof key === 'symbol') continue;
-    const desc = ObjectGetOwnPropertyDescriptor(proto, key);
-    desc.enumerable = true;
-    ObjectDefineProperty(proto, key, desc);
-  }
-  const statics = ReflectOwnKeys(cls);
-  for (let i = 0; i < statics.length; i++) {
-    const key = statics[i];
-    if (key === 'prototype' || key === 'length' || key === 'name' || typeof key === 'symbol') continue;
-    const desc = ObjectGetOwnPropertyDescriptor(cls, key);
-    desc.enumerable = true;
-    ObjectDefineProperty(cls, key, desc);
-  }
-  ObjectDefineProperty(proto, SymbolToStringTag, {
-    __proto__: null, value: name, writable: false, enumerable: false, configurable: true,
-  });
 }
 
 // ---------------------------------------------------------------------------------------------

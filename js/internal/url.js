@@ -43,6 +43,7 @@ const {
   ObjectGetPrototypeOf,
   ObjectSetPrototypeOf,
   ReflectApply,
+  ReflectDeleteProperty,
   ReflectGetOwnPropertyDescriptor,
   ReflectOwnKeys,
   SafeMap,
@@ -562,7 +563,12 @@ function serializeIPv6(address) {
 const SPECIAL_SCHEMES = { __proto__: null, ftp: 21, file: null, http: 80, https: 443, ws: 80, wss: 443 };
 
 function isSpecialScheme(scheme) {
-  return scheme in SPECIAL_SCHEMES;
+  switch (scheme) {
+    case 'http': case 'https': case 'ws': case 'wss': case 'ftp': case 'file':
+      return true;
+    default:
+      return false;
+  }
 }
 
 // The default port of a special scheme; undefined for others (and null for file).
@@ -570,32 +576,31 @@ function defaultPort(scheme) {
   return SPECIAL_SCHEMES[scheme];
 }
 
+// A URL record. Its prototype is empty with a null prototype: as with a {__proto__: null}
+// literal, nothing user code puts on Object.prototype is visible through it, but V8 keeps it a
+// fast-mode object (such literals are dictionaries, slow to create and to read).
+class URLRecord {
+  constructor(scheme, username, password, host, port, path, query, fragment) {
+    this.scheme = scheme;
+    this.username = username;
+    this.password = password;
+    this.host = host;
+    this.port = port;
+    this.path = path;
+    this.query = query;
+    this.fragment = fragment;
+  }
+}
+ReflectDeleteProperty(URLRecord.prototype, 'constructor');
+ObjectSetPrototypeOf(URLRecord.prototype, null);
+
 function newRecord() {
-  return {
-    __proto__: null,
-    scheme: '',
-    username: '',
-    password: '',
-    host: null,
-    port: null,
-    path: [],
-    query: null,
-    fragment: null,
-  };
+  return new URLRecord('', '', '', null, null, [], null, null);
 }
 
 function cloneRecord(r) {
-  return {
-    __proto__: null,
-    scheme: r.scheme,
-    username: r.username,
-    password: r.password,
-    host: r.host,
-    port: r.port,
-    path: typeof r.path === 'string' ? r.path : ArrayPrototypeSlice(r.path),
-    query: r.query,
-    fragment: r.fragment,
-  };
+  return new URLRecord(r.scheme, r.username, r.password, r.host, r.port,
+    typeof r.path === 'string' ? r.path : ArrayPrototypeSlice(r.path), r.query, r.fragment);
 }
 
 function includesCredentials(url) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "util/utf8.h"
 
 namespace dw::json {
 
@@ -110,59 +111,9 @@ size_t Value::size() const {
 bool operator==(const Value& a, const Value& b) { return a.data_ == b.data_; }
 
 // ---------------------------------------------------------------------------
-// UTF-8 helpers shared by the parser and serializer.
+// Helpers shared by the parser and serializer (UTF-8 ones are in util/utf8.h).
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 if
-// it is not well formed (truncated, overlong, surrogate, or > U+10FFFF).
-size_t Utf8SequenceLength(std::string_view s, uint32_t* code_point) {
-  if (s.empty()) return 0;
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80) {
-    *code_point = b0;
-    return 1;
-  }
-  size_t len;
-  uint32_t cp;
-  uint32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() < len) return 0;
-  for (size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *code_point = cp;
-  return len;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
@@ -241,7 +192,7 @@ class Parser {
     }
     if (c < 0x80) return absl::StrFormat("control character U+%04X", c);
     uint32_t cp = 0;
-    const size_t len = Utf8SequenceLength(text_.substr(at), &cp);
+    const size_t len = utf8::SequenceLength(text_.substr(at), &cp);
     if (len == 0) return absl::StrFormat("invalid UTF-8 byte 0x%02X", c);
     return absl::StrFormat("'%s' (U+%04X)", std::string(text_.substr(at, len)), cp);
   }
@@ -474,7 +425,7 @@ class Parser {
       }
       if (c >= 0x80) {
         uint32_t cp = 0;
-        const size_t len = Utf8SequenceLength(text_.substr(pos_), &cp);
+        const size_t len = utf8::SequenceLength(text_.substr(pos_), &cp);
         if (len == 0) {
           return Error(pos_, absl::StrFormat("invalid UTF-8 byte 0x%02X in string; the "
                                              "file must be saved as UTF-8",
@@ -544,7 +495,7 @@ class Parser {
             }
             unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
           }
-          AppendUtf8(unit, out);
+          utf8::Append(unit, out);
           break;
         }
         default: {
@@ -648,7 +599,7 @@ void SerializeString(std::string_view s, std::string* out) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       uint32_t cp = 0;
-      const size_t len = Utf8SequenceLength(s.substr(i), &cp);
+      const size_t len = utf8::SequenceLength(s.substr(i), &cp);
       if (len == 0) {
         out->append("\xEF\xBF\xBD");  // U+FFFD
         ++i;

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "util/utf8.h"
 
 namespace dw {
 namespace {
@@ -57,55 +58,6 @@ int DigitValue(char c, int base) {
 // U+001F except tab, and U+007F. (Newlines are handled separately.)
 bool IsForbiddenControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; }
 
-// Length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 if
-// it is not well formed (truncated, overlong, surrogate, or > U+10FFFF).
-size_t Utf8SequenceLength(std::string_view s, uint32_t* code_point) {
-  if (s.empty()) return 0;
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80) {
-    *code_point = b0;
-    return 1;
-  }
-  size_t len;
-  uint32_t cp;
-  uint32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() < len) return 0;
-  for (size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *code_point = cp;
-  return len;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Keys and the document tree
@@ -371,7 +323,7 @@ class Parser {
     if (c == '\t') return "a tab";
     if (c < 0x80) return absl::StrFormat("control character U+%04X", c);
     uint32_t cp = 0;
-    const size_t len = Utf8SequenceLength(text_.substr(at), &cp);
+    const size_t len = utf8::SequenceLength(text_.substr(at), &cp);
     if (len == 0) return absl::StrFormat("invalid UTF-8 byte 0x%02X", c);
     return absl::StrFormat("'%s' (U+%04X)", std::string(text_.substr(at, len)), cp);
   }
@@ -414,7 +366,7 @@ class Parser {
       }
       if (c >= 0x80) {
         uint32_t cp;
-        const size_t len = Utf8SequenceLength(text_.substr(pos_), &cp);
+        const size_t len = utf8::SequenceLength(text_.substr(pos_), &cp);
         if (len == 0) {
           return Error(pos_, absl::StrFormat("invalid UTF-8 byte 0x%02X in a comment; the file "
                                              "must be saved as UTF-8",
@@ -1305,7 +1257,7 @@ class Parser {
       return absl::OkStatus();
     }
     uint32_t cp;
-    const size_t len = Utf8SequenceLength(text_.substr(pos_), &cp);
+    const size_t len = utf8::SequenceLength(text_.substr(pos_), &cp);
     if (len == 0) {
       return Error(pos_, absl::StrFormat("invalid UTF-8 byte 0x%02X in a string; the file must "
                                          "be saved as UTF-8",
@@ -1369,7 +1321,7 @@ class Parser {
                                            "\\U0001F600 instead of a surrogate pair",
                                            text_.substr(at, pos_ - at)));
         }
-        AppendUtf8(cp, out);
+        utf8::Append(cp, out);
         return absl::OkStatus();
       }
       case 'e':

@@ -19,35 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return fs::current_path();
-  buf[n] = '\0';
-  return fs::path(buf).parent_path();
-}
-
-// The repository root: the working directory when it looks like one (tools/test runs the
-// binary from there), else two levels above out/Release.
-fs::path RepoRoot() {
-  fs::path cwd = fs::current_path();
-  if (fs::exists(cwd / "tests/js") && fs::exists(cwd / "BUILD.gn")) return cwd;
-  return fs::weakly_canonical(ExeDir() / ".." / "..");
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
+using testing::ExeDir;
+using testing::RepoRoot;
+using testing::RunResult;
+using testing::ShellQuote;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -66,21 +41,10 @@ class CliTest : public ::testing::Test {
 
   // Runs `dynworker ARGS...` from the repository root.
   RunResult Run(const std::vector<std::string>& args) {
-    std::string cmd = "cd " + Quote(root_.string()) + " && " + Quote(binary_.string());
-    for (const auto& a : args) cmd += " " + Quote(a);
+    std::string cmd = "cd " + ShellQuote(root_.string()) + " && " + ShellQuote(binary_.string());
+    for (const auto& a : args) cmd += " " + ShellQuote(a);
     cmd += " 2>&1";
-    RunResult r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) {
-      ADD_FAILURE() << "popen failed: " << cmd;
-      return r;
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-    int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return r;
+    return testing::RunShell(cmd);
   }
 
   fs::path Write(const std::string& relative, const std::string& contents) {

@@ -9,34 +9,13 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 #include "util/json.h"
 
 namespace dw {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Substring checks written against plain gtest: the build links gtest only,
-// not gmock.
-::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
-                                    std::string_view text, std::string_view needle) {
-  if (text.find(needle) != std::string_view::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
-                                       << "\n    text: " << text << "\n  needle: " << needle;
-}
-#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
-
-::testing::AssertionResult StartsWith(const char* text_expr, const char* prefix_expr,
-                                      std::string_view text, std::string_view prefix) {
-  if (text.substr(0, prefix.size()) == prefix) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << text_expr << " does not start with " << prefix_expr
-                                       << "\n    text: " << text << "\n  prefix: " << prefix;
-}
-#define EXPECT_STARTS_WITH(text, prefix) EXPECT_PRED_FORMAT2(StartsWith, text, prefix)
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -188,7 +167,7 @@ TEST_F(ConfigTest, RelativePathsResolveFromWorkingDirectory) {
   EXPECT_EQ(from_file->config_path, P("wrangler.jsonc"));
   // "" means the working directory, which (dir_/src) has no config.
   EXPECT_FALSE(from_empty.ok());
-  EXPECT_CONTAINS(std::string(from_empty.status().message()), P("src"));
+  DW_EXPECT_CONTAINS(std::string(from_empty.status().message()), P("src"));
 }
 
 TEST_F(ConfigTest, WranglerJsonIsParsedAsJsonc) {
@@ -309,23 +288,23 @@ TEST_F(ConfigTest, TomlSyntaxErrorNamesFileLineAndColumn) {
 TEST_F(ConfigTest, TomlValuesGoThroughTheSameValidation) {
   Write("src/index.js", "");
   Write("wrangler.toml", "main = \"src/index.js\"\ncompatibility_date = 2024-09-23T00:00:00Z\n");
-  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") +
+  DW_EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") +
                                           ": \"compatibility_date\" must be a real date written "
                                           "YYYY-MM-DD, got \"2024-09-23T00:00:00Z\"");
   Write("wrangler.toml", "main = \"src/index.js\"\ncompatibility_date = 20240923\n");
-  EXPECT_STARTS_WITH(LoadError(dir_),
+  DW_EXPECT_STARTS_WITH(LoadError(dir_),
                      P("wrangler.toml") + ": \"compatibility_date\" must be a string, got number");
   Write("wrangler.toml", "name = \"w\"\n");
-  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
+  DW_EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
   Write("wrangler.toml", "main = \"src/index.js\"\nvars = [\"A\"]\n");
-  EXPECT_STARTS_WITH(LoadError(dir_),
+  DW_EXPECT_STARTS_WITH(LoadError(dir_),
                      P("wrangler.toml") + ": \"vars\" must be an object, got array");
 }
 
 TEST_F(ConfigTest, EmptyTomlFile) {
   // An empty TOML document is an empty table, so the error is about "main".
   Write("wrangler.toml", "");
-  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
+  DW_EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.toml") + ": \"main\" is required");
 }
 
 TEST_F(ConfigTest, EmptyDirectory) {
@@ -368,7 +347,7 @@ TEST_F(ConfigTest, EmptyFile) {
 
 TEST_F(ConfigTest, TopLevelMustBeAnObject) {
   Write("wrangler.jsonc", "[1, 2]");
-  EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.jsonc") +
+  DW_EXPECT_STARTS_WITH(LoadError(dir_), P("wrangler.jsonc") +
                                           ": the top level must be an object, got array; e.g. "
                                           "{ \"name\"");
 }
@@ -381,7 +360,7 @@ TEST_F(ConfigTest, NameMustBeAString) {
             P("wrangler.jsonc") +
                 ": \"name\" must be a string, got number; e.g. \"name\": "
                 "\"my-worker\"");
-  EXPECT_CONTAINS(ConfigError("\"name\": null"), "\"name\" must be a string, got null");
+  DW_EXPECT_CONTAINS(ConfigError("\"name\": null"), "\"name\" must be a string, got null");
 }
 
 TEST_F(ConfigTest, MainIsRequired) {
@@ -398,7 +377,7 @@ TEST_F(ConfigTest, MainMustBeANonEmptyString) {
                                  ": \"main\" must be a string, got array; e.g. \"main\": "
                                  "\"src/index.js\"");
   Write("wrangler.jsonc", "{ \"main\": \"\" }");
-  EXPECT_CONTAINS(LoadError(dir_), ": \"main\" is empty; set it to");
+  DW_EXPECT_CONTAINS(LoadError(dir_), ": \"main\" is empty; set it to");
 }
 
 TEST_F(ConfigTest, MainMustExist) {
@@ -465,7 +444,7 @@ TEST_F(ConfigTest, CompatibilityDateMustBeARealDate) {
   for (const char* bad :
        {"", "2024-1-01", "2024/01/01", "20240101", "2024-13-01", "2024-00-10", "2024-01-00",
         "2024-04-31", "2024-01-01T00:00:00Z", " 2024-01-01", "2024-0a-01", "1900-02-29"}) {
-    EXPECT_CONTAINS(ConfigError(std::string("\"compatibility_date\": \"") + bad + "\""),
+    DW_EXPECT_CONTAINS(ConfigError(std::string("\"compatibility_date\": \"") + bad + "\""),
                     "must be a real date written YYYY-MM-DD")
         << bad;
   }
@@ -522,10 +501,10 @@ TEST_F(ConfigTest, VarsMustBeAnObject) {
             P("wrangler.jsonc") +
                 ": \"vars\" must be an object, got array; write it as "
                 "\"vars\": { \"NAME\": \"value\" }");
-  EXPECT_CONTAINS(ConfigError("\"vars\": \"A=1\""),
+  DW_EXPECT_CONTAINS(ConfigError("\"vars\": \"A=1\""),
                   "wrangler.jsonc: \"vars\" must be an object, got "
                   "string");
-  EXPECT_CONTAINS(ConfigError("\"vars\": null"), "\"vars\" must be an object, got null");
+  DW_EXPECT_CONTAINS(ConfigError("\"vars\": null"), "\"vars\" must be an object, got null");
 }
 
 TEST_F(ConfigTest, UnknownKeysAreIgnoredWhateverTheirType) {
@@ -538,7 +517,7 @@ TEST_F(ConfigTest, UnknownKeysAreIgnoredWhateverTheirType) {
 TEST_F(ConfigTest, FirstErrorIsReported) {
   // name is checked before main, so a bad name wins over a missing main.
   Write("wrangler.jsonc", "{ \"name\": 1, \"vars\": [] }");
-  EXPECT_CONTAINS(LoadError(dir_), "\"name\" must be a string");
+  DW_EXPECT_CONTAINS(LoadError(dir_), "\"name\" must be a string");
 }
 
 // ---------------------------------------------------------------------------
@@ -624,7 +603,7 @@ TEST_F(ConfigTest, WorkerConfigFromValue) {
 
   auto bad = WorkerConfigFromValue(json::Value("x"), path);
   ASSERT_FALSE(bad.ok());
-  EXPECT_STARTS_WITH(std::string(bad.status().message()),
+  DW_EXPECT_STARTS_WITH(std::string(bad.status().message()),
                      path +
                          ": the top level must be an object, got "
                          "string");

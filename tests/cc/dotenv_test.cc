@@ -5,31 +5,10 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 
 namespace dw::dotenv {
 namespace {
-
-// Substring checks written against plain gtest: the build links gtest only,
-// not gmock.
-::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
-                                    std::string_view text, std::string_view needle) {
-  if (text.find(needle) != std::string_view::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
-                                       << "\n    text: " << text << "\n  needle: " << needle;
-}
-#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
-
-::testing::AssertionResult DoesNotContain(const char* text_expr, const char* needle_expr,
-                                          std::string_view text, std::string_view needle) {
-  if (text.find(needle) == std::string_view::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << text_expr << " contains " << needle_expr << "\n    text: " << text;
-}
-#define EXPECT_NOT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(DoesNotContain, text, needle)
 
 Entries ParseOk(std::string_view text) {
   auto e = Parse(text);
@@ -190,29 +169,29 @@ TEST(DotenvErrorTest, LineWithoutEquals) {
   EXPECT_EQ(ParseError("A=1\n\nJUSTANAME\n"),
             "line 3: expected KEY=value, but the line for JUSTANAME has no "
             "'='; write JUSTANAME= for an empty value");
-  EXPECT_CONTAINS(ParseError("export FOO"), "line 1: expected KEY=value, but the line for FOO");
+  DW_EXPECT_CONTAINS(ParseError("export FOO"), "line 1: expected KEY=value, but the line for FOO");
 }
 
 TEST(DotenvErrorTest, MissingName) {
   EXPECT_EQ(ParseError("=value"),
             "line 1: expected KEY=value, got '=' at the start of the line; "
             "names may contain only letters, digits, '_', '.' and '-'");
-  EXPECT_CONTAINS(ParseError("A=1\n  \"QUOTED\"=1"), "line 2: expected KEY=value, got '\"'");
-  EXPECT_CONTAINS(ParseError("$A=1"), "got '$'");
+  DW_EXPECT_CONTAINS(ParseError("A=1\n  \"QUOTED\"=1"), "line 2: expected KEY=value, got '\"'");
+  DW_EXPECT_CONTAINS(ParseError("$A=1"), "got '$'");
 }
 
 TEST(DotenvErrorTest, InvalidCharacterInName) {
   EXPECT_EQ(ParseError("MY KEY=1"),
             "line 1: expected '=' after the name MY, got 'K'; names may "
             "contain only letters, digits, '_', '.' and '-'");
-  EXPECT_CONTAINS(ParseError("A$B=1"), "expected '=' after the name A, got '$'");
-  EXPECT_CONTAINS(ParseError("KEY: value"), "expected '=' after the name KEY, got ':'");
+  DW_EXPECT_CONTAINS(ParseError("A$B=1"), "expected '=' after the name A, got '$'");
+  DW_EXPECT_CONTAINS(ParseError("KEY: value"), "expected '=' after the name KEY, got ':'");
 }
 
 TEST(DotenvErrorTest, ErrorsDoNotEchoTheRestOfTheLine) {
   const std::string message = ParseError("KEY sk_live_supersecret");
-  EXPECT_NOT_CONTAINS(message, "supersecret");
-  EXPECT_NOT_CONTAINS(ParseError("KEY=\"x\"sk_live_supersecret"), "supersecret");
+  DW_EXPECT_LACKS(message, "supersecret");
+  DW_EXPECT_LACKS(ParseError("KEY=\"x\"sk_live_supersecret"), "supersecret");
 }
 
 TEST(DotenvErrorTest, UnterminatedQuotesNameTheStartLine) {
@@ -226,22 +205,22 @@ TEST(DotenvErrorTest, UnterminatedQuotesNameTheStartLine) {
             "line 3: unterminated backtick-quoted value for A; add the "
             "closing `");
   // An escaped quote does not close the value.
-  EXPECT_CONTAINS(ParseError(R"(A="abc\")"), "line 1: unterminated double-quoted value for A");
-  EXPECT_CONTAINS(ParseError("A=\"abc\\"), "line 1: unterminated double-quoted value for A");
+  DW_EXPECT_CONTAINS(ParseError(R"(A="abc\")"), "line 1: unterminated double-quoted value for A");
+  DW_EXPECT_CONTAINS(ParseError("A=\"abc\\"), "line 1: unterminated double-quoted value for A");
 }
 
 TEST(DotenvErrorTest, TextAfterClosingQuote) {
   EXPECT_EQ(ParseError("A=\"x\" y"),
             "line 1: unexpected text after the closing quote of A's value; "
             "put a '#' before a comment, or quote the whole value");
-  EXPECT_CONTAINS(ParseError("A='x'y"), "line 1: unexpected text");
+  DW_EXPECT_CONTAINS(ParseError("A='x'y"), "line 1: unexpected text");
 }
 
 TEST(DotenvErrorTest, LineNumbersCountMultiLineValues) {
-  EXPECT_CONTAINS(ParseError("A=\"1\n2\n3\" junk\n"),
+  DW_EXPECT_CONTAINS(ParseError("A=\"1\n2\n3\" junk\n"),
                   "line 3: unexpected text after the closing quote");
-  EXPECT_CONTAINS(ParseError("A=\"1\n2\"\nB=\"x\\\ny\"\nOOPS\n"), "line 5: expected KEY=value");
-  EXPECT_CONTAINS(ParseError("A=1\r\nB=2\r\nOOPS\r\n"), "line 3:");
+  DW_EXPECT_CONTAINS(ParseError("A=\"1\n2\"\nB=\"x\\\ny\"\nOOPS\n"), "line 5: expected KEY=value");
+  DW_EXPECT_CONTAINS(ParseError("A=1\r\nB=2\r\nOOPS\r\n"), "line 3:");
 }
 
 }  // namespace

@@ -30,19 +30,8 @@ using testing::net::TestPki;
 using testing::net::TestRequest;
 using testing::net::TestServer;
 
-fs::path ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return fs::current_path();
-  buf[n] = '\0';
-  return fs::path(buf).parent_path();
-}
-
-fs::path RepoRoot() {
-  fs::path cwd = fs::current_path();
-  if (fs::exists(cwd / "tests/js") && fs::exists(cwd / "BUILD.gn")) return cwd;
-  return fs::weakly_canonical(ExeDir() / ".." / "..");
-}
+using testing::ExeDir;
+using testing::RepoRoot;
 
 std::string Hex(std::string_view s) {
   static const char* digits = "0123456789abcdef";

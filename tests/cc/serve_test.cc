@@ -42,13 +42,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using testing::net::Pattern;
 
-fs::path ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return fs::current_path();
-  buf[n] = '\0';
-  return fs::path(buf).parent_path();
-}
+using testing::ExeDir;
 
 int64_t MsSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();

@@ -7,32 +7,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 #include "util/json.h"
 
 namespace dw {
 namespace {
-
-// Substring checks written against plain gtest: the build links gtest only,
-// not gmock.
-::testing::AssertionResult Contains(const char* text_expr, const char* needle_expr,
-                                    std::string_view text, std::string_view needle) {
-  if (text.find(needle) != std::string_view::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
-                                       << "\n    text: " << text << "\n  needle: " << needle;
-}
-#define EXPECT_CONTAINS(text, needle) EXPECT_PRED_FORMAT2(Contains, text, needle)
-
-::testing::AssertionResult StartsWith(const char* text_expr, const char* prefix_expr,
-                                      std::string_view text, std::string_view prefix) {
-  if (text.substr(0, prefix.size()) == prefix) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << text_expr << " does not start with " << prefix_expr
-                                       << "\n    text: " << text << "\n  prefix: " << prefix;
-}
-#define EXPECT_STARTS_WITH(text, prefix) EXPECT_PRED_FORMAT2(StartsWith, text, prefix)
 
 json::Value ParseOk(std::string_view toml) {
   auto v = ParseToml(toml);
@@ -114,7 +93,7 @@ TEST(TomlTest, CommentErrors) {
   EXPECT_EQ(ParseError("# \xC3 bad\n"),
             "line 1, column 3: invalid UTF-8 byte 0xC3 in a comment; the file must be saved as "
             "UTF-8");
-  EXPECT_CONTAINS(ParseError("# comment with a bare CR\r a = 1"),
+  DW_EXPECT_CONTAINS(ParseError("# comment with a bare CR\r a = 1"),
                   "line 1, column 25: a carriage return (U+000D) must be followed by a line feed");
 }
 
@@ -132,11 +111,11 @@ TEST(TomlTest, ByteOrderMarkIsSkipped) {
       "a = 1\n",
       R"({"a":1})");
   // Error positions count from after the BOM.
-  EXPECT_STARTS_WITH(ParseError("\xEF\xBB\xBF"
+  DW_EXPECT_STARTS_WITH(ParseError("\xEF\xBB\xBF"
                                 "a = ?\n"),
                      "line 1, column 5:");
   // Only at the very start.
-  EXPECT_CONTAINS(ParseError("a = 1\n\xEF\xBB\xBF"
+  DW_EXPECT_CONTAINS(ParseError("a = 1\n\xEF\xBB\xBF"
                              "b = 2\n"),
                   "line 2, column 1: expected a key, got '\xEF\xBB\xBF' (U+FEFF)");
 }
@@ -153,7 +132,7 @@ TEST(TomlTest, OneKeyValuePairPerLine) {
   EXPECT_EQ(ParseError("[t] x = 1\n"),
             "line 1, column 5: expected the end of the line after the header [t], got 'x'; put "
             "the table's key/value pairs on the lines after its header");
-  EXPECT_CONTAINS(ParseError("s = \"a\" \"b\"\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = \"a\" \"b\"\n"),
                   "line 1, column 9: expected the end of the line after the value of s, got '\"'");
 }
 
@@ -177,7 +156,7 @@ TEST(TomlTest, QuotedKeys) {
   EXPECT_TOML("\"\" = 1\n", R"({"":1})");
   EXPECT_TOML("'' = 1\n", R"({"":1})");
   // A quoted key and a bare key with the same text are the same key.
-  EXPECT_CONTAINS(ParseError("spelling = 1\n\"spelling\" = 2\n"),
+  DW_EXPECT_CONTAINS(ParseError("spelling = 1\n\"spelling\" = 2\n"),
                   "line 2, column 1: duplicate key spelling");
 }
 
@@ -223,13 +202,13 @@ TEST(TomlTest, KeyErrors) {
   EXPECT_EQ(ParseError("\"\"\"key\"\"\" = 1\n"),
             "line 1, column 1: a key cannot be a multi-line string; quote it on one line, e.g. "
             "\"my key\"");
-  EXPECT_CONTAINS(ParseError("'''key''' = 1\n"), "a key cannot be a multi-line string");
+  DW_EXPECT_CONTAINS(ParseError("'''key''' = 1\n"), "a key cannot be a multi-line string");
   EXPECT_EQ(ParseError("key =\n"),
             "line 1, column 6: expected a value after '=' for the key key, got end of line; the "
             "value must start on the same line as its key");
-  EXPECT_CONTAINS(ParseError("key = # no value\n"),
+  DW_EXPECT_CONTAINS(ParseError("key = # no value\n"),
                   "line 1, column 7: expected a value after '=' for the key key, got '#'");
-  EXPECT_CONTAINS(ParseError("\"unterminated = 1\n"),
+  DW_EXPECT_CONTAINS(ParseError("\"unterminated = 1\n"),
                   "line 1, column 18: unterminated string: line break before the closing '\"'");
 }
 
@@ -254,8 +233,8 @@ TEST(TomlTest, BasicStringErrors) {
             "escapes are \\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX and \\UXXXXXXXX. To keep "
             "backslashes as written (paths, regular expressions), use a 'literal string' in "
             "single quotes");
-  EXPECT_CONTAINS(ParseError(R"(s = "\/")"), "invalid escape sequence: backslash followed by '/'");
-  EXPECT_CONTAINS(ParseError(R"(s = "a\ b")"),
+  DW_EXPECT_CONTAINS(ParseError(R"(s = "\/")"), "invalid escape sequence: backslash followed by '/'");
+  DW_EXPECT_CONTAINS(ParseError(R"(s = "a\ b")"),
                   "line 1, column 7: invalid escape sequence: backslash followed by ' '");
   EXPECT_EQ(ParseError(R"(s = "\x41")"),
             "line 1, column 6: \\xHH escapes are not part of TOML 1.0; write \\u00HH instead");
@@ -265,21 +244,21 @@ TEST(TomlTest, BasicStringErrors) {
             "line 1, column 6: \\u must be followed by exactly 4 hex digits, e.g. \\u00E9; to "
             "keep backslashes as written (as in Windows paths), use a 'literal string' in single "
             "quotes");
-  EXPECT_CONTAINS(ParseError(R"(p = "C:\Users")"),
+  DW_EXPECT_CONTAINS(ParseError(R"(p = "C:\Users")"),
                   "line 1, column 8: \\U must be followed by exactly 8 hex digits");
-  EXPECT_CONTAINS(ParseError(R"(s = "\U0001F60")"),
+  DW_EXPECT_CONTAINS(ParseError(R"(s = "\U0001F60")"),
                   "line 1, column 6: \\U must be followed by exactly 8 hex digits, e.g. "
                   "\\U0001F600;");
   EXPECT_EQ(ParseError(R"(s = "\uD83D\uDE00")"),
             "line 1, column 6: \\uD83D is not a Unicode scalar value (surrogates D800-DFFF and "
             "values above 10FFFF have no encoding); write the character's code point, e.g. "
             "\\U0001F600 instead of a surrogate pair");
-  EXPECT_CONTAINS(ParseError(R"(s = "\U00110000")"),
+  DW_EXPECT_CONTAINS(ParseError(R"(s = "\U00110000")"),
                   "line 1, column 6: \\U00110000 is not a Unicode scalar value");
   EXPECT_EQ(ParseError("s = \"bell \x07\"\n"),
             "line 1, column 11: control character U+0007 must be escaped in a string, e.g. as "
             "\\u0007");
-  EXPECT_CONTAINS(ParseError("s = \"del \x7F\"\n"), "control character U+007F must be escaped");
+  DW_EXPECT_CONTAINS(ParseError("s = \"del \x7F\"\n"), "control character U+007F must be escaped");
   EXPECT_EQ(ParseError("s = \"two\nlines\"\n"),
             "line 1, column 9: unterminated string: line break before the closing '\"'; write \\n "
             "for a line break, or use a multi-line \"\"\"string\"\"\"");
@@ -288,7 +267,7 @@ TEST(TomlTest, BasicStringErrors) {
   EXPECT_EQ(ParseError("s = \"bad \xFF utf8\"\n"),
             "line 1, column 10: invalid UTF-8 byte 0xFF in a string; the file must be saved as "
             "UTF-8");
-  EXPECT_CONTAINS(ParseError("s = \"a\\\nb\"\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = \"a\\\nb\"\n"),
                   "line 1, column 7: a backslash cannot end a line inside a single-line string");
 }
 
@@ -332,11 +311,11 @@ TEST(TomlTest, MultilineBasicStringErrors) {
       "line 1, column 25: too many \" characters: a multi-line string can contain at most two "
       "in a row, even just before the closing \"\"\"; escape the others as \\\"");
   // Backslash + space not followed by a line break is not an escape.
-  EXPECT_CONTAINS(ParseError("s = \"\"\"a\\ b\"\"\"\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = \"\"\"a\\ b\"\"\"\n"),
                   "line 1, column 9: invalid escape sequence: backslash followed by ' '");
-  EXPECT_CONTAINS(ParseError("s = \"\"\"a \x01\"\"\"\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = \"\"\"a \x01\"\"\"\n"),
                   "line 1, column 10: control character U+0001 must be escaped");
-  EXPECT_CONTAINS(ParseError("s = \"\"\"a\rb\"\"\"\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = \"\"\"a\rb\"\"\"\n"),
                   "line 1, column 9: a carriage return (U+000D) must be followed by a line feed");
 }
 
@@ -358,7 +337,7 @@ TEST(TomlTest, LiteralStringErrors) {
   EXPECT_EQ(ParseError("s = 'a\x01'\n"),
             "line 1, column 7: control character U+0001 is not allowed in a literal string; use a "
             "\"basic string\" with the escape \\u0001");
-  EXPECT_CONTAINS(ParseError("s = 'it's'\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = 'it's'\n"),
                   "line 1, column 9: expected the end of the line after the value of s, got 's'");
 }
 
@@ -385,7 +364,7 @@ TEST(TomlTest, MultilineLiteralStringErrors) {
             "line 1, column 48: too many ' characters: a multi-line string can contain at most two "
             "in a row, even just before the closing '''; write the value as a multi-line basic "
             "\"\"\"string\"\"\" instead, where ' needs no escaping");
-  EXPECT_CONTAINS(ParseError("s = '''a\x7F'''\n"),
+  DW_EXPECT_CONTAINS(ParseError("s = '''a\x7F'''\n"),
                   "line 1, column 9: control character U+007F is not allowed in a literal string");
 }
 
@@ -433,39 +412,39 @@ TEST(TomlTest, IntegerErrors) {
             "line 1, column 5: integer 9223372036854775808 is out of range; TOML integers must "
             "fit in 64 bits (-9223372036854775808 to 9223372036854775807); use a string or a "
             "float for larger values");
-  EXPECT_CONTAINS(ParseError("n = -9223372036854775809\n"),
+  DW_EXPECT_CONTAINS(ParseError("n = -9223372036854775809\n"),
                   "integer -9223372036854775809 is out of range");
-  EXPECT_CONTAINS(ParseError("n = 99999999999999999999999\n"), "is out of range");
+  DW_EXPECT_CONTAINS(ParseError("n = 99999999999999999999999\n"), "is out of range");
   EXPECT_EQ(ParseError("n = 0x8000000000000000\n"),
             "line 1, column 5: integer 0x8000000000000000 is too large; TOML integers must fit in "
             "64 bits (at most 0x7FFFFFFFFFFFFFFF); use a string or a float for larger values");
   EXPECT_EQ(ParseError("n = 0755\n"),
             "line 1, column 5: leading zeros are not allowed in 0755; write the number without "
             "them (for octal, use the 0o prefix, e.g. 0o755)");
-  EXPECT_CONTAINS(ParseError("n = -01\n"), "line 1, column 6: leading zeros are not allowed");
-  EXPECT_CONTAINS(ParseError("n = 0_1\n"), "leading zeros are not allowed");
+  DW_EXPECT_CONTAINS(ParseError("n = -01\n"), "line 1, column 6: leading zeros are not allowed");
+  DW_EXPECT_CONTAINS(ParseError("n = 0_1\n"), "leading zeros are not allowed");
   EXPECT_EQ(ParseError("n = 1__000\n"),
             "line 1, column 6: an underscore in a number must be between two digits, in 1__000");
-  EXPECT_CONTAINS(ParseError("n = 1000_\n"), "line 1, column 9: an underscore in a number");
-  EXPECT_CONTAINS(ParseError("n = _1000\n"),
+  DW_EXPECT_CONTAINS(ParseError("n = 1000_\n"), "line 1, column 9: an underscore in a number");
+  DW_EXPECT_CONTAINS(ParseError("n = _1000\n"),
                   "line 1, column 5: expected a value, got '_1000'; strings must be quoted");
-  EXPECT_CONTAINS(ParseError("n = 0x_1\n"), "expected hexadecimal digits after 0x, got '_1'");
-  EXPECT_CONTAINS(ParseError("n = 0x1_\n"), "an underscore in a number must be between two digits");
+  DW_EXPECT_CONTAINS(ParseError("n = 0x_1\n"), "expected hexadecimal digits after 0x, got '_1'");
+  DW_EXPECT_CONTAINS(ParseError("n = 0x1_\n"), "an underscore in a number must be between two digits");
   EXPECT_EQ(ParseError("n = -0x1\n"),
             "line 1, column 5: hexadecimal integers cannot have a sign; write a negative number in "
             "decimal instead, or drop the sign");
-  EXPECT_CONTAINS(ParseError("n = +0o7\n"), "octal integers cannot have a sign");
-  EXPECT_CONTAINS(ParseError("n = +0b1\n"), "binary integers cannot have a sign");
+  DW_EXPECT_CONTAINS(ParseError("n = +0o7\n"), "octal integers cannot have a sign");
+  DW_EXPECT_CONTAINS(ParseError("n = +0b1\n"), "binary integers cannot have a sign");
   EXPECT_EQ(ParseError("n = 0o8\n"), "line 1, column 7: expected octal digits after 0o, got '8'");
   EXPECT_EQ(ParseError("n = 0b102\n"),
             "line 1, column 9: '2' is not a valid binary digit in 0b102");
   EXPECT_EQ(ParseError("n = 0xABG\n"),
             "line 1, column 9: 'G' is not a valid hexadecimal digit in 0xABG");
-  EXPECT_CONTAINS(ParseError("n = 0X1F\n"),
+  DW_EXPECT_CONTAINS(ParseError("n = 0X1F\n"),
                   "line 1, column 6: unexpected 'X1F' in the number 0X1F");
-  EXPECT_CONTAINS(ParseError("n = 0x\n"), "expected hexadecimal digits after 0x, got end of line");
-  EXPECT_CONTAINS(ParseError("n = ++1\n"), "expected a digit after the sign, got '+1'");
-  EXPECT_CONTAINS(ParseError("n = 1 2\n"), "expected the end of the line after the value of n");
+  DW_EXPECT_CONTAINS(ParseError("n = 0x\n"), "expected hexadecimal digits after 0x, got end of line");
+  DW_EXPECT_CONTAINS(ParseError("n = ++1\n"), "expected a digit after the sign, got '+1'");
+  DW_EXPECT_CONTAINS(ParseError("n = 1 2\n"), "expected the end of the line after the value of n");
   EXPECT_EQ(ParseError("n = 12ab\n"), "line 1, column 7: unexpected 'ab' in the number 12ab");
 }
 
@@ -515,14 +494,14 @@ TEST(TomlTest, FloatErrors) {
             "e.g. 0.5");
   EXPECT_EQ(ParseError("f = 7.\n"),
             "line 1, column 7: expected a digit after the decimal point in 7., e.g. 1.0");
-  EXPECT_CONTAINS(ParseError("f = 3.e+20\n"), "expected a digit after the decimal point in 3.e+20");
+  DW_EXPECT_CONTAINS(ParseError("f = 3.e+20\n"), "expected a digit after the decimal point in 3.e+20");
   EXPECT_EQ(ParseError("f = 1e\n"), "line 1, column 7: expected a digit in the exponent of 1e");
-  EXPECT_CONTAINS(ParseError("f = 1e+\n"), "expected a digit in the exponent of 1e+");
-  EXPECT_CONTAINS(ParseError("f = 1.2.3\n"), "unexpected '.3' in the number 1.2.3");
-  EXPECT_CONTAINS(ParseError("f = 1_.5\n"), "an underscore in a number must be between two digits");
-  EXPECT_CONTAINS(ParseError("f = 1._5\n"), "expected a digit after the decimal point");
-  EXPECT_CONTAINS(ParseError("f = 03.14\n"), "leading zeros are not allowed in 03.14");
-  EXPECT_CONTAINS(ParseError("f = -.5\n"),
+  DW_EXPECT_CONTAINS(ParseError("f = 1e+\n"), "expected a digit in the exponent of 1e+");
+  DW_EXPECT_CONTAINS(ParseError("f = 1.2.3\n"), "unexpected '.3' in the number 1.2.3");
+  DW_EXPECT_CONTAINS(ParseError("f = 1_.5\n"), "an underscore in a number must be between two digits");
+  DW_EXPECT_CONTAINS(ParseError("f = 1._5\n"), "expected a digit after the decimal point");
+  DW_EXPECT_CONTAINS(ParseError("f = 03.14\n"), "leading zeros are not allowed in 03.14");
+  DW_EXPECT_CONTAINS(ParseError("f = -.5\n"),
                   "expected a digit after the sign, got '.5'; a float needs a digit before the");
   EXPECT_EQ(ParseError("f = 1e400\n"),
             "line 1, column 5: float 1e400 is too large for a 64-bit float (the largest is about "
@@ -533,8 +512,8 @@ TEST(TomlTest, FloatErrors) {
   EXPECT_EQ(ParseError("f = NaN\n"),
             "line 1, column 5: expected a value, got 'NaN'; write nan in "
             "lowercase");
-  EXPECT_CONTAINS(ParseError("f = infinity\n"), "got 'infinity'; write inf in lowercase");
-  EXPECT_CONTAINS(ParseError("f = -infx\n"), "expected a digit after the sign, got 'infx'");
+  DW_EXPECT_CONTAINS(ParseError("f = infinity\n"), "got 'infinity'; write inf in lowercase");
+  DW_EXPECT_CONTAINS(ParseError("f = -infx\n"), "expected a digit after the sign, got 'infx'");
 }
 
 // ---------------------------------------------------------------------------
@@ -544,7 +523,7 @@ TEST(TomlTest, Booleans) {
   EXPECT_TOML("t = true\nf = false\n", R"({"t":true,"f":false})");
   EXPECT_EQ(ParseError("b = True\n"),
             "line 1, column 5: expected a value, got 'True'; booleans are lowercase: write true");
-  EXPECT_CONTAINS(ParseError("b = FALSE\n"), "booleans are lowercase: write false");
+  DW_EXPECT_CONTAINS(ParseError("b = FALSE\n"), "booleans are lowercase: write false");
   EXPECT_EQ(ParseError("b = truthy\n"),
             "line 1, column 5: expected a value, got 'truthy'; strings must be quoted, e.g. "
             "\"truthy\"");
@@ -590,40 +569,40 @@ TEST(TomlTest, DateTimeErrors) {
             "line 1, column 5: invalid date 2024-00-10: the month must be 01 to 12");
   EXPECT_EQ(ParseError("d = 2023-02-29\n"),
             "line 1, column 5: invalid date 2023-02-29: that month has days 01 to 28");
-  EXPECT_CONTAINS(ParseError("d = 1900-02-29\n"), "that month has days 01 to 28");
-  EXPECT_CONTAINS(ParseError("d = 2024-04-31\n"), "that month has days 01 to 30");
-  EXPECT_CONTAINS(ParseError("d = 2024-01-00\n"), "that month has days 01 to 31");
+  DW_EXPECT_CONTAINS(ParseError("d = 1900-02-29\n"), "that month has days 01 to 28");
+  DW_EXPECT_CONTAINS(ParseError("d = 2024-04-31\n"), "that month has days 01 to 30");
+  DW_EXPECT_CONTAINS(ParseError("d = 2024-01-00\n"), "that month has days 01 to 31");
   EXPECT_EQ(ParseError("d = 2024-1-01\n"),
             "line 1, column 10: expected a two-digit month in the date, got '1-01'; dates are "
             "written YYYY-MM-DD, e.g. 2024-01-05");
-  EXPECT_CONTAINS(ParseError("d = 2024-01-1\n"), "expected a two-digit day in the date, got '1'");
-  EXPECT_CONTAINS(ParseError("d = 2024-01\n"), "expected '-' after the month in the date");
-  EXPECT_CONTAINS(ParseError("d = 24-01-01\n"),
+  DW_EXPECT_CONTAINS(ParseError("d = 2024-01-1\n"), "expected a two-digit day in the date, got '1'");
+  DW_EXPECT_CONTAINS(ParseError("d = 2024-01\n"), "expected '-' after the month in the date");
+  DW_EXPECT_CONTAINS(ParseError("d = 24-01-01\n"),
                   "unexpected '-01-01' in the number 24-01-01; dates are written YYYY-MM-DD");
   EXPECT_EQ(ParseError("d = 2024-01-01T24:00:00\n"),
             "line 1, column 16: invalid time 24:00:00: the hour must be 00 to 23");
-  EXPECT_CONTAINS(ParseError("t = 10:60:00\n"),
+  DW_EXPECT_CONTAINS(ParseError("t = 10:60:00\n"),
                   "invalid time 10:60:00: the minutes must be 00 to 59");
-  EXPECT_CONTAINS(ParseError("t = 10:00:61\n"),
+  DW_EXPECT_CONTAINS(ParseError("t = 10:00:61\n"),
                   "the seconds must be 00 to 59 (or 60 for a leap second)");
   EXPECT_EQ(ParseError("t = 07:32\n"),
             "line 1, column 10: expected ':' and seconds after the minutes, got end of line; TOML "
             "1.0 times need seconds: write HH:MM:SS, e.g. 07:32:00");
-  EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32Z\n"), "TOML 1.0 times need seconds");
-  EXPECT_CONTAINS(ParseError("t = 07:32:00.\n"), "expected a digit after the '.' in the seconds");
-  EXPECT_CONTAINS(ParseError("d = 1979-05-27T\n"), "expected a two-digit hour, got end of line");
+  DW_EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32Z\n"), "TOML 1.0 times need seconds");
+  DW_EXPECT_CONTAINS(ParseError("t = 07:32:00.\n"), "expected a digit after the '.' in the seconds");
+  DW_EXPECT_CONTAINS(ParseError("d = 1979-05-27T\n"), "expected a two-digit hour, got end of line");
   EXPECT_EQ(ParseError("t = 07:32:00Z\n"),
             "line 1, column 13: a time without a date cannot have a UTC offset; write a full "
             "date-time such as 1979-05-27T07:32:00Z, or remove the offset");
   EXPECT_EQ(ParseError("d = 1979-05-27T07:32:00+7:00\n"),
             "line 1, column 25: invalid UTC offset: expected +HH:MM or -HH:MM, got '7'; write Z, "
             "or an offset such as -07:00");
-  EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32:00+24:00\n"),
+  DW_EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32:00+24:00\n"),
                   "line 1, column 24: invalid UTC offset +24:00: hours must be 00 to 23");
-  EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32:00+07:60\n"), "minutes 00 to 59");
+  DW_EXPECT_CONTAINS(ParseError("d = 1979-05-27T07:32:00+07:60\n"), "minutes 00 to 59");
   EXPECT_EQ(ParseError("d = 1979-05-27T07:32:00Zulu\n"),
             "line 1, column 25: unexpected 'ulu' after the value 1979-05-27T07:32:00Z");
-  EXPECT_CONTAINS(ParseError("d = 1979-05-27 07\n"),
+  DW_EXPECT_CONTAINS(ParseError("d = 1979-05-27 07\n"),
                   "expected the end of the line after the value of d, got '07'");
 }
 
@@ -671,7 +650,7 @@ TEST(TomlTest, ArrayErrors) {
             "line 1, column 5: unterminated array; add the closing ']'");
   EXPECT_EQ(ParseError("a = [red]\n"),
             "line 1, column 6: expected a value, got 'red'; strings must be quoted, e.g. \"red\"");
-  EXPECT_CONTAINS(ParseError("a = [1] 2\n"), "expected the end of the line after the value of a");
+  DW_EXPECT_CONTAINS(ParseError("a = [1] 2\n"), "expected the end of the line after the value of a");
 }
 
 // ---------------------------------------------------------------------------
@@ -700,7 +679,7 @@ TEST(TomlTest, InlineTableErrors) {
             "line 1, column 12: inline tables must be on one line in TOML 1.0 (line breaks are "
             "allowed only inside values such as arrays); close it with '}' on this line, or use "
             "a [table] section instead");
-  EXPECT_CONTAINS(ParseError("t = {\n}\n"), "line 1, column 6: inline tables must be on one line");
+  DW_EXPECT_CONTAINS(ParseError("t = {\n}\n"), "line 1, column 6: inline tables must be on one line");
   EXPECT_EQ(ParseError("t = {a = 1,}\n"),
             "line 1, column 12: trailing comma before '}' is not allowed in an inline table; "
             "remove it");
@@ -712,7 +691,7 @@ TEST(TomlTest, InlineTableErrors) {
   EXPECT_EQ(ParseError("t = {a = 1,, b = 2}\n"), "line 1, column 12: expected a key, got ','");
   EXPECT_EQ(ParseError("t = {a = 1"),
             "line 1, column 5: unterminated inline table; add the closing '}'");
-  EXPECT_CONTAINS(ParseError("t = {a}\n"), "expected '=' after the key a, got '}'");
+  DW_EXPECT_CONTAINS(ParseError("t = {a}\n"), "expected '=' after the key a, got '}'");
   EXPECT_EQ(ParseError("t = {a = 1, a = 2}\n"),
             "line 1, column 13: duplicate key t.a: it was already set at line 1; a key can be set "
             "only once, so remove one of the two");
@@ -720,9 +699,9 @@ TEST(TomlTest, InlineTableErrors) {
             "line 1, column 19: cannot add to t.a: it was written as an inline table at line 1, "
             "and inline tables cannot be extended; put all of its keys inside the { ... }, or "
             "make it a [t.a] section instead");
-  EXPECT_CONTAINS(ParseError("t = {a.b = 1, a = 2}\n"),
+  DW_EXPECT_CONTAINS(ParseError("t = {a.b = 1, a = 2}\n"),
                   "line 1, column 15: cannot set t.a: it is already a table (line 1)");
-  EXPECT_CONTAINS(ParseError("a = [{b = 1, b = 2}]\n"), "duplicate key a[0].b");
+  DW_EXPECT_CONTAINS(ParseError("a = [{b = 1, b = 2}]\n"), "duplicate key a[0].b");
 }
 
 TEST(TomlTest, InlineTablesAreImmutable) {
@@ -731,16 +710,16 @@ TEST(TomlTest, InlineTablesAreImmutable) {
             "line 3, column 1: cannot add to product.type: it was written as an inline table at "
             "line 2, and inline tables cannot be extended; put all of its keys inside the "
             "{ ... }, or make it a [product.type] section instead");
-  EXPECT_CONTAINS(ParseError("a = {b = 1}\n[a]\nc = 2\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = {b = 1}\n[a]\nc = 2\n"),
                   "line 2, column 1: cannot add to a: it was written as an inline table at line 1");
-  EXPECT_CONTAINS(ParseError("a = {b = {}}\n[a.b.c]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = {b = {}}\n[a.b.c]\n"),
                   "line 2, column 2: cannot add to a: it was written as an inline table");
-  EXPECT_CONTAINS(ParseError("a = {}\n[[a]]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = {}\n[[a]]\n"),
                   "line 2, column 1: cannot add to a: it was written as an inline table");
-  EXPECT_CONTAINS(ParseError("a = {}\n[[a.b]]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = {}\n[[a.b]]\n"),
                   "line 2, column 3: cannot add to a: it was written as an inline table");
   // Nor may a table defined with dotted keys or a header be replaced by one.
-  EXPECT_CONTAINS(ParseError("[product]\ntype.name = \"Nail\"\ntype = { edible = false }\n"),
+  DW_EXPECT_CONTAINS(ParseError("[product]\ntype.name = \"Nail\"\ntype = { edible = false }\n"),
                   "line 3, column 1: cannot set product.type: it is already a table (line 2)");
 }
 
@@ -784,10 +763,10 @@ TEST(TomlTest, DefineTableTwice) {
   EXPECT_EQ(ParseError("[fruit]\napple = \"red\"\n\n[fruit]\norange = \"orange\"\n"),
             "line 4, column 1: table [fruit] is defined more than once (first at line 1); merge "
             "the two sections into one");
-  EXPECT_CONTAINS(ParseError("[a.b]\n[a]\n[a.b]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[a.b]\n[a]\n[a.b]\n"),
                   "line 3, column 1: table [a.b] is defined more than once (first at line 1)");
-  EXPECT_CONTAINS(ParseError("[a]\n[\"a\"]\n"), "table [a] is defined more than once");
-  EXPECT_CONTAINS(ParseError("[\"\"]\n['']\n"),
+  DW_EXPECT_CONTAINS(ParseError("[a]\n[\"a\"]\n"), "table [a] is defined more than once");
+  DW_EXPECT_CONTAINS(ParseError("[\"\"]\n['']\n"),
                   "line 2, column 1: table [\"\"] is defined more than once");
 }
 
@@ -797,13 +776,13 @@ TEST(TomlTest, TableAlreadyDefinedByDottedKeys) {
             "line 5, column 1: cannot define table [fruit.apple]: it was already defined by "
             "dotted keys at line 2, and a table can be defined only once; add its keys there "
             "(headers of its sub-tables, like [fruit.apple.name], are allowed)");
-  EXPECT_CONTAINS(ParseError("[fruit]\napple.taste.sweet = true\n[fruit.apple.taste]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[fruit]\napple.taste.sweet = true\n[fruit.apple.taste]\n"),
                   "line 3, column 1: cannot define table [fruit.apple.taste]: it was already "
                   "defined by dotted keys at line 2");
-  EXPECT_CONTAINS(ParseError("a.b = 1\n[a]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a.b = 1\n[a]\n"),
                   "line 2, column 1: cannot define table [a]: it was already defined by dotted");
   // An implicit table that dotted keys extended is now defined by them.
-  EXPECT_CONTAINS(ParseError("[a.b.c]\n[a]\nb.d = 1\n[a.b]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[a.b.c]\n[a]\nb.d = 1\n[a.b]\n"),
                   "line 4, column 1: cannot define table [a.b]: it was already defined by dotted "
                   "keys at line 3");
 }
@@ -812,7 +791,7 @@ TEST(TomlTest, DottedKeysCannotAddToTablesDefinedElsewhere) {
   EXPECT_EQ(ParseError("[a.b.c]\nz = 9\n[a]\nb.c.t = 1\n"),
             "line 4, column 3: cannot add to table [a.b.c] with a dotted key here: it is defined "
             "by its own [a.b.c] header at line 1, so put the key in that section");
-  EXPECT_CONTAINS(ParseError("[[a.b]]\n[a]\nb.c = 1\n"),
+  DW_EXPECT_CONTAINS(ParseError("[[a.b]]\n[a]\nb.c = 1\n"),
                   "line 3, column 1: cannot add to a.b with a dotted key: it is an array of tables "
                   "(line 1); put the key in a [[a.b]] section instead");
 }
@@ -821,7 +800,7 @@ TEST(TomlTest, KeysAndTablesConflict) {
   EXPECT_EQ(ParseError("name = \"Tom\"\nname = \"Pradyun\"\n"),
             "line 2, column 1: duplicate key name: it was already set at line 1; a key can be set "
             "only once, so remove one of the two");
-  EXPECT_CONTAINS(ParseError("[t]\na.b = 1\na.b = 2\n"),
+  DW_EXPECT_CONTAINS(ParseError("[t]\na.b = 1\na.b = 2\n"),
                   "line 3, column 1: duplicate key t.a.b: it was already set at line 2");
   EXPECT_EQ(ParseError("fruit.apple = 1\nfruit.apple.smooth = true\n"),
             "line 2, column 7: cannot use fruit.apple as a table: it is already set to an integer "
@@ -829,13 +808,13 @@ TEST(TomlTest, KeysAndTablesConflict) {
   EXPECT_EQ(ParseError("[fruit]\ntype = \"apple\"\n[fruit.type]\n"),
             "line 3, column 1: cannot use fruit.type as a table: it is already set to a string at "
             "line 2");
-  EXPECT_CONTAINS(ParseError("a = 2024-01-01\n[a.b]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = 2024-01-01\n[a.b]\n"),
                   "line 2, column 2: cannot use a as a table: it is already set to a local date at "
                   "line 1");
-  EXPECT_CONTAINS(ParseError("a = [1]\n[a.b]\n"), "already set to an array at line 1");
+  DW_EXPECT_CONTAINS(ParseError("a = [1]\n[a.b]\n"), "already set to an array at line 1");
   EXPECT_EQ(ParseError("[a.b]\n[a]\nb = 1\n"),
             "line 3, column 1: cannot set a.b: it is already a table (line 1)");
-  EXPECT_CONTAINS(ParseError("[[a]]\n[x]\n[a]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[[a]]\n[x]\n[a]\n"),
                   "line 3, column 1: cannot define table [a]: it is already an array of tables");
   EXPECT_EQ(ParseError("[[t.arr]]\n[t]\narr = 1\n"),
             "line 3, column 1: cannot set t.arr: it is already an array of tables (line 1)");
@@ -852,13 +831,13 @@ TEST(TomlTest, HeaderErrors) {
   EXPECT_EQ(ParseError("[[a]\n"),
             "line 1, column 5: expected ']]' to close the array of tables header [[a]], got end "
             "of line");
-  EXPECT_CONTAINS(
+  DW_EXPECT_CONTAINS(
       ParseError("[[a] ]\n"),
       "line 1, column 5: expected ']]' to close the array of tables header [[a]], got ' '");
-  EXPECT_CONTAINS(ParseError("[a]]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[a]]\n"),
                   "line 1, column 4: expected the end of the line after the header [a], got ']'");
   EXPECT_EQ(ParseError("[ [a] ]\n"), "line 1, column 3: expected a key, got '['");
-  EXPECT_CONTAINS(ParseError("[\"\"\"a\"\"\"]\n"), "a key cannot be a multi-line string");
+  DW_EXPECT_CONTAINS(ParseError("[\"\"\"a\"\"\"]\n"), "a key cannot be a multi-line string");
 }
 
 // ---------------------------------------------------------------------------
@@ -890,19 +869,19 @@ TEST(TomlTest, ArrayOfTablesErrors) {
             "line 3, column 1: cannot append to fruits with [[fruits]]: it is a static array "
             "(fruits = [...]) at line 1, which cannot be extended; write all of its elements in "
             "that array, or use only [[fruits]] sections");
-  EXPECT_CONTAINS(ParseError("a = [{}]\n[[a]]\n"), "cannot append to a with [[a]]: it is a static");
+  DW_EXPECT_CONTAINS(ParseError("a = [{}]\n[[a]]\n"), "cannot append to a with [[a]]: it is a static");
   EXPECT_EQ(ParseError("[fruit.physical]\ncolor = \"red\"\n\n[[fruit]]\nname = \"apple\"\n"),
             "line 4, column 1: cannot define array of tables [[fruit]]: fruit is already a table "
             "(line 1); use either [fruit] or [[fruit]] headers for it, not both");
-  EXPECT_CONTAINS(ParseError("[[fruits]]\nname = \"apple\"\n[[fruits.varieties]]\n"
+  DW_EXPECT_CONTAINS(ParseError("[[fruits]]\nname = \"apple\"\n[[fruits.varieties]]\n"
                              "name = \"red delicious\"\n[fruits.varieties]\n"),
                   "line 5, column 1: cannot define table [fruits.varieties]: it is already an "
                   "array of tables (line 3); use [[fruits.varieties]] to add an element");
-  EXPECT_CONTAINS(ParseError("[[fruits]]\n[fruits.physical]\n[fruits.physical]\n"),
+  DW_EXPECT_CONTAINS(ParseError("[[fruits]]\n[fruits.physical]\n[fruits.physical]\n"),
                   "line 3, column 1: table [fruits.physical] is defined more than once");
-  EXPECT_CONTAINS(ParseError("a.b = 1\n[[a]]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a.b = 1\n[[a]]\n"),
                   "line 2, column 1: cannot define array of tables [[a]]: a is already a table");
-  EXPECT_CONTAINS(ParseError("a = true\n[[a]]\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = true\n[[a]]\n"),
                   "cannot define array of tables [[a]]: a is already set to a boolean at line 1");
 }
 
@@ -912,8 +891,8 @@ TEST(TomlTest, ArrayOfTablesErrors) {
 TEST(TomlTest, ErrorPositionsCountCodePointsAndLines) {
   EXPECT_EQ(ParseError("# \xC3\xA9\xC3\xA9\r\n\"\xF0\x9F\x98\x80\" = ?\n"),
             "line 2, column 7: expected a value, got '?'");
-  EXPECT_STARTS_WITH(ParseError("a = \"\"\"\n\n\n\"\"\" ?\n"), "line 4, column 5:");
-  EXPECT_STARTS_WITH(ParseError("a = [\n  1,\n  \"x\" \"y\"]\n"), "line 3, column 7:");
+  DW_EXPECT_STARTS_WITH(ParseError("a = \"\"\"\n\n\n\"\"\" ?\n"), "line 4, column 5:");
+  DW_EXPECT_STARTS_WITH(ParseError("a = [\n  1,\n  \"x\" \"y\"]\n"), "line 3, column 7:");
 }
 
 TEST(TomlTest, InvalidUtf8AndControlCharacters) {
@@ -921,8 +900,8 @@ TEST(TomlTest, InvalidUtf8AndControlCharacters) {
             "line 1, column 1: expected a key, got invalid UTF-8 byte 0xFF; bare keys may contain "
             "only ASCII letters, digits, '_' and '-', so quote other keys, e.g. \"my key\"");
   // Overlong encodings and encoded surrogates are invalid UTF-8.
-  EXPECT_CONTAINS(ParseError("s = \"\xC0\xAF\"\n"), "invalid UTF-8 byte 0xC0 in a string");
-  EXPECT_CONTAINS(ParseError("s = '\xED\xA0\x80'\n"), "invalid UTF-8 byte 0xED in a string");
+  DW_EXPECT_CONTAINS(ParseError("s = \"\xC0\xAF\"\n"), "invalid UTF-8 byte 0xC0 in a string");
+  DW_EXPECT_CONTAINS(ParseError("s = '\xED\xA0\x80'\n"), "invalid UTF-8 byte 0xED in a string");
   EXPECT_EQ(ParseError(std::string_view("a = 1\0", 6)),
             "line 1, column 6: unexpected control character U+0000 after the value 1");
   EXPECT_EQ(ParseError(std::string_view("a = 'x'\0", 8)),
@@ -931,7 +910,7 @@ TEST(TomlTest, InvalidUtf8AndControlCharacters) {
   EXPECT_EQ(ParseError("a = \x0C\n"),
             "line 1, column 5: expected a value, got control character "
             "U+000C");
-  EXPECT_CONTAINS(ParseError("a = \xC3\xA9\n"),
+  DW_EXPECT_CONTAINS(ParseError("a = \xC3\xA9\n"),
                   "line 1, column 5: expected a value, got '\xC3\xA9' (U+00E9); strings must be "
                   "quoted");
 }
@@ -944,13 +923,13 @@ TEST(TomlTest, NestingDepthIsLimited) {
   std::string inline_tables = "a = ";
   for (int i = 0; i < 600; ++i) inline_tables += "{b=";
   inline_tables += "1" + std::string(600, '}') + "\n";
-  EXPECT_CONTAINS(ParseError(inline_tables), "nested more than 512 levels deep");
+  DW_EXPECT_CONTAINS(ParseError(inline_tables), "nested more than 512 levels deep");
   std::string header = "[a";
   for (int i = 0; i < 600; ++i) header += ".a";
-  EXPECT_CONTAINS(ParseError(header + "]\n"), "nested more than 512 levels deep");
+  DW_EXPECT_CONTAINS(ParseError(header + "]\n"), "nested more than 512 levels deep");
   std::string dotted = "a";
   for (int i = 0; i < 600; ++i) dotted += ".a";
-  EXPECT_CONTAINS(ParseError(dotted + " = 1\n"), "nested more than 512 levels deep");
+  DW_EXPECT_CONTAINS(ParseError(dotted + " = 1\n"), "nested more than 512 levels deep");
 }
 
 // ---------------------------------------------------------------------------

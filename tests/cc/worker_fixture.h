@@ -16,34 +16,9 @@
 #include "jsg/realm.h"
 #include "runtime/bundle.h"
 #include "runtime/worker.h"
+#include "test_util.h"
 
 namespace dw::testing {
-
-inline ::testing::AssertionResult ContainsFormat(const char* text_expr, const char* needle_expr,
-                                                 std::string_view text, std::string_view needle) {
-  if (text.find(needle) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << text_expr << " does not contain " << needle_expr
-                                       << "\n    text: " << text << "\n  needle: " << needle;
-}
-inline ::testing::AssertionResult LacksFormat(const char* text_expr, const char* needle_expr,
-                                              std::string_view text, std::string_view needle) {
-  if (text.find(needle) == std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << text_expr << " contains " << needle_expr
-                                       << "\n    text: " << text << "\n  needle: " << needle;
-}
-
-// Debian's absl::string_view is its own type, not std::string_view.
-inline std::string_view AsStd(std::string_view s) { return s; }
-inline std::string_view AsStd(absl::string_view s) { return {s.data(), s.size()}; }
-inline std::string_view AsStd(const std::string& s) { return s; }
-inline std::string_view AsStd(const char* s) { return s; }
-
-#define DW_EXPECT_CONTAINS(text, needle)                                             \
-  EXPECT_PRED_FORMAT2(::dw::testing::ContainsFormat, ::dw::testing::AsStd(text), \
-                      ::dw::testing::AsStd(needle))
-#define DW_EXPECT_LACKS(text, needle)                                             \
-  EXPECT_PRED_FORMAT2(::dw::testing::LacksFormat, ::dw::testing::AsStd(text), \
-                      ::dw::testing::AsStd(needle))
 
 // An ES module given as a bare string (name ends in .js / .mjs).
 inline runtime::RawModule Esm(std::string name, std::string source) {

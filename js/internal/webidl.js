@@ -1,0 +1,141 @@
+// Web IDL helpers shared by the runtime's interface modules (blob, streams, form_data, headers,
+// request, response): brand-check and argument-count errors, DOMString / USVString
+// conversions, and the finishing touches class syntax cannot express (enumerable members,
+// Symbol.toStringTag, pair-iterator prototypes).
+//
+// Everything below uses primordials only: user code may patch any prototype after this module
+// is evaluated.
+
+import primordials from 'internal:primordials';
+
+const {
+  ArrayIteratorPrototype,
+  ObjectDefineProperty,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetPrototypeOf,
+  ObjectSetPrototypeOf,
+  ReflectDeleteProperty,
+  ReflectOwnKeys,
+  StringFromCharCode,
+  StringPrototypeCharCodeAt,
+  StringPrototypeSlice,
+  SymbolIterator,
+  SymbolToStringTag,
+  TypeError,
+} = primordials;
+
+function isObject(value) {
+  return value !== null && (typeof value === 'object' || typeof value === 'function');
+}
+
+function illegalInvocation() {
+  return new TypeError('Illegal invocation');
+}
+
+function plural(n) {
+  return n === 1 ? '1 argument' : `${n} arguments`;
+}
+
+function ctorArgCountError(iface, required, present) {
+  return new TypeError(`Failed to construct '${iface}': ` +
+    `${plural(required)} required, but only ${present} present.`);
+}
+
+// WebIDL DOMString: ToString (a Symbol throws a TypeError).
+function toDOMString(value) {
+  return typeof value === 'string' ? value : `${value}`;
+}
+
+// WebIDL USVString: ToString, then every lone surrogate becomes U+FFFD.
+function toUSVString(value) {
+  const s = toDOMString(value);
+  const length = s.length;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = StringPrototypeCharCodeAt(s, i);
+    if (c >= 0xD800 && c <= 0xDFFF) break;
+  }
+  if (i === length) return s;
+  let out = StringPrototypeSlice(s, 0, i);
+  for (; i < length; i++) {
+    const c = StringPrototypeCharCodeAt(s, i);
+    if (c < 0xD800 || c > 0xDFFF) {
+      out += StringFromCharCode(c);
+    } else if (c <= 0xDBFF && i + 1 < length) {
+      const d = StringPrototypeCharCodeAt(s, i + 1);
+      if (d >= 0xDC00 && d <= 0xDFFF) {
+        out += StringFromCharCode(c, d);
+        i++;
+      } else {
+        out += '\uFFFD';
+      }
+    } else {
+      out += '\uFFFD';
+    }
+  }
+  return out;
+}
+
+// WebIDL interface members are enumerable (class syntax makes them non-enumerable); symbol-keyed
+// members (@@iterator) stay non-enumerable. Adds Symbol.toStringTag.
+function finishInterface(cls, name) {
+  const proto = cls.prototype;
+  const keys = ReflectOwnKeys(proto);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === 'constructor' || typeof key === 'symbol') continue;
+    const desc = ObjectGetOwnPropertyDescriptor(proto, key);
+    desc.enumerable = true;
+    ObjectDefineProperty(proto, key, desc);
+  }
+  const statics = ReflectOwnKeys(cls);
+  for (let i = 0; i < statics.length; i++) {
+    const key = statics[i];
+    if (key === 'prototype' || key === 'length' || key === 'name' || typeof key === 'symbol') {
+      continue;
+    }
+    const desc = ObjectGetOwnPropertyDescriptor(cls, key);
+    desc.enumerable = true;
+    ObjectDefineProperty(cls, key, desc);
+  }
+  ObjectDefineProperty(proto, SymbolToStringTag, {
+    __proto__: null, value: name, writable: false, enumerable: false, configurable: true,
+  });
+}
+
+// A WebIDL pair iterable's @@iterator: the same function as its entries().
+function defineDefaultIterator(cls) {
+  ObjectDefineProperty(cls.prototype, SymbolIterator, {
+    __proto__: null,
+    value: cls.prototype.entries,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+}
+
+// Makes a pair iterable's iterator class prototype look like the spec's "NAME Iterator"
+// prototype: no constructor, inherits from %IteratorPrototype%, an enumerable next(), and
+// Symbol.toStringTag `tag`.
+function finishPairIteratorPrototype(proto, tag) {
+  ReflectDeleteProperty(proto, 'constructor');
+  ObjectSetPrototypeOf(proto, ObjectGetPrototypeOf(ArrayIteratorPrototype));
+  const desc = ObjectGetOwnPropertyDescriptor(proto, 'next');
+  desc.enumerable = true;
+  ObjectDefineProperty(proto, 'next', desc);
+  ObjectDefineProperty(proto, SymbolToStringTag, {
+    __proto__: null, value: tag, writable: false, enumerable: false, configurable: true,
+  });
+}
+
+export {
+  isObject,
+  illegalInvocation,
+  plural,
+  ctorArgCountError,
+  toDOMString,
+  toUSVString,
+  finishInterface,
+  defineDefaultIterator,
+  finishPairIteratorPrototype,
+};
