@@ -17,14 +17,14 @@
 //   addAbortAlgorithm(signal, fn)    run fn() when signal aborts; returns a function removing it
 //   createDependentAbortSignal(arr)  AbortSignal.any over an internal array of signals
 //
-// Internal state lives in instances of small record classes (see recordClass) rather than in
-// {__proto__: null} literals: V8 makes such literals dictionary-mode objects, which are slow
-// to create and to read, and these records are made for every request.
+// Internal state lives in instances of record classes (internal:webidl's recordClass) rather
+// than in {__proto__: null} literals, which V8 makes slow dictionary-mode objects.
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException } from 'internal:dom_exception';
 import { setTimeout } from 'internal:timers';
+import { recordClass } from 'internal:webidl';
 
 const {
   ArrayPrototypeIndexOf,
@@ -37,9 +37,7 @@ const {
   ArrayPrototypeSort,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
-  ObjectSetPrototypeOf,
   ReflectApply,
-  ReflectDeleteProperty,
   ReflectOwnKeys,
   SafeMap,
   SafeSet,
@@ -62,14 +60,6 @@ function illegalInvocation() {
   return new TypeError('Illegal invocation');
 }
 
-// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
-// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
-// instance, while the instances stay fast-mode objects. Records declare every field they use.
-function recordClass(cls) {
-  ReflectDeleteProperty(cls.prototype, 'constructor');
-  ObjectSetPrototypeOf(cls.prototype, null);
-  return cls;
-}
 
 function plural(n) {
   return n === 1 ? '1 argument' : `${n} arguments`;

@@ -31,6 +31,7 @@
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
+import { recordClass } from 'internal:webidl';
 import {
   isBlob, getBlobBytes, getBlobType, createBlob, copyBufferSource, normalizeBlobType,
   utf8DecodeWithoutBOM,
@@ -52,14 +53,13 @@ const {
   JSONParse,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
-  ObjectSetPrototypeOf,
   PromisePrototypeThen,
   PromiseReject,
   PromiseResolve,
-  ReflectDeleteProperty,
   ReflectOwnKeys,
   SafeWeakMap,
   SharedArrayBufferPrototypeGetByteLength,
+  StringPrototypeCharCodeAt,
   TypeError,
   TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetLength,
@@ -81,19 +81,14 @@ function markHandled(promise) {
 // Streams made from a body's source, to that source (see extractBody).
 const streamSources = new SafeWeakMap();
 
-// A body record. Its prototype is empty with a null prototype: as with a {__proto__: null}
-// literal, nothing user code puts on Object.prototype is visible through it, but V8 keeps it a
-// fast-mode object (such literals are dictionaries, slow to create and to read).
-class BodyRecord {
+const BodyRecord = recordClass(class BodyRecord {
   constructor(stream, source, length) {
     this.stream = stream;
     this.source = source;
     this.used = false;
     this.length = length;
   }
-}
-ReflectDeleteProperty(BodyRecord.prototype, 'constructor');
-ObjectSetPrototypeOf(BodyRecord.prototype, null);
+});
 
 function bodyFromBytes(bytes) {
   return new BodyRecord(null, bytes, TypedArrayPrototypeGetLength(bytes));
@@ -133,8 +128,29 @@ function toBodyInit(value) {
   return `${value}`;
 }
 
+// UTF-8 bytes of a string body. Short ASCII strings are copied here: V8 keeps a typed array of
+// up to 64 bytes on its heap, while the native encoder allocates an off-heap buffer, which costs
+// far more than the copy for a body such as 'Hello World'.
+function encodeText(text) {
+  const length = text.length;
+  if (length <= 64) {
+    const bytes = new Uint8Array(length);
+    let i = 0;
+    for (; i < length; i++) {
+      const c = StringPrototypeCharCodeAt(text, i);
+      if (c >= 0x80) break;
+      bytes[i] = c;
+    }
+    if (i === length) return bytes;
+  }
+  return utf8Encode(text);
+}
+
 // "extract a body": [body, Content-Type or null]. `object` is not null/undefined.
 function extractBody(object, keepalive = false) {
+  if (typeof object === 'string') {
+    return [bodyFromBytes(encodeText(object)), 'text/plain;charset=UTF-8'];
+  }
   if (isReadableStream(object)) {
     if (keepalive) {
       throw new TypeError('A keepalive request cannot have a ReadableStream body; pass the ' +
@@ -170,7 +186,7 @@ function extractBody(object, keepalive = false) {
   }
   // USVString (the native encoder replaces lone surrogates).
   const text = typeof object === 'string' ? object : `${object}`;
-  return [bodyFromBytes(utf8Encode(text)), 'text/plain;charset=UTF-8'];
+  return [bodyFromBytes(encodeText(text)), 'text/plain;charset=UTF-8'];
 }
 
 function bodyIsUsed(body) {

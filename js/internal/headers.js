@@ -23,22 +23,31 @@
 //   headersClear(h)
 //   copyHeaders(h, guard)               a new Headers with a copy of h's list
 //   headersEntries(h)                   [[name, value], ...] in insertion order (lowercase names)
+//   headersList(h)                      the header list itself, [name0, value0, ...]: read it
+//                                       at once, never modify it
+//   appendFlat(h, flat)                 "append" (validating, guard checked) each pair of a flat
+//                                       [name0, value0, ...] list of ByteStrings
 //   isValidHeaderName(s), isValidHeaderValue(s), normalizeHeaderValue(s), toByteString(v)
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated.
 
 import primordials from 'internal:primordials';
+import ops from 'internal:ops';
 import {
-  isObject, illegalInvocation, finishInterface, defineDefaultIterator, finishPairIteratorPrototype,
+  isObject, illegalInvocation, recordClass, finishInterface, defineDefaultIterator,
+  finishPairIteratorPrototype,
 } from 'internal:webidl';
 
 const {
+  ArrayIsArray,
+  ArrayIteratorPrototype,
   ArrayPrototypeSort,
-  ObjectSetPrototypeOf,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectGetOwnPropertyNames,
+  ObjectGetOwnPropertySymbols,
+  ObjectPrototypePropertyIsEnumerable,
   ReflectApply,
-  ReflectDeleteProperty,
-  ReflectGetOwnPropertyDescriptor,
   ReflectOwnKeys,
   RegExpPrototypeExec,
   SafeMap,
@@ -223,18 +232,14 @@ function appendChecked(s, name, value) {
   s.sorted = null;
 }
 
-// A Headers object's state. Its prototype is empty with a null prototype: as with a
-// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through it,
-// but V8 keeps it a fast-mode object (such literals are dictionaries, slow to create and read).
-class HeadersState {
+// A Headers object's state.
+const HeadersState = recordClass(class HeadersState {
   constructor(guard) {
     this.list = [];
     this.guard = guard;
     this.sorted = null;
   }
-}
-ReflectDeleteProperty(HeadersState.prototype, 'constructor');
-ObjectSetPrototypeOf(HeadersState.prototype, null);
+});
 
 class Headers {
   #s;
@@ -419,6 +424,24 @@ finishPairIteratorPrototype(HeadersIterator.prototype, 'Headers Iterator');
 // ---------------------------------------------------------------------------------------------
 // HeadersInit conversion and "fill"
 
+const { getProxyDetails } = ops;
+
+// The built-ins behind array iteration, as they were before user code ran.
+const kArrayValues = [][SymbolIterator];
+const kArrayIteratorNext = ArrayIteratorPrototype.next;
+
+// Whether iterating a value whose @@iterator is `method` is the same as an index loop: `value`
+// is a real array (not a proxy), `method` is the original Array.prototype.values, and the
+// array iterator's next() is still the original (a data property, so checking runs no user
+// code). Then GetIterator and each next() do exactly the loop's Gets of "length" and indices.
+function isPlainArrayIteration(value, method) {
+  if (method !== kArrayValues || !ArrayIsArray(value) || getProxyDetails(value) !== undefined) {
+    return false;
+  }
+  const next = ObjectGetOwnPropertyDescriptor(ArrayIteratorPrototype, 'next');
+  return next !== undefined && next.value === kArrayIteratorNext;
+}
+
 // Runs the iterator protocol over `iterable` (whose @@iterator is `method`), calling
 // each(value) for every value.
 function iterate(iterable, method, each) {
@@ -433,6 +456,28 @@ function iterate(iterable, method, each) {
     if (result.done) return;
     each(result.value);
   }
+}
+
+// One item of a sequence<sequence<ByteString>>: the list of its converted values.
+function convertHeaderPair(item, context) {
+  if (!isObject(item)) {
+    throw new TypeError(`Failed to ${context}: Each header must be a [name, value] pair ` +
+      '(an iterable object), not a primitive.');
+  }
+  const inner = item[SymbolIterator];
+  if (typeof inner !== 'function') {
+    throw new TypeError(`Failed to ${context}: Each header must be a [name, value] pair ` +
+      '(an iterable object).');
+  }
+  const pair = [];
+  if (isPlainArrayIteration(item, inner)) {
+    for (let i = 0; i < item.length; i++) pair[i] = toByteString(item[i]);
+  } else {
+    iterate(item, inner, (v) => {
+      pair[pair.length] = toByteString(v);
+    });
+  }
+  return pair;
 }
 
 // WebIDL (sequence<sequence<ByteString>> or record<ByteString, ByteString>). Returns a list of
@@ -454,29 +499,33 @@ function convertHeadersInit(init, context) {
     if (typeof method !== 'function') {
       throw new TypeError(`Failed to ${context}: The object's [Symbol.iterator] is not a function.`);
     }
-    iterate(init, method, (item) => {
-      if (!isObject(item)) {
-        throw new TypeError(`Failed to ${context}: Each header must be a [name, value] pair ` +
-          '(an iterable object), not a primitive.');
-      }
-      const inner = item[SymbolIterator];
-      if (typeof inner !== 'function') {
-        throw new TypeError(`Failed to ${context}: Each header must be a [name, value] pair ` +
-          '(an iterable object).');
-      }
-      const pair = [];
-      iterate(item, inner, (v) => {
-        pair[pair.length] = toByteString(v);
-      });
-      pairs[pairs.length] = pair;
-    });
+    const each = (item) => {
+      pairs[pairs.length] = convertHeaderPair(item, context);
+    };
+    if (isPlainArrayIteration(init, method)) {
+      for (let i = 0; i < init.length; i++) each(init[i]);
+    } else {
+      iterate(init, method, each);
+    }
     return pairs;
   }
-  const keys = ReflectOwnKeys(init);
+  // record<ByteString, ByteString>: for each own key (in [[OwnPropertyKeys]] order) whose
+  // property is enumerable when its turn comes, the converted key and Get's value. For an
+  // object that is not a proxy, [[OwnPropertyKeys]] runs no user code and gives the string keys
+  // then the symbol keys: getOwnPropertyNames and getOwnPropertySymbols return the same lists,
+  // faster than Reflect.ownKeys. propertyIsEnumerable does one [[GetOwnProperty]], as
+  // Reflect.getOwnPropertyDescriptor would, without making a descriptor object.
+  let keys;
+  if (getProxyDetails(init) === undefined) {
+    keys = ObjectGetOwnPropertyNames(init);
+    const symbols = ObjectGetOwnPropertySymbols(init);
+    for (let i = 0; i < symbols.length; i++) keys[keys.length] = symbols[i];
+  } else {
+    keys = ReflectOwnKeys(init);
+  }
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    const desc = ReflectGetOwnPropertyDescriptor(init, key);
-    if (desc === undefined || !desc.enumerable) continue;
+    if (!ObjectPrototypePropertyIsEnumerable(init, key)) continue;
     const name = toByteString(key);
     const value = toByteString(init[key]);
     pairs[pairs.length] = [name, value];
@@ -553,6 +602,15 @@ function copyHeaders(h, guard = undefined) {
   return copy;
 }
 
+function headersList(h) {
+  return headersState(h).list;
+}
+
+function appendFlat(h, flat) {
+  const s = headersState(h);
+  for (let i = 0; i + 1 < flat.length; i += 2) appendChecked(s, flat[i], flat[i + 1]);
+}
+
 function headersEntries(h) {
   const list = headersState(h).list;
   const out = [];
@@ -574,6 +632,8 @@ export {
   headersClear,
   copyHeaders,
   headersEntries,
+  headersList,
+  appendFlat,
   isValidHeaderName,
   isValidHeaderValue,
   isHttpWhitespace,

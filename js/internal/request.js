@@ -12,27 +12,30 @@
 //   isRequest(v)
 //   requestRecord(req)          the record: { method, url, headers, body, signal, redirect, ... }
 //   createRequestFromRecord(r)  a Request object around a record
+//   createIncomingRequest(method, url, flatHeaders, bodyStream, signal)
+//                               for `dynworker serve`: what new Request(url, { method, headers,
+//                               body, duplex: 'half', signal }) gives, built directly
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated.
 
 import primordials from 'internal:primordials';
-import { isObject, illegalInvocation, toDOMString, toUSVString, finishInterface } from 'internal:webidl';
+import {
+  isObject, illegalInvocation, recordClass, toDOMString, toUSVString, finishInterface,
+} from 'internal:webidl';
 import ops from 'internal:ops';
 import {
   createHeaders, convertHeadersInit, fillHeaders, headersAppendUnchecked, headersContains,
-  headersClear, copyHeaders, isValidHeaderName, setHeadersGuard, toByteString,
+  headersClear, copyHeaders, isValidHeaderName, setHeadersGuard, toByteString, appendFlat,
 } from 'internal:headers';
 import {
-  toBodyInit, extractBody, bodyIsUnusable, bodyIsUsed, bodyStream, bodyUnusableError, cloneBody,
-  transferBody, defineBodyMixin,
+  toBodyInit, extractBody, bodyFromStream, bodyIsUnusable, bodyIsUsed, bodyStream,
+  bodyUnusableError, cloneBody, transferBody, defineBodyMixin,
 } from 'internal:fetch_body';
-import { parseURL, serializeURL } from 'internal:url';
+import { parseURL, serializeURL, isNormalizedHttpURL } from 'internal:url';
 import { isAbortSignal, createDependentAbortSignal } from 'internal:events';
 
 const {
-  ObjectSetPrototypeOf,
-  ReflectDeleteProperty,
   SafeMap,
   StringFromCharCode,
   StringPrototypeCharCodeAt,
@@ -45,16 +48,6 @@ const customInspect = SymbolFor('nodejs.util.inspect.custom');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
-// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
-// instance, while the instances stay fast-mode objects (V8 makes {__proto__: null} literals
-// dictionaries, slow to create and to read). Records declare every field they use.
-function recordClass(cls) {
-  ReflectDeleteProperty(cls.prototype, 'constructor');
-  ObjectSetPrototypeOf(cls.prototype, null);
-  return cls;
-}
 
 function asciiUppercase(s) {
   let out = '';
@@ -102,6 +95,36 @@ function copyCf(cf) {
   } catch {
     return cf;
   }
+}
+
+// The request URL for a USVString input: parsed (no base URL) and serialized.
+function parseRequestURL(input) {
+  const parsed = parseURL(input);
+  if (parsed === null) {
+    throw new TypeError(`Failed to construct 'Request': Invalid URL "${input}". ` +
+      'Workers have no base URL to resolve a relative URL against: pass an absolute URL ' +
+      'such as "https://example.com/path".');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new TypeError("Failed to construct 'Request': The URL includes credentials " +
+      `("${input}"). Send them in an Authorization header instead.`);
+  }
+  return serializeURL(parsed, false);
+}
+
+// Checks a RequestInit method (a ByteString) and normalizes it.
+function normalizeMethod(method) {
+  if (kNormalizedMethods.has(method)) return method;  // GET, POST, ... (already uppercase)
+  if (!isValidHeaderName(method)) {
+    throw new TypeError(`Failed to construct 'Request': '${method}' is not a valid HTTP ` +
+      'method. A method must be a token, such as GET, POST or PATCH.');
+  }
+  const upper = asciiUppercase(method);
+  if (kForbiddenMethods.has(upper)) {
+    throw new TypeError(`Failed to construct 'Request': '${method}' HTTP method is ` +
+      'unsupported (CONNECT, TRACE and TRACK are forbidden).');
+  }
+  return kNormalizedMethods.has(upper) ? upper : method;
 }
 
 // A converted RequestInit. Absent members are undefined.
@@ -277,17 +300,7 @@ class Request {
     let fallbackMode = null;
     let signal = null;
     if (inputRecord === null) {
-      const parsed = parseURL(inputString);
-      if (parsed === null) {
-        throw new TypeError(`Failed to construct 'Request': Invalid URL "${inputString}". ` +
-          'Workers have no base URL to resolve a relative URL against: pass an absolute URL ' +
-          'such as "https://example.com/path".');
-      }
-      if (parsed.username !== '' || parsed.password !== '') {
-        throw new TypeError("Failed to construct 'Request': The URL includes credentials " +
-          `("${inputString}"). Send them in an Authorization header instead.`);
-      }
-      r.url = serializeURL(parsed, false);
+      r.url = parseRequestURL(inputString);
       fallbackMode = 'cors';
     } else {
       r.url = inputRecord.url;
@@ -351,19 +364,7 @@ class Request {
     if (opts.integrity !== undefined) r.integrity = opts.integrity;
     if (opts.keepalive !== undefined) r.keepalive = opts.keepalive;
 
-    if (opts.method !== undefined) {
-      const method = opts.method;
-      if (!isValidHeaderName(method)) {
-        throw new TypeError(`Failed to construct 'Request': '${method}' is not a valid HTTP ` +
-          'method. A method must be a token, such as GET, POST or PATCH.');
-      }
-      const upper = asciiUppercase(method);
-      if (kForbiddenMethods.has(upper)) {
-        throw new TypeError(`Failed to construct 'Request': '${method}' HTTP method is ` +
-          'unsupported (CONNECT, TRACE and TRACK are forbidden).');
-      }
-      r.method = kNormalizedMethods.has(upper) ? upper : method;
-    }
+    if (opts.method !== undefined) r.method = normalizeMethod(opts.method);
     if (opts.signal !== undefined) signal = opts.signal;
     if (opts.priority !== undefined) r.priority = opts.priority;
     if (opts.cf !== undefined) r.cf = opts.cf;
@@ -560,9 +561,35 @@ function createRequestFromRecord(record) {
   }
 }
 
+// An incoming HTTP request, for `dynworker serve`: the Request that
+//   new Request(url, { method, headers, signal, body, duplex: 'half' })
+// makes (body omitted when null), with the same checks and errors in the same order, minus the
+// conversions that cannot fail for what the server passes. `url` is a string the server built
+// from the request head; `flat` holds header names and values as one-byte strings (ByteStrings)
+// [name0, value0, ...]; `body` is a fresh ReadableStream or null; `signal` an AbortSignal.
+function createIncomingRequest(method, url, flat, body, signal) {
+  const methodString = toByteString(method);
+  const r = new RequestRecord();
+  r.url = isNormalizedHttpURL(url) ? url : parseRequestURL(toUSVString(url));
+  r.method = normalizeMethod(methodString);
+  r.signal = createDependentAbortSignal([signal]);
+  const headers = createHeaders('request');
+  r.headers = headers;
+  appendFlat(headers, flat);
+  if (body !== null) {
+    if (r.method === 'GET' || r.method === 'HEAD') {
+      throw new TypeError("Failed to construct 'Request': Request with a GET or HEAD method " +
+        'cannot have a body. Use POST, PUT or another method to send a body.');
+    }
+    r.body = bodyFromStream(body);
+  }
+  return createRequestFromRecord(r);
+}
+
 export {
   Request,
   isRequest,
   requestRecord,
   createRequestFromRecord,
+  createIncomingRequest,
 };

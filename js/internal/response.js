@@ -14,7 +14,7 @@
 // is evaluated.
 
 import primordials from 'internal:primordials';
-import { isObject, illegalInvocation, toUSVString, finishInterface } from 'internal:webidl';
+import { isObject, illegalInvocation, recordClass, toUSVString, finishInterface } from 'internal:webidl';
 import {
   createHeaders, convertHeadersInit, fillHeaders, headersAppendUnchecked, headersContains,
   copyHeaders, toByteString,
@@ -30,8 +30,6 @@ const {
   JSONStringify,
   MathTrunc,
   NumberIsFinite,
-  ObjectSetPrototypeOf,
-  ReflectDeleteProperty,
   StringPrototypeCharCodeAt,
   StringPrototypeIndexOf,
   StringPrototypeSlice,
@@ -45,16 +43,6 @@ const customInspect = SymbolFor('nodejs.util.inspect.custom');
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-// Makes `cls` a record class: its prototype is empty with a null prototype, so, as with a
-// {__proto__: null} literal, nothing user code puts on Object.prototype is visible through an
-// instance, while the instances stay fast-mode objects (V8 makes {__proto__: null} literals
-// dictionaries, slow to create and to read). Records declare every field they use.
-function recordClass(cls) {
-  ReflectDeleteProperty(cls.prototype, 'constructor');
-  ObjectSetPrototypeOf(cls.prototype, null);
-  return cls;
-}
 
 // WebIDL unsigned short (no [EnforceRange]): modulo 2^16.
 function toUnsignedShort(value) {

@@ -5,11 +5,11 @@
 // awaited (backpressure).
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import { Request } from 'internal:request';
+import { createIncomingRequest } from 'internal:request';
 import { isResponse, responseRecord } from 'internal:response';
-import { headersEntries } from 'internal:headers';
+import { headersList } from 'internal:headers';
 import { ReadableStream } from 'internal:streams';
-import { AbortController } from 'internal:events';
+import { createAbortSignal, abortSignal } from 'internal:events';
 import { inspect } from 'internal:inspect';
 
 const {
@@ -20,7 +20,7 @@ const {
 
 let target = null;  // { handler, env }: the worker's own fetch handler (server id 0)
 const servers = new SafeMap();  // server id -> { handler, env } for servers started from JS
-const inFlight = new SafeMap();  // id -> AbortController of the request's signal
+const inFlight = new SafeMap();  // id -> the AbortSignal the request's signal follows
 
 // Called once by the serve command with the main module's namespace and env.
 function mainTarget() { return target; }
@@ -52,15 +52,6 @@ function errorResponse(id, error) {
   ops.httpRespond(id, 500, '', ['content-type', 'text/plain;charset=UTF-8'], 'Internal Server Error\n');
 }
 
-function flatHeaders(headers) {
-  const entries = headersEntries(headers);
-  const flat = [];
-  for (let i = 0; i < entries.length; i++) {
-    ArrayPrototypePush(flat, entries[i][0], entries[i][1]);
-  }
-  return flat;
-}
-
 async function writeStream(id, stream) {
   const reader = stream.getReader();
   try {
@@ -87,7 +78,7 @@ async function writeStream(id, stream) {
 
 function sendResponse(id, response) {
   const record = responseRecord(response);
-  const flat = flatHeaders(record.headers);
+  const flat = headersList(record.headers);  // read by the op at once
   const body = record.body;
   if (body === null) {
     ops.httpRespond(id, record.status, record.statusText, flat, null);
@@ -126,23 +117,20 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
     ops.httpRespond(id, 503, '', ['content-type', 'text/plain'], 'No worker is loaded.\n');
     return;
   }
-  const controller = new AbortController();
-  MapPrototypeSet(inFlight, id, controller);
+  // The request's signal follows this one, aborted when the client disconnects.
+  const signal = createAbortSignal();
+  MapPrototypeSet(inFlight, id, signal);
   const waitUntil = [];
   const ctx = {
     waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
     passThroughOnException() {},
     props: {},
   };
-  const init = { __proto__: null, method, headers: [], signal: controller.signal };
-  for (let i = 0; i + 1 < headers.length; i += 2) ArrayPrototypePush(init.headers, [headers[i], headers[i + 1]]);
-  if (hasBody) {
-    init.body = requestBody(id);
-    init.duplex = 'half';
-  }
   let result;
   try {
-    const request = new Request(url, init);
+    // new Request(url, { method, headers, signal, body, duplex: 'half' }), built directly.
+    const request = createIncomingRequest(method, url, headers, hasBody ? requestBody(id) : null,
+      signal);
     result = ReflectApply(target.handler.fetch, target.handler, [request, target.env, ctx]);
   } catch (error) {
     MapPrototypeDelete(inFlight, id);
@@ -158,6 +146,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
   PromisePrototypeThen(PromisePrototypeThen(sent, undefined, (error) => errorResponse(id, error)), () => {
     MapPrototypeDelete(inFlight, id);
     // waitUntil promises may be added until the response is done; they only get logged.
+    if (waitUntil.length === 0) return;
     PromisePrototypeThen(SafePromiseAll(waitUntil), undefined, (error) => {
       ops.log('error', `Uncaught (in waitUntil) ${inspect(error)}`);
     });
@@ -165,10 +154,10 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
 }
 
 function serveAbort(id) {
-  const controller = MapPrototypeGet(inFlight, id);
-  if (controller === undefined) return;
+  const signal = MapPrototypeGet(inFlight, id);
+  if (signal === undefined) return;
   MapPrototypeDelete(inFlight, id);
-  controller.abort(new TypeError('The client disconnected.'));
+  abortSignal(signal, new TypeError('The client disconnected.'));
 }
 
 ops.setHook('serveRequest', serveRequest);

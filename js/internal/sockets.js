@@ -16,15 +16,16 @@ import { isArrayBuffer, isSharedArrayBuffer } from 'internal:types';
 import {
   createReadableByteStream, readableStreamControllerEnqueue, readableStreamControllerClose,
   readableStreamControllerError, readableStreamCancel, createWritableStream, writableStreamState,
-  writableStreamForceClose, writableStreamForceAbort, writableStreamFlush,
+  writableStreamControllerError, writableStreamForceClose, writableStreamForceAbort,
+  writableStreamFlush,
 } from 'internal:streams';
 
 const {
-  ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength,
-  MathTrunc, NumberIsFinite, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise, PromisePrototypeThen, PromiseReject,
-  PromiseResolve, SharedArrayBufferPrototypeGetByteLength, StringPrototypeCharCodeAt, Symbol,
-  SymbolToStringTag, TypeError, TypedArrayPrototypeGetByteLength,
-  TypedArrayPrototypeGetSymbolToStringTag,
+  ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
+  NumberIsFinite, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise,
+  PromisePrototypeThen, PromiseReject, SharedArrayBufferPrototypeGetByteLength,
+  StringPrototypeCharCodeAt, Symbol, SymbolToStringTag, TypeError,
+  TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag,
 } = primordials;
 
 const kInternal = Symbol('kInternal');
@@ -38,7 +39,9 @@ function isObject(value) {
 }
 
 function newDeferred() {
-  const d = { __proto__: null, promise: undefined, resolve: undefined, reject: undefined, pending: true };
+  const d = {
+    __proto__: null, promise: undefined, resolve: undefined, reject: undefined, pending: true,
+  };
   d.promise = new Promise((resolve, reject) => {
     d.resolve = resolve;
     d.reject = reject;
@@ -123,7 +126,8 @@ function parseAddress(address) {
       'is too long.');
   }
   if (port === 0) {
-    throw new TypeError(`Specified address has port 0 (${text}): a port must be between 1 and 65535.`);
+    throw new TypeError(
+      `Specified address has port 0 (${text}): a port must be between 1 and 65535.`);
   }
   return { __proto__: null, hostname, port, address: text };
 }
@@ -288,10 +292,14 @@ function readChunk(s, controller) {
     }
   }, (error) => {
     if (s.readState !== 'open' || s.detached) return;
+    // The connection broke (a reset, a TLS error): both directions fail with the same error.
     s.readState = 'errored';
+    if (s.failure === undefined) s.failure = error;
     readableStreamControllerError(controller, error);
     rejectClosed(s, error);
-    maybeRelease(s);
+    s.writeDone = true;
+    writableStreamControllerError(s.writable, error);
+    release(s);
   });
 }
 
@@ -327,8 +335,9 @@ function cancelRead(s) {
   maybeRelease(s);
 }
 
+// Pending writes fail with what broke the connection, not with "closed" from the teardown.
 function writeError(s, error) {
-  return s.openState === 'failed' ? s.failure : error;
+  return s.failure !== undefined ? s.failure : error;
 }
 
 function write(s, chunk) {
@@ -384,7 +393,8 @@ function closeWrite(s) {
 function abortWrite(s) {
   if (s.detached || s.closing || s.writeDone || s.id === 0) return undefined;
   s.writeDone = true;
-  return PromisePrototypeThen(ops.socketShutdown(s.id), () => maybeRelease(s), () => maybeRelease(s));
+  const done = () => maybeRelease(s);
+  return PromisePrototypeThen(ops.socketShutdown(s.id), done, done);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,8 +538,9 @@ class Socket {
 }
 
 // Web IDL: members are enumerable. (Indexed loop: this module may first load after user code.)
-const kMembers = ['readable', 'writable', 'opened', 'closed', 'upgraded', 'secureTransport', 'close',
-  'startTls'];
+const kMembers = [
+  'readable', 'writable', 'opened', 'closed', 'upgraded', 'secureTransport', 'close', 'startTls',
+];
 for (let i = 0; i < kMembers.length; i++) {
   const desc = ObjectGetOwnPropertyDescriptor(Socket.prototype, kMembers[i]);
   desc.enumerable = true;

@@ -32,6 +32,17 @@ function illegalInvocation() {
   return new TypeError('Illegal invocation');
 }
 
+// Makes `cls` a record class for internal state: its prototype is empty with a null prototype,
+// so, as with a {__proto__: null} literal, nothing user code puts on Object.prototype is
+// visible through an instance, while the instances stay fast-mode objects (V8 makes
+// {__proto__: null} literals dictionaries, slow to create and to read; the per-request records
+// are many). A record class declares every field it uses (class fields or constructor stores).
+function recordClass(cls) {
+  ReflectDeleteProperty(cls.prototype, 'constructor');
+  ObjectSetPrototypeOf(cls.prototype, null);
+  return cls;
+}
+
 function plural(n) {
   return n === 1 ? '1 argument' : `${n} arguments`;
 }
@@ -131,6 +142,7 @@ function finishPairIteratorPrototype(proto, tag) {
 export {
   isObject,
   illegalInvocation,
+  recordClass,
   plural,
   ctorArgCountError,
   toDOMString,

@@ -160,8 +160,9 @@ const absl::StatusOr<std::shared_ptr<io::TlsContext>>& ClientTlsContext() {
     }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot read DYNWORKER_EXTRA_CA_FILE \"", file, "\": ", strerror(errno)));
+      return absl::NotFoundError(absl::StrCat("cannot read the CA certificates in ", file,
+                                              " (named by DYNWORKER_EXTRA_CA_FILE): ",
+                                              strerror(errno)));
     }
     std::stringstream pem;
     pem << in.rdbuf();
@@ -169,8 +170,10 @@ const absl::StatusOr<std::shared_ptr<io::TlsContext>>& ClientTlsContext() {
     options.extra_ca_pem = pem.str();
     auto created = io::TlsContext::CreateClient(options);
     if (!created.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("DYNWORKER_EXTRA_CA_FILE \"", file,
-                                                     "\" is unusable: ", created.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the CA certificates in ", file,
+                       " (named by DYNWORKER_EXTRA_CA_FILE) are unusable: ",
+                       created.status().message()));
     }
     return *created;
   }();
@@ -218,7 +221,8 @@ v8::Local<v8::Value> SocketConnect(OpContext& cx, std::string host, double port,
   if (!context_error.empty()) {
     Settle(w, [&](v8::Isolate* iso, v8::Local<v8::Context> ctx,
                   v8::Local<v8::Promise::Resolver> resolver) {
-      RejectWith(iso, ctx, resolver, absl::StrCat("TLS setup for ", host, " failed: ", context_error));
+      RejectWith(iso, ctx, resolver,
+                 absl::StrCat("TLS setup for ", host, " failed: ", context_error));
     });
     return array;
   }

@@ -2,79 +2,33 @@
 // STARTTLS, a byte source with stall/resume controls, ...), the real `dynworker test` binary
 // running tests/js/fixtures/sockets_net.js with the ports passed as env vars through a
 // generated wrangler.jsonc, and the test CA trusted through DYNWORKER_EXTRA_CA_FILE.
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "net_fixture.h"
-#include "worker_fixture.h"
+#include "test_util.h"
 
 namespace dw {
 namespace {
 
 namespace fs = std::filesystem;
 namespace net = testing::net;
-
-fs::path ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return fs::current_path();
-  buf[n] = '\0';
-  return fs::path(buf).parent_path();
-}
-
-fs::path RepoRoot() {
-  fs::path cwd = fs::current_path();
-  if (fs::exists(cwd / "tests/js") && fs::exists(cwd / "BUILD.gn")) return cwd;
-  return fs::weakly_canonical(ExeDir() / ".." / "..");
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
+using testing::ExeDir;
+using testing::RepoRoot;
+using testing::RunResult;
+using testing::ShellQuote;
 
 // Runs `ENV... dynworker ARGS...` from the repository root (killed after two minutes).
 RunResult RunDynworker(const std::vector<std::string>& env, const std::vector<std::string>& args) {
-  std::string cmd = "cd " + Quote(RepoRoot().string()) + " && ";
+  std::string cmd = "cd " + ShellQuote(RepoRoot().string()) + " && ";
   for (const auto& e : env) cmd += e + " ";
-  cmd += "timeout 120 " + Quote((ExeDir() / "dynworker").string());
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) {
-    ADD_FAILURE() << "popen failed: " << cmd;
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  cmd += "timeout 120 " + ShellQuote((ExeDir() / "dynworker").string());
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  return testing::RunShell(cmd + " 2>&1");
 }
 
 std::string LastLine(const std::string& output) {
@@ -320,7 +274,7 @@ TEST_F(SocketsTest, ConnectAgainstLoopbackServers) {
   const std::string fixture = "tests/js/fixtures/sockets_net.js";
   int tests = CountTests(RepoRoot() / fixture);
   ASSERT_GT(tests, 10);
-  RunResult r = RunDynworker({"DYNWORKER_EXTRA_CA_FILE=" + Quote(ca_file_.string())},
+  RunResult r = RunDynworker({"DYNWORKER_EXTRA_CA_FILE=" + ShellQuote(ca_file_.string())},
                              {"test", "--config", config.string(), fixture});
   {
     std::lock_guard<std::mutex> lock(source.mu);
@@ -347,7 +301,10 @@ TEST_F(SocketsTest, TrustComesFromTheExtraCaFile) {
             "import { connect } from 'cloudflare:sockets';\n"
             "export const refused = { async test(ctrl, env) {\n"
             "  const s = connect(`localhost:${env.TLS_PORT}`, { secureTransport: 'on' });\n"
-            "  await assert.rejects(s.opened, (e) => { console.log('ERROR', e.message); return true; });\n"
+            "  await assert.rejects(s.opened, (e) => {\n"
+            "    console.log('ERROR', e.message);\n"
+            "    return true;\n"
+            "  });\n"
             "} };\n");
   RunResult untrusted = RunDynworker({"SSL_CERT_FILE=/dev/null", "SSL_CERT_DIR=/nonexistent"},
                                      {"test", "--config", config.string(), test.string()});
@@ -359,8 +316,17 @@ TEST_F(SocketsTest, TrustComesFromTheExtraCaFile) {
                                    {"test", "--config", config.string(), test.string()});
   EXPECT_EQ(missing.exit_code, 0) << missing.output;
   DW_EXPECT_CONTAINS(missing.output,
-                     "ERROR TLS setup for localhost failed: cannot read DYNWORKER_EXTRA_CA_FILE "
-                     "\"/nonexistent/ca.pem\"");
+                     "ERROR TLS setup for localhost failed: cannot read the CA certificates in "
+                     "/nonexistent/ca.pem (named by DYNWORKER_EXTRA_CA_FILE): ");
+
+  fs::path garbage = dir_ / "garbage.pem";
+  WriteFile(garbage, "not a certificate\n");
+  RunResult unusable = RunDynworker({"DYNWORKER_EXTRA_CA_FILE=" + ShellQuote(garbage.string())},
+                                    {"test", "--config", config.string(), test.string()});
+  EXPECT_EQ(unusable.exit_code, 0) << unusable.output;
+  DW_EXPECT_CONTAINS(unusable.output,
+                     "ERROR TLS setup for localhost failed: the CA certificates in " +
+                         garbage.string() + " (named by DYNWORKER_EXTRA_CA_FILE) are unusable: ");
 }
 
 }  // namespace

@@ -97,6 +97,137 @@ export const sequencePairsMustHaveTwoItems = {
   },
 };
 
+// The record and sequence conversions take shortcuts for plain objects and arrays; what user
+// code can see (getters, traps, patched iterators, the order of conversions) must not change.
+export const recordConversionSeesGettersAndChanges = {
+  async test() {
+    const log = [];
+    const record = {
+      a: '1',
+      get b() { log.push('get b'); delete record.c; Object.defineProperty(record, 'd', { enumerable: false }); return '2'; },
+      c: '3',
+      d: '4',
+      e: { toString() { log.push('toString e'); record.f = 'late'; return '5'; } },
+    };
+    Object.defineProperty(record, 'hidden', { value: 'h', enumerable: false, configurable: true });
+    const h = new Headers(record);
+    // c was deleted and d made non-enumerable by b's getter before their turns; f was added
+    // after [[OwnPropertyKeys]] ran.
+    assert.deepStrictEqual(entries(h), [['a', '1'], ['b', '2'], ['e', '5']]);
+    assert.deepStrictEqual(log, ['get b', 'toString e']);
+
+    // A getter that makes a later, non-enumerable key enumerable: it counts.
+    const r2 = { get a() { Object.defineProperty(r2, 'b', { enumerable: true }); return '1'; } };
+    Object.defineProperty(r2, 'b', { value: '2', enumerable: false, configurable: true });
+    assert.deepStrictEqual(entries(new Headers(r2)), [['a', '1'], ['b', '2']]);
+
+    // Integer keys come first, in ascending order; inherited properties do not count.
+    const r3 = Object.create({ inherited: 'x' });
+    r3.z = '1'; r3[10] = '2'; r3[2] = '3';
+    assert.deepStrictEqual(entries(new Headers(r3)), [['10', '2'], ['2', '3'], ['z', '1']]);
+  },
+};
+
+export const recordSymbolKeyThrowsAfterStringKeys = {
+  async test() {
+    const log = [];
+    const record = { get a() { log.push('a'); return '1'; } };
+    record[Symbol('s')] = 'x';
+    Object.defineProperty(record, 'b', { get() { log.push('b'); return '2'; }, enumerable: true });
+    assert.throws(() => new Headers(record), TypeError);
+    assert.deepStrictEqual(log, ['a', 'b'], 'string keys are converted before the symbol throws');
+  },
+};
+
+export const recordFromOtherObjects = {
+  async test() {
+    // Non-plain objects are records too: a function, a class instance, a null-prototype object.
+    const fn = function () {};
+    fn['x-fn'] = 'f';
+    assert.deepStrictEqual(entries(new Headers(fn)), [['x-fn', 'f']]);
+    class C { constructor() { this['x-c'] = 'c'; } }
+    assert.deepStrictEqual(entries(new Headers(new C())), [['x-c', 'c']]);
+    const bare = Object.create(null);
+    bare['x-b'] = 'b';
+    assert.deepStrictEqual(entries(new Headers(bare)), [['x-b', 'b']]);
+    // A proxy sees ownKeys once, then getOwnPropertyDescriptor and get per key.
+    const log = [];
+    const proxy = new Proxy({ a: '1', [Symbol('s')]: 'hidden' }, {
+      ownKeys(t) { log.push('ownKeys'); return Reflect.ownKeys(t).filter((k) => typeof k === 'string'); },
+      getOwnPropertyDescriptor(t, k) { log.push(`gopd ${String(k)}`); return Reflect.getOwnPropertyDescriptor(t, k); },
+      get(t, k, r) { log.push(`get ${String(k)}`); return Reflect.get(t, k, r); },
+    });
+    assert.deepStrictEqual(entries(new Headers(proxy)), [['a', '1']]);
+    assert.deepStrictEqual(log, ['get Symbol(Symbol.iterator)', 'ownKeys', 'gopd a', 'get a']);
+  },
+};
+
+export const sequenceConversionSeesPatchesAndGetters = {
+  async test() {
+    // Array elements that are accessors run in order, between conversions.
+    const log = [];
+    const pair = ['a', 'x'];
+    Object.defineProperty(pair, 1, { get() { log.push('get pair[1]'); return 'y'; }, enumerable: true });
+    const list = [['first', '1'], pair];
+    Object.defineProperty(list, 2, {
+      get() { log.push('get list[2]'); list.push(['last', '3']); return ['third', '2']; },
+      enumerable: true, configurable: true,
+    });
+    assert.deepStrictEqual(entries(new Headers(list)),
+      [['a', 'y'], ['first', '1'], ['last', '3'], ['third', '2']]);
+    assert.deepStrictEqual(log, ['get pair[1]', 'get list[2]']);
+
+    // A patched array iterator is used, for the outer sequence and for each pair.
+    const saved = Object.getOwnPropertyDescriptor(Object.getPrototypeOf([][Symbol.iterator]()), 'next');
+    const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]());
+    let nexts = 0;
+    try {
+      arrayIteratorPrototype.next = function () { nexts++; return saved.value.call(this); };
+      assert.deepStrictEqual(entries(new Headers([['a', '1'], ['b', '2']])), [['a', '1'], ['b', '2']]);
+      assert.strictEqual(nexts, 3 + 3 + 3, 'outer: 3 calls, each pair: 3 calls');
+    } finally {
+      Object.defineProperty(arrayIteratorPrototype, 'next', saved);
+    }
+
+    // A patch made while converting (by a value's toString) applies to the later pairs.
+    let patchedNexts = 0;
+    try {
+      const value = { toString() {
+        arrayIteratorPrototype.next = function () { patchedNexts++; return saved.value.call(this); };
+        return 'v';
+      } };
+      assert.deepStrictEqual(entries(new Headers([['a', value], ['b', '2']])), [['a', 'v'], ['b', '2']]);
+      assert.strictEqual(patchedNexts, 3, "only the second pair's iterator, made after the patch");
+    } finally {
+      Object.defineProperty(arrayIteratorPrototype, 'next', saved);
+    }
+
+    // A patched Array.prototype[Symbol.iterator] is used.
+    const savedIterator = Object.getOwnPropertyDescriptor(Array.prototype, Symbol.iterator);
+    try {
+      const outer = [['ignored', 'x']];
+      Array.prototype[Symbol.iterator] = function () {
+        if (this !== outer) return savedIterator.value.call(this);
+        let done = false;
+        return { next() { const r = { value: ['patched', 'yes'], done }; done = true; return r; } };
+      };
+      const h = new Headers(outer);
+      Object.defineProperty(Array.prototype, Symbol.iterator, savedIterator);
+      assert.deepStrictEqual(entries(h), [['patched', 'yes']]);
+    } finally {
+      Object.defineProperty(Array.prototype, Symbol.iterator, savedIterator);
+    }
+
+    // A proxy of an array goes through its traps.
+    const traps = [];
+    const proxied = new Proxy([['p', '1']], {
+      get(t, k, r) { traps.push(typeof k === 'symbol' ? k.description : k); return Reflect.get(t, k, r); },
+    });
+    assert.deepStrictEqual(entries(new Headers(proxied)), [['p', '1']]);
+    assert.deepStrictEqual(traps, ['Symbol.iterator', 'length', '0', 'length']);
+  },
+};
+
 export const constructFromHeaders = {
   async test() {
     const a = new Headers([['x', '1'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x', '2']]);

@@ -52,11 +52,12 @@ export const socketShape = {
     assert.strictEqual(socket.secureTransport, 'off');
     // A byte stream: BYOB readers work.
     socket.readable.getReader({ mode: 'byob' }).releaseLock();
-    assert.throws(() => new proto.constructor(), { name: 'TypeError', message: 'Illegal constructor' });
+    const illegal = (message) => ({ name: 'TypeError', message });
+    assert.throws(() => new proto.constructor(), illegal('Illegal constructor'));
     const getter = Object.getOwnPropertyDescriptor(proto, 'readable').get;
-    assert.throws(() => getter.call({}), { name: 'TypeError', message: 'Illegal invocation' });
-    assert.throws(() => proto.startTls.call({}), { name: 'TypeError', message: 'Illegal invocation' });
-    await assert.rejects(proto.close.call({}), { name: 'TypeError', message: 'Illegal invocation' });
+    assert.throws(() => getter.call({}), illegal('Illegal invocation'));
+    assert.throws(() => proto.startTls.call({}), illegal('Illegal invocation'));
+    await assert.rejects(proto.close.call({}), illegal('Illegal invocation'));
     await socket.close();
   },
 };
@@ -120,7 +121,8 @@ export const invalidOptions = {
 
 export const httpOverASocket = {
   async test() {
-    const server = await serve((request) => new Response(`${request.method} ${new URL(request.url).pathname}`));
+    const server = await serve(
+      (request) => new Response(`${request.method} ${new URL(request.url).pathname}`));
     try {
       const socket = connect({ hostname: '127.0.0.1', port: server.port });
       const info = await socket.opened;
@@ -215,7 +217,9 @@ export const patchedPrototypes = {
       await refused.opened.then(() => assert.fail('connected'), () => {});
     } finally {
       // Indexed: the patched iterator is still installed here.
-      for (let i = 0; i < saved.length; i++) Object.defineProperty(saved[i][0], saved[i][1], saved[i][2]);
+      for (let i = 0; i < saved.length; i++) {
+        Object.defineProperty(saved[i][0], saved[i][1], saved[i][2]);
+      }
       await server.close();
     }
   },
