@@ -11,10 +11,15 @@
 // Internal API for other runtime modules (fetch):
 //   isRequest(v)
 //   requestRecord(req)          the record: { method, url, headers, body, signal, redirect, ... }
+//                               (signal is null for a served request until requestSignal(r))
+//   requestSignal(r)            the record's signal, made now if it was deferred
 //   createRequestFromRecord(r)  a Request object around a record
-//   createIncomingRequest(method, url, flatHeaders, bodyStream, signal)
+//   createIncomingRequest(method, url, flatHeaders, bodyStream, abortSource)
 //                               for `dynworker serve`: what new Request(url, { method, headers,
 //                               body, duplex: 'half', signal }) gives, built directly
+//   createAbortSource(), abortAbortSource(source, reason)
+//                               an abort source for createIncomingRequest: an AbortSignal made
+//                               only when somebody asks for the request's signal
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated.
@@ -33,7 +38,9 @@ import {
   bodyUnusableError, cloneBody, transferBody, defineBodyMixin,
 } from 'internal:fetch_body';
 import { parseURL, serializeURL, isNormalizedHttpURL } from 'internal:url';
-import { isAbortSignal, createDependentAbortSignal } from 'internal:events';
+import {
+  isAbortSignal, createAbortSignal, abortSignal, createDependentAbortSignal,
+} from 'internal:events';
 
 const {
   SafeMap,
@@ -264,7 +271,46 @@ const RequestRecord = recordClass(class RequestRecord {
   reloadNavigation = false;
   historyNavigation = false;
   cf = undefined;
+  abortSource = null;  // with signal null: the AbortSource the signal will follow
 });
+
+// What a served request's signal follows: the server aborts it when the client disconnects.
+// Most handlers never look at request.signal, so the AbortSignals (this source's and the
+// request's, which follows it) are made on demand; until then an abort only records its
+// reason. Nothing can listen to a signal that does not exist yet, so making it later, already
+// aborted, is what making it now and aborting it later would have shown.
+const AbortSource = recordClass(class AbortSource {
+  signal = null;
+  aborted = false;
+  reason = undefined;
+});
+
+function createAbortSource() {
+  return new AbortSource();
+}
+
+function abortAbortSource(source, reason) {
+  if (source.signal !== null) {
+    abortSignal(source.signal, reason);
+  } else if (!source.aborted) {
+    source.aborted = true;
+    source.reason = reason;
+  }
+}
+
+function abortSourceSignal(source) {
+  if (source.signal === null) {
+    const signal = createAbortSignal();
+    if (source.aborted) abortSignal(signal, source.reason);
+    source.signal = signal;
+  }
+  return source.signal;
+}
+
+function requestSignal(r) {
+  if (r.signal === null) r.signal = createDependentAbortSignal([abortSourceSignal(r.abortSource)]);
+  return r.signal;
+}
 
 function newRecord() {
   return new RequestRecord();
@@ -317,7 +363,7 @@ class Request {
       r.reloadNavigation = inputRecord.reloadNavigation;
       r.historyNavigation = inputRecord.historyNavigation;
       if (opts.cf === undefined) r.cf = copyCf(inputRecord.cf);
-      signal = inputRecord.signal;
+      signal = requestSignal(inputRecord);
     }
 
     if (opts.window !== undefined && opts.window !== null) {
@@ -484,7 +530,7 @@ class Request {
   }
 
   get signal() {
-    return requestRecord(this).signal;
+    return requestSignal(requestRecord(this));
   }
 
   get duplex() {
@@ -518,7 +564,7 @@ class Request {
     c.reloadNavigation = r.reloadNavigation;
     c.historyNavigation = r.historyNavigation;
     c.cf = copyCf(r.cf);
-    c.signal = createDependentAbortSignal([r.signal]);
+    c.signal = createDependentAbortSignal([requestSignal(r)]);
     return createRequestFromRecord(c);
   }
 
@@ -534,7 +580,7 @@ class Request {
       body,
       bodyUsed: r.body !== null && bodyIsUsed(r.body),
       redirect: r.redirect,
-      signal: r.signal,
+      signal: requestSignal(r),
       cf: r.cf,
     }, options)}`;
   }
@@ -551,7 +597,8 @@ class Request {
 defineBodyMixin(Request.prototype, requestRecord);
 finishInterface(Request, 'Request');
 
-// `record` must have the fields of newRecord(), with headers and signal set.
+// `record` must have the fields of newRecord(), with headers set, and signal set or (served
+// requests) abortSource.
 function createRequestFromRecord(record) {
   internalRecord = record;
   try {
@@ -566,13 +613,14 @@ function createRequestFromRecord(record) {
 // makes (body omitted when null), with the same checks and errors in the same order, minus the
 // conversions that cannot fail for what the server passes. `url` is a string the server built
 // from the request head; `flat` holds header names and values as one-byte strings (ByteStrings)
-// [name0, value0, ...]; `body` is a fresh ReadableStream or null; `signal` an AbortSignal.
-function createIncomingRequest(method, url, flat, body, signal) {
+// [name0, value0, ...]; `body` is a fresh ReadableStream or null; the request's signal follows
+// `abortSource` (an AbortSource; the signal is made when first asked for).
+function createIncomingRequest(method, url, flat, body, abortSource) {
   const methodString = toByteString(method);
   const r = new RequestRecord();
   r.url = isNormalizedHttpURL(url) ? url : parseRequestURL(toUSVString(url));
   r.method = normalizeMethod(methodString);
-  r.signal = createDependentAbortSignal([signal]);
+  r.abortSource = abortSource;
   const headers = createHeaders('request');
   r.headers = headers;
   appendFlat(headers, flat);
@@ -591,5 +639,8 @@ export {
   isRequest,
   requestRecord,
   createRequestFromRecord,
+  requestSignal,
   createIncomingRequest,
+  createAbortSource,
+  abortAbortSource,
 };

@@ -5,11 +5,10 @@
 // awaited (backpressure).
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import { createIncomingRequest } from 'internal:request';
+import { createIncomingRequest, createAbortSource, abortAbortSource } from 'internal:request';
 import { isResponse, responseRecord } from 'internal:response';
 import { headersList } from 'internal:headers';
 import { ReadableStream } from 'internal:streams';
-import { createAbortSignal, abortSignal } from 'internal:events';
 import { inspect } from 'internal:inspect';
 
 const {
@@ -20,7 +19,7 @@ const {
 
 let target = null;  // { handler, env }: the worker's own fetch handler (server id 0)
 const servers = new SafeMap();  // server id -> { handler, env } for servers started from JS
-const inFlight = new SafeMap();  // id -> the AbortSignal the request's signal follows
+const inFlight = new SafeMap();  // id -> the AbortSource the request's signal follows
 
 // Called once by the serve command with the main module's namespace and env.
 function mainTarget() { return target; }
@@ -117,9 +116,9 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
     ops.httpRespond(id, 503, '', ['content-type', 'text/plain'], 'No worker is loaded.\n');
     return;
   }
-  // The request's signal follows this one, aborted when the client disconnects.
-  const signal = createAbortSignal();
-  MapPrototypeSet(inFlight, id, signal);
+  // The request's signal follows this, aborted when the client disconnects.
+  const abortSource = createAbortSource();
+  MapPrototypeSet(inFlight, id, abortSource);
   const waitUntil = [];
   const ctx = {
     waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
@@ -130,7 +129,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
   try {
     // new Request(url, { method, headers, signal, body, duplex: 'half' }), built directly.
     const request = createIncomingRequest(method, url, headers, hasBody ? requestBody(id) : null,
-      signal);
+      abortSource);
     result = ReflectApply(target.handler.fetch, target.handler, [request, target.env, ctx]);
   } catch (error) {
     MapPrototypeDelete(inFlight, id);
@@ -154,10 +153,10 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
 }
 
 function serveAbort(id) {
-  const signal = MapPrototypeGet(inFlight, id);
-  if (signal === undefined) return;
+  const abortSource = MapPrototypeGet(inFlight, id);
+  if (abortSource === undefined) return;
   MapPrototypeDelete(inFlight, id);
-  abortSignal(signal, new TypeError('The client disconnected.'));
+  abortAbortSource(abortSource, new TypeError('The client disconnected.'));
 }
 
 ops.setHook('serveRequest', serveRequest);

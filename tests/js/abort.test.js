@@ -316,6 +316,76 @@ export const anyOrderAndNesting = {
   },
 };
 
+// Dependents nobody listens to are not registered with their sources (they look at them
+// when read): what they report must be what eager bookkeeping would have given.
+export const anyUnlistenedDependents = {
+  async test() {
+    // The first source to abort gives the reason, whatever the list order.
+    const a = new AbortController();
+    const b = new AbortController();
+    const dep = AbortSignal.any([a.signal, b.signal]);
+    const nested = AbortSignal.any([dep]);
+    b.abort('B');
+    a.abort('A');
+    assert.strictEqual(dep.aborted, true);
+    assert.strictEqual(dep.reason, 'B');
+    assert.strictEqual(nested.reason, 'B');
+    assert.throws(() => dep.throwIfAborted(), (e) => e === 'B');
+
+    // Read during a source's abort event: already aborted.
+    const c = new AbortController();
+    const dep2 = AbortSignal.any([c.signal]);
+    let seen;
+    c.signal.addEventListener('abort', () => { seen = [dep2.aborted, dep2.reason]; });
+    c.abort('C');
+    assert.deepStrictEqual(seen, [true, 'C']);
+
+    // A listener added after the source aborted never fires; one added before does.
+    const d = new AbortController();
+    const late = AbortSignal.any([d.signal]);
+    const early = AbortSignal.any([d.signal]);
+    let earlyCount = 0;
+    let lateCount = 0;
+    early.addEventListener('abort', () => earlyCount++);
+    d.abort();
+    late.addEventListener('abort', () => lateCount++);
+    late.onabort = () => lateCount++;
+    assert.strictEqual(earlyCount, 1);
+    assert.strictEqual(lateCount, 0);
+    assert.strictEqual(late.reason, d.signal.reason);
+    assert.strictEqual(late.reason.name, 'AbortError');
+
+    // A dependent made from an aborted unlistened dependent is aborted at once.
+    const e = new AbortController();
+    const mid = AbortSignal.any([e.signal]);
+    e.abort('E');
+    const after = AbortSignal.any([new AbortController().signal, mid]);
+    assert.strictEqual(after.reason, 'E');
+
+    // Events fire in creation order, not in the order listeners were added.
+    const f = new AbortController();
+    const order = [];
+    const first = AbortSignal.any([f.signal]);
+    const second = AbortSignal.any([f.signal]);
+    const third = AbortSignal.any([first]);
+    third.addEventListener('abort', () => order.push('third'));
+    second.addEventListener('abort', () => order.push('second'));
+    first.onabort = () => order.push('first');
+    f.abort();
+    assert.deepStrictEqual(order, ['first', 'second', 'third']);
+
+    // Listeners with { signal: dependent } are removed when a source aborts.
+    const g = new AbortController();
+    const dep3 = AbortSignal.any([g.signal]);
+    const target = new EventTarget();
+    let hits = 0;
+    target.addEventListener('x', () => hits++, { signal: dep3 });
+    g.abort();
+    target.dispatchEvent(new Event('x'));
+    assert.strictEqual(hits, 0);
+  },
+};
+
 export const anyWithTimeout = {
   async test() {
     const ac = new AbortController();

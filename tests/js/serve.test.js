@@ -227,3 +227,68 @@ export const signalFollowsTheClientAndClones = {
     }
   },
 };
+
+export const signalReadAfterTheClientLeft = {
+  async test() {
+    let clientGone;
+    const gone = new Promise((resolve) => { clientGone = resolve; });
+    let seen;
+    const done = new Promise((resolve) => { seen = resolve; });
+    const server = await serve(async (request) => {
+      const clone = request.clone();  // before anybody asked for a signal
+      await gone;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The clone's signal first: abort events and reasons must not depend on reading order.
+      seen({ clone: [clone.signal.aborted, clone.signal.reason],
+        request: [request.signal.aborted, request.signal.reason],
+        any: AbortSignal.any([request.signal]).reason });
+      return new Response('never sent');
+    });
+    try {
+      const socket = connect({ hostname: '127.0.0.1', port: server.port });
+      const writer = socket.writable.getWriter();
+      await writer.write(new TextEncoder().encode(get('/', 'x')));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await socket.close();
+      clientGone();
+      const result = await done;
+      assert.strictEqual(result.request[0], true);
+      assert.ok(result.request[1] instanceof TypeError);
+      assert.strictEqual(result.request[1].message, 'The client disconnected.');
+      assert.deepStrictEqual(result.clone, result.request);
+      assert.strictEqual(result.clone[1], result.request[1]);
+      assert.strictEqual(result.any, result.request[1]);
+    } finally {
+      await server.close();
+    }
+  },
+};
+
+export const abortEventsFireInCreationOrder = {
+  async test() {
+    let seen;
+    const done = new Promise((resolve) => { seen = resolve; });
+    const server = await serve(async (request) => {
+      const order = [];
+      const clone = request.clone();
+      const derived = new Request(request, { headers: { 'x-derived': '1' } });
+      // Listeners added in the reverse order of the signals' creation.
+      derived.signal.addEventListener('abort', () => order.push('derived'));
+      clone.signal.addEventListener('abort', () => order.push('clone'));
+      request.signal.addEventListener('abort', () => order.push('request'));
+      await new Promise((resolve) => derived.signal.addEventListener('abort', resolve));
+      seen(order);
+      return new Response('never sent');
+    });
+    try {
+      const socket = connect({ hostname: '127.0.0.1', port: server.port });
+      const writer = socket.writable.getWriter();
+      await writer.write(new TextEncoder().encode(get('/', 'x')));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await socket.close();
+      assert.deepStrictEqual(await done, ['request', 'clone', 'derived']);
+    } finally {
+      await server.close();
+    }
+  },
+};
