@@ -28,6 +28,8 @@ import {
   DecompressionStream,
 } from 'internal:streams';
 import { URL, URLSearchParams } from 'internal:url';
+// Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
+import { SymbolDispose } from 'internal:rpc';
 
 const {
   ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
@@ -114,6 +116,11 @@ function define(name, value) {
 }
 define('console', console);
 define('self', global);
+// Symbol.dispose (explicit resource management) is newer than this V8; RPC stubs use it, as in
+// workerd.
+if (global.Symbol.dispose === undefined) {
+  ObjectDefineProperty(global.Symbol, 'dispose', { __proto__: null, value: SymbolDispose, writable: false, enumerable: false, configurable: false });
+}
 define('crypto', crypto);
 define('Crypto', Crypto);
 define('performance', performance);

@@ -51,6 +51,7 @@ const {
   PromisePrototypeThen,
   PromiseReject,
   RegExpPrototypeExec,
+  StringPrototypeSlice,
   StringPrototypeToLowerCase,
   StringPrototypeTrim,
   TypeError,
@@ -280,7 +281,8 @@ function dataResponse(f) {
   r.statusText = 'OK';
   r.headers = createHeaders('immutable');
   headersAppendUnchecked(r.headers, 'content-type', result.mimeType);
-  r.body = bodyFromBytes(result.body);
+  // Main fetch: a HEAD (or CONNECT) request's response has a null body, data: URLs included.
+  r.body = f.method === 'HEAD' ? null : bodyFromBytes(result.body);
   r.urlList = f.urlList;
   return createResponseFromRecord(r);
 }
@@ -517,6 +519,7 @@ function fetch(input, init = undefined) {
   try {
     const request = new Request(input, init);
     const r = requestRecord(request);
+    if (outbound !== null && StringPrototypeSlice(r.url, 0, 5) !== 'data:') return outbound(request);
     f = newFetch(r);
     f.url = parseURL(r.url);
     const body = r.body;
@@ -560,4 +563,9 @@ function fetch(input, init = undefined) {
   });
 }
 
-export { fetch };
+// A dynamic worker's globalOutbound (loader.md section 4): null = the network; else a function
+// taking the Request, which answers every fetch() except data: URLs.
+let outbound = null;
+function setOutbound(fn) { outbound = fn; }
+
+export { fetch, setOutbound };

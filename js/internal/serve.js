@@ -10,6 +10,7 @@ import { isResponse, responseRecord } from 'internal:response';
 import { headersList } from 'internal:headers';
 import { ReadableStream } from 'internal:streams';
 import { inspect } from 'internal:inspect';
+import { ctxExports } from 'internal:rpc';
 
 const {
   PromisePrototypeThen, PromiseResolve, SafeMap, MapPrototypeGet, MapPrototypeSet,
@@ -124,6 +125,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
     waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
     passThroughOnException() {},
     props: {},
+    exports: ctxExports,
   };
   let result;
   try {

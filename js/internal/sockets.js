@@ -557,6 +557,7 @@ export function connect(address, options) {
     throw new TypeError("Failed to execute 'connect' on 'SocketsModule': parameter 1 is not of " +
       "type 'string or SocketAddress'.");
   }
+  if (connectOutbound !== null) return connectOutbound(address, options);
   const opts = parseOptions(options);
   const parsed = parseAddress(address);
   const mode = transportMode(opts.secureTransport);
@@ -571,5 +572,10 @@ export function connect(address, options) {
   }, (error) => fail(s, error));
   return new Socket(kInternal, s);
 }
+
+// A dynamic worker's globalOutbound for connect(): null = the network; else a function
+// (address, options) returning the socket.
+let connectOutbound = null;
+export function setConnectOutbound(fn) { connectOutbound = fn; }
 
 export { Socket };

@@ -24,6 +24,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { inspect } from 'internal:inspect';
+import { ctxExports } from 'internal:rpc';
 
 const {
   ArrayIsArray,
@@ -252,6 +253,7 @@ function makeCtx(waitUntil) {
     },
     passThroughOnException() {},
     props: {},
+    exports: ctxExports,
   };
 }
 

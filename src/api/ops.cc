@@ -4,6 +4,7 @@
 
 #include "api/fetch_ops.h"
 #include "api/http_serve.h"
+#include "api/rpc_ops.h"
 #include "api/socket_ops.h"
 
 #include <openssl/rand.h>
@@ -420,6 +421,7 @@ std::span<const jsg::OpDef> AllOps() {
     for (const auto& op : HttpServeOps()) v.push_back(op);
     for (const auto& op : FetchOps()) v.push_back(op);
     for (const auto& op : SocketOps()) v.push_back(op);
+    for (const auto& op : RpcOps()) v.push_back(op);
     return v;
   }();
   return all;

@@ -13,6 +13,8 @@ EventLoop::EventLoop() {
   uv_async_init(&loop_, &async_, &EventLoop::OnAsync);
   async_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
+  uv_idle_init(&loop_, &idle_);
+  idle_.data = this;
 }
 
 EventLoop::~EventLoop() {
@@ -24,6 +26,9 @@ EventLoop::~EventLoop() {
     pending.swap(posted_);
   }
   pending.clear();
+  deferred_.clear();
+  uv_idle_stop(&idle_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   // Let close callbacks of handles closed by their owners run, then close the loop.
   while (uv_loop_close(&loop_) == UV_EBUSY) {
@@ -40,6 +45,21 @@ void EventLoop::Post(std::function<void()> fn) {
     posted_.push_back(std::move(fn));
   }
   uv_async_send(&async_);
+}
+
+void EventLoop::Defer(std::function<void()> fn) {
+  if (deferred_.empty()) uv_idle_start(&idle_, &EventLoop::OnIdle);
+  deferred_.push_back(std::move(fn));
+}
+
+void EventLoop::OnIdle(uv_idle_t* handle) {
+  auto* self = static_cast<EventLoop*>(handle->data);
+  // Work deferred while this batch runs goes to the next turn, so I/O is never starved.
+  std::vector<std::function<void()>> batch;
+  batch.swap(self->deferred_);
+  if (self->deferred_.empty()) uv_idle_stop(&self->idle_);
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]();
+  if (!self->deferred_.empty()) uv_idle_start(&self->idle_, &EventLoop::OnIdle);
 }
 
 void EventLoop::OnAsync(uv_async_t* handle) {

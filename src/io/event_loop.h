@@ -25,6 +25,11 @@ class EventLoop {
   // itself keep Run() going; see KeepAlive.
   void Post(std::function<void()> fn);
 
+  // Loop thread only: runs `fn` on this loop's next turn, in FIFO order with other deferred
+  // work. Unlike Post, pending deferred work keeps the loop alive (it is how isolates on one
+  // thread message each other: a message in flight is work the loop still has to do).
+  void Defer(std::function<void()> fn);
+
   // Runs one turn (UV_RUN_ONCE); returns false when nothing keeps the loop alive.
   bool RunOnce();
   // Runs until nothing keeps the loop alive.
@@ -50,12 +55,17 @@ class EventLoop {
 
  private:
   static void OnAsync(uv_async_t* handle);
+  static void OnIdle(uv_idle_t* handle);
   void DrainPosted();
 
   uv_loop_t loop_;
   uv_async_t async_;
   std::mutex mu_;
   std::vector<std::function<void()>> posted_;
+  // Deferred work; the idle handle runs while it is non-empty (and keeps the loop polling
+  // without blocking).
+  uv_idle_t idle_;
+  std::vector<std::function<void()>> deferred_;
   int keep_alive_ = 0;
 };
 

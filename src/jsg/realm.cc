@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdio>
 
@@ -12,6 +13,25 @@
 namespace dw::jsg {
 namespace {
 constexpr int kRealmSlot = 0;
+std::atomic<int> next_realm_id{1};
+// Realms by id, per thread: a realm is only ever used on the thread of its loop.
+thread_local std::map<int, Realm*>* realms_by_id = nullptr;
+}  // namespace
+
+std::vector<int> Realm::LiveIds() {
+  std::vector<int> ids;
+  if (realms_by_id) {
+    for (const auto& [id, realm] : *realms_by_id) ids.push_back(id);
+  }
+  return ids;
+}
+
+int Realm::ReserveId() { return next_realm_id.fetch_add(1); }
+
+Realm* Realm::FromId(int id) {
+  if (!realms_by_id) return nullptr;
+  auto it = realms_by_id->find(id);
+  return it == realms_by_id->end() ? nullptr : it->second;
 }
 
 v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view s) {
@@ -92,8 +112,10 @@ const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) 
 }  // namespace internal
 
 Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
-             std::span<const BuiltinModule> builtins)
-    : isolate_(isolate), loop_(loop), ops_(ops) {
+             std::span<const BuiltinModule> builtins, int id)
+    : isolate_(isolate), loop_(loop), id_(id ? id : ReserveId()), ops_(ops) {
+  if (!realms_by_id) realms_by_id = new std::map<int, Realm*>();
+  (*realms_by_id)[id_] = this;
   isolate_->SetData(kRealmSlot, this);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetPromiseRejectCallback(&Realm::PromiseRejectCallback);
@@ -112,6 +134,7 @@ Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> o
 }
 
 Realm::~Realm() {
+  realms_by_id->erase(id_);
   slots_.clear();
   UnregisterIsolate(isolate_);
   pending_rejections_.clear();

@@ -23,11 +23,22 @@ using LogSink = std::function<void(LogLevel, std::string_view)>;
 class Realm {
  public:
   // `isolate` is entered by the caller; the realm creates its context.
+  // `id` is one from ReserveId(), or 0 for a new one.
   Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
-        std::span<const struct BuiltinModule> builtins);
+        std::span<const struct BuiltinModule> builtins, int id = 0);
   ~Realm();
 
   static Realm& From(v8::Isolate* isolate);
+
+  // Every realm has a process-unique number, by which realms on one thread address each other
+  // (RPC messages between isolates). A number can be reserved before its realm exists, so a
+  // worker being created can be named at once.
+  static int ReserveId();
+  // The live realm of this thread with that number, or null (never made, or gone).
+  static Realm* FromId(int id);
+  // The ids of this thread's live realms.
+  static std::vector<int> LiveIds();
+  int id() const { return id_; }
 
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
@@ -98,6 +109,7 @@ class Realm {
 
   v8::Isolate* isolate_;
   io::EventLoop& loop_;
+  int id_;
   v8::Global<v8::Context> context_;
   std::span<const OpDef> ops_;
   v8::Global<v8::Object> ops_object_;

@@ -7,6 +7,7 @@
 #include "api/ops.h"
 #include "jsg/platform.h"
 #include "runtime/builtins.h"
+#include "runtime/loader.h"
 
 namespace dw::runtime {
 
@@ -21,8 +22,8 @@ std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions option
   worker->isolate_ = v8::Isolate::New(params);
   {
     v8::Isolate::Scope iscope(worker->isolate_);
-    worker->realm_ = std::make_unique<jsg::Realm>(worker->isolate_, loop, api::AllOps(),
-                                                  BuiltinModules());
+    worker->realm_ = std::make_unique<jsg::Realm>(worker->isolate_, loop, RuntimeOps(),
+                                                  BuiltinModules(), options.realm_id);
     if (options.log_sink) worker->realm_->set_log_sink(std::move(options.log_sink));
     worker->realm_->modules().set_provider(std::move(options.modules));
   }

@@ -16,6 +16,7 @@ namespace dw::runtime {
 struct WorkerOptions {
   std::unique_ptr<jsg::ModuleProvider> modules;
   jsg::LogSink log_sink;  // default: stdout/stderr
+  int realm_id = 0;       // from jsg::Realm::ReserveId(), or 0 for a new one
 };
 
 class Worker {

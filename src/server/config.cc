@@ -203,6 +203,51 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     }
   }
 
+  if (const json::Value* loaders = root.Find("worker_loaders")) {
+    constexpr char kExample[] =
+        "e.g. \"worker_loaders\": [{ \"binding\": \"LOADER\" }]";
+    if (!loaders->is_array()) {
+      return Invalid(file, absl::StrCat("\"worker_loaders\" must be an array, got ",
+                                        Describe(*loaders), "; ", kExample));
+    }
+    const auto& items = loaders->as_array();
+    for (size_t i = 0; i < items.size(); ++i) {
+      const json::Value& item = items[i];
+      std::string where = absl::StrCat("\"worker_loaders\"[", i, "]");
+      if (!item.is_object()) {
+        return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
+                                          kExample));
+      }
+      WorkerConfig::WorkerLoader loader;
+      const json::Value* binding = item.Find("binding");
+      if (!binding || !binding->is_string() || binding->as_string().empty()) {
+        return Invalid(file, absl::StrCat(where, " needs \"binding\": the name of the env "
+                                          "property, ", kExample));
+      }
+      loader.binding = binding->as_string();
+      if (const json::Value* id = item.Find("id")) {
+        if (!id->is_string()) {
+          return Invalid(file, absl::StrCat(where, ".id must be a string, got ", Describe(*id)));
+        }
+        loader.id = id->as_string();
+      }
+      auto number = [&](const char* key, double* out, double min) -> absl::Status {
+        const json::Value* v = item.Find(key);
+        if (!v) return absl::OkStatus();
+        if (!v->is_number() || v->as_number() < min) {
+          return Invalid(file, absl::StrCat(where, ".", key, " must be a number of at least ", min,
+                                            ", got ", Describe(*v)));
+        }
+        *out = v->as_number();
+        return absl::OkStatus();
+      };
+      if (auto st = number("max_workers", &loader.max_workers, 1); !st.ok()) return st;
+      if (auto st = number("max_memory_mb", &loader.max_memory_mb, 1); !st.ok()) return st;
+      if (auto st = number("idle_timeout_ms", &loader.idle_timeout_ms, 0); !st.ok()) return st;
+      config.worker_loaders.push_back(std::move(loader));
+    }
+  }
+
   if (const json::Value* vars = root.Find("vars")) {
     if (!vars->is_object()) {
       return Invalid(file, absl::StrCat("\"vars\" must be an object, got ", Describe(*vars),

@@ -28,6 +28,17 @@ struct WorkerConfig {
   // "vars" in file order, minus any name that `.dev.vars` also defines.
   // Values are any JSON; objects and arrays reach JS via json::Serialize.
   std::vector<std::pair<std::string, json::Value>> vars;
+  // "worker_loaders": [{binding, id?, max_workers?, max_memory_mb?, idle_timeout_ms?}]
+  // (loader.md section 2). Bindings with the same id share one cache; an absent id gives the
+  // binding a cache of its own. Limits of 0 mean the default.
+  struct WorkerLoader {
+    std::string binding;
+    std::string id;  // empty: none
+    double max_workers = 0;
+    double max_memory_mb = 0;
+    double idle_timeout_ms = -1;
+  };
+  std::vector<WorkerLoader> worker_loaders;
   // From `.dev.vars` beside the config file, in file order; empty if there is
   // no such file.
   std::vector<std::pair<std::string, std::string>> secrets;

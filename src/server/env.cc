@@ -1,12 +1,59 @@
 #include "server/env.h"
 
-namespace dw::server {
+#include <cstdio>
 
-v8::Local<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig* config) {
+namespace dw::server {
+namespace {
+
+// Calls `name` exported by the runtime module `module` (evaluating it first if needed).
+v8::MaybeLocal<v8::Value> CallInternal(runtime::Worker& worker, const char* module,
+                                       const char* name, int argc, v8::Local<v8::Value>* argv) {
+  v8::Isolate* isolate = worker.isolate();
+  jsg::Realm& realm = worker.realm();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::Local<v8::Promise> loaded;
+  v8::Local<v8::Object> ns;
+  v8::Local<v8::Value> fn;
+  if (!realm.modules().Evaluate(module).ToLocal(&loaded) ||
+      !realm.modules().Namespace(module).ToLocal(&ns) ||
+      !ns->Get(ctx, jsg::Str(isolate, name)).ToLocal(&fn) || !fn->IsFunction()) {
+    return {};
+  }
+  return fn.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), argc, argv);
+}
+
+}  // namespace
+
+v8::MaybeLocal<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig* config) {
   v8::Isolate* isolate = worker.isolate();
   v8::Local<v8::Context> ctx = worker.realm().context();
   v8::Local<v8::Object> env = v8::Object::New(isolate);
-  if (!config) return env;
+  auto add_loader = [&](const std::string& binding, const WorkerConfig::WorkerLoader* loader) {
+    v8::Local<v8::Object> options = v8::Object::New(isolate);
+    v8::Local<v8::Value> id = v8::Null(isolate);
+    if (loader) {
+      if (!loader->id.empty()) id = jsg::Str(isolate, loader->id);
+      if (loader->max_workers > 0) {
+        options->Set(ctx, jsg::Str(isolate, "maxWorkers"), v8::Number::New(isolate, loader->max_workers)).Check();
+      }
+      if (loader->max_memory_mb > 0) {
+        options->Set(ctx, jsg::Str(isolate, "maxMemoryMb"), v8::Number::New(isolate, loader->max_memory_mb)).Check();
+      }
+      if (loader->idle_timeout_ms >= 0) {
+        options->Set(ctx, jsg::Str(isolate, "idleTimeoutMs"), v8::Number::New(isolate, loader->idle_timeout_ms)).Check();
+      }
+    }
+    v8::Local<v8::Value> args[] = {id, options};
+    v8::Local<v8::Value> value;
+    if (!CallInternal(worker, "internal:loader", "makeLoaderBinding", 2, args).ToLocal(&value)) {
+      return false;
+    }
+    return env->Set(ctx, jsg::Str(isolate, binding), value).FromMaybe(false);
+  };
+  if (!config) {
+    if (!add_loader("LOADER", nullptr)) return {};
+    return env;
+  }
   for (const auto& [name, value] : config->vars) {
     v8::Local<v8::Value> v;
     if (value.is_string()) {
@@ -20,7 +67,17 @@ v8::Local<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig* conf
   for (const auto& [name, value] : config->secrets) {
     env->Set(ctx, jsg::Str(isolate, name), jsg::Str(isolate, value)).Check();
   }
+  for (const auto& loader : config->worker_loaders) {
+    if (!add_loader(loader.binding, &loader)) return {};
+  }
   return env;
+}
+
+bool SetMainModule(runtime::Worker& worker, const std::string& main_url, v8::Local<v8::Object> env) {
+  v8::Local<v8::Object> ns;
+  if (!worker.realm().modules().Namespace(main_url).ToLocal(&ns)) return false;
+  v8::Local<v8::Value> args[] = {ns, env};
+  return !CallInternal(worker, "internal:rpc", "setMain", 2, args).IsEmpty();
 }
 
 }  // namespace dw::server

@@ -38,7 +38,14 @@ bool InstallServeTarget(runtime::Worker& worker, const std::string& main_url,
             try_catch.HasCaught() ? jsg::ToUtf8(isolate, try_catch.Exception()).c_str() : "");
     return false;
   }
-  v8::Local<v8::Value> args[] = {main_ns, BuildEnv(worker, &config)};
+  v8::Local<v8::Object> env;
+  if (!BuildEnv(worker, &config).ToLocal(&env) || !SetMainModule(worker, main_url, env)) {
+    fprintf(stderr, "dynworker: internal error: cannot build the worker's env%s%s\n",
+            try_catch.HasCaught() ? ": " : "",
+            try_catch.HasCaught() ? worker.Describe(try_catch.Exception()).c_str() : "");
+    return false;
+  }
+  v8::Local<v8::Value> args[] = {main_ns, env};
   if (set_target.As<v8::Function>()->Call(ctx, v8::Undefined(isolate), 2, args).IsEmpty()) {
     fprintf(stderr, "dynworker serve: %s\n",
             jsg::ToUtf8(isolate, try_catch.Exception()).c_str());

@@ -87,7 +87,14 @@ Counts RunFile(io::EventLoop& loop, const std::string& file, const TestOptions& 
             options.filter.empty() ? v8::Null(isolate).As<v8::Value>()
                                    : Str(isolate, options.filter).As<v8::Value>())
       .Check();
-  opts->Set(ctx, Str(isolate, "env"), BuildEnv(*worker, config)).Check();
+  v8::Local<v8::Object> env;
+  if (!BuildEnv(*worker, config).ToLocal(&env) || !SetMainModule(*worker, url, env)) {
+    fprintf(stderr, "dynworker: internal error: cannot build the test's env: %s\n",
+            try_catch.HasCaught() ? worker->Describe(try_catch.Exception()).c_str() : "");
+    counts.failed++;
+    return counts;
+  }
+  opts->Set(ctx, Str(isolate, "env"), env).Check();
   std::vector<std::string> names = realm.modules().ExportNamesInOrder(url);
   v8::Local<v8::Array> order = v8::Array::New(isolate, static_cast<int>(names.size()));
   for (size_t i = 0; i < names.size(); ++i) order->Set(ctx, i, Str(isolate, names[i])).Check();

@@ -274,11 +274,14 @@ TEST_F(CliTest, ConfigVarsAndDevVarsReachEnv) {
   EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
 }
 
-TEST_F(CliTest, WithoutConfigEnvIsEmpty) {
+// Without --config a test file still gets a Worker Loader binding, so loader tests need no
+// config file; nothing else.
+TEST_F(CliTest, WithoutConfigEnvHasOnlyTheLoader) {
   fs::path f = Write("noenv.test.js",
                      "import assert from 'node:assert';\n"
                      "export const empty = { test(ctrl, env) {\n"
-                     "  assert.deepStrictEqual(Object.keys(env), []);\n"
+                     "  assert.deepStrictEqual(Object.keys(env), ['LOADER']);\n"
+                     "  assert.strictEqual(typeof env.LOADER.get, 'function');\n"
                      "} };\n");
   RunResult r = Run({"test", f.string()});
   EXPECT_EQ(r.exit_code, 0) << r.output;

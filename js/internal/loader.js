@@ -1,0 +1,413 @@
+// The Worker Loader binding (loader.md sections 2, 3 and 5): `env.LOADER.get(id, getCode)` and
+// `env.LOADER.load(code)`, the WorkerStubs they return, and the warm cache behind them.
+//
+// Each dynamic worker is an isolate made by ops.workerCreate (runtime/loader.cc), which
+// validates the modules at once and starts the isolate on a later turn; `workerStarted` tells
+// us how that went. Calls go through the Fetchers of internal:rpc. A cache entry remembers how
+// to make its code again (getCode, or the code given to load()), so an evicted or failed worker
+// is simply started again on its next use.
+import primordials from 'internal:primordials';
+import ops from 'internal:ops';
+import {
+  entrypointFetcher, initMessage, isStub, stubDetails, retargetExports,
+} from 'internal:rpc';
+
+const {
+  ArrayIsArray, ArrayPrototypePush, DateNow, Error, FinalizationRegistry, JSONStringify,
+  MapPrototypeForEach, NumberIsInteger, ObjectKeys, Promise, PromisePrototypeThen,
+  PromiseReject, PromiseResolve, RegExpPrototypeExec, SafeMap, String, Symbol, TypeError,
+  ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
+  StringPrototypeSlice,
+} = primordials;
+
+const kInternal = Symbol('internal');
+
+// Compatibility flags dynworker knows (workerd's names). Each may also be given as its "no_"
+// form where workerd has one; they are accepted so Workers code runs unchanged.
+const kKnownFlags = new primordials.SafeSet([
+  'nodejs_compat', 'nodejs_compat_v2', 'nodejs_als', 'no_nodejs_compat_v2', 'rpc',
+  'streams_enable_constructors', 'transformstream_enable_standard_constructor',
+  'global_navigator', 'no_global_navigator', 'url_standard', 'url_original',
+  'formdata_parser_supports_files', 'fetch_refuses_unknown_protocols',
+  'fetch_treats_unknown_protocols_as_http', 'global_fetch_strictly_public',
+  'allow_eval_during_startup', 'export_commonjs_default', 'export_commonjs_namespace',
+  'web_socket_compression', 'no_web_socket_compression', 'fetch_standard_url',
+  'fetch_legacy_url', 'response_json', 'brotli_content_encoding', 'no_brotli_content_encoding',
+  'strict_compression_checks', 'strict_crypto_checks', 'no_strict_crypto_checks',
+  'capture_async_api_throws', 'do_not_capture_async_api_throws', 'new_module_registry',
+  'nodejs_zlib', 'no_nodejs_zlib', 'experimental', 'request_signal_passthrough',
+  'enable_request_signal', 'disable_request_signal', 'expose_global_message_channel',
+  'no_expose_global_message_channel', 'set_tostring_tag', 'no_set_tostring_tag',
+  'durable_object_fetch_requires_full_url', 'no_durable_object_fetch_requires_full_url',
+  'service_binding_extra_handlers', 'cache_option_enabled', 'cache_option_disabled',
+  'queues_json_messages', 'js_rpc', 'minimal_subrequests', 'no_minimal_subrequests',
+  'unwrap_custom_thenables', 'no_unwrap_custom_thenables', 'fetcher_no_get_put_delete',
+  'fetcher_has_get_put_delete', 'handle_cross_request_promise_resolution',
+  'no_handle_cross_request_promise_resolution', 'increase_websocket_message_size',
+  'internal_writable_stream_abort_clears_queue', 'python_workers', 'jsweak_ref',
+  'no_jsweak_ref', 'ctx_exports', 'no_ctx_exports', 'enable_ctx_exports',
+]);
+
+// Defaults for the warm cache; `worker_loaders` entries in the config may override them.
+const kDefaults = {
+  __proto__: null,
+  maxWorkers: 1000,             // warm workers per cache
+  maxMemoryMb: 4096,            // V8 heap of all of them together
+  idleTimeoutMs: 5 * 60 * 1000, // unused this long: evicted
+};
+
+// ---------------------------------------------------------------------------------------------
+// Starting workers.
+
+const starting = new SafeMap();  // realm id -> { resolve, reject }
+
+ops.setHook('workerStarted', (realm, error) => {
+  const pending = starting.get(realm);
+  if (pending === undefined) return;
+  starting.delete(realm);
+  if (error === null) pending.resolve(realm);
+  else pending.reject(new Error(`Failed to start Worker:\n${error}`));
+});
+
+function isValidDate(text) {
+  const m = RegExpPrototypeExec(/^(\d{4})-(\d{2})-(\d{2})$/, text);
+  if (m === null) return false;
+  const year = +m[1], month = +m[2], day = +m[3];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const days = [31, (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28, 31, 30,
+    31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= days[month - 1];
+}
+
+function today() {
+  return StringPrototypeSlice(DatePrototypeToISOString(new Date(DateNow())), 0, 10);
+}
+
+// Checks a WorkerCode and turns it into workerCreate's arguments. Throws TypeError with
+// loader.md section 3's messages (module-level ones come from the C++ validation).
+function prepare(code) {
+  if (code === null || typeof code !== 'object') {
+    throw new TypeError('The WorkerCode must be an object with compatibilityDate, mainModule and modules.');
+  }
+  const date = code.compatibilityDate;
+  if (date === undefined) {
+    throw new TypeError('WorkerCode.compatibilityDate is required: give the date as "YYYY-MM-DD".');
+  }
+  if (typeof date !== 'string' || !isValidDate(date)) throw new TypeError(`Invalid compatibility date: ${String(date)}`);
+  if (date > today()) throw new TypeError(`Can't set compatibility date in the future: ${date}`);
+  const flags = code.compatibilityFlags;
+  if (flags !== undefined) {
+    if (!ArrayIsArray(flags)) throw new TypeError('WorkerCode.compatibilityFlags must be an array of strings.');
+    for (let i = 0; i < flags.length; i++) {
+      if (typeof flags[i] !== 'string' || !kKnownFlags.has(flags[i])) {
+        throw new TypeError(`No such compatibility flag: ${String(flags[i])}`);
+      }
+    }
+  }
+  const main = code.mainModule;
+  if (typeof main !== 'string') {
+    throw new TypeError('WorkerCode.mainModule is required: the name of the main module in modules.');
+  }
+  const modules = code.modules;
+  if (modules === null || typeof modules !== 'object') {
+    throw new TypeError('WorkerCode.modules is required: an object mapping module names to their code.');
+  }
+  const list = [];
+  const names = ObjectKeys(modules);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const value = modules[name];
+    if (typeof value === 'string') {
+      ArrayPrototypePush(list, [name, value, null]);
+      continue;
+    }
+    if (value === null || typeof value !== 'object') {
+      throw new TypeError(`Module '${name}' must be a string or an object such as { js: "..." }.`);
+    }
+    const keys = ObjectKeys(value);
+    const fields = [];
+    for (let j = 0; j < keys.length; j++) {
+      let content = value[keys[j]];
+      if (keys[j] === 'json') content = JSONStringify(content);
+      else if ((keys[j] === 'data' || keys[j] === 'wasm') && !ArrayBufferIsView(content) &&
+               ObjectPrototypeToString(content) !== '[object ArrayBuffer]') {
+        throw new TypeError(`Module '${name}': '${keys[j]}' must be an ArrayBuffer or a typed array.`);
+      } else if (keys[j] !== 'data' && keys[j] !== 'wasm' && typeof content !== 'string') {
+        content = String(content);
+      }
+      ArrayPrototypePush(fields, [keys[j], content]);
+    }
+    ArrayPrototypePush(list, [name, null, fields]);
+  }
+  const outbound = code.globalOutbound;
+  if (outbound !== undefined && outbound !== null) {
+    const info = isStub(outbound) ? stubDetails(outbound) : undefined;
+    if (info === undefined || info.entry === null) {
+      throw new TypeError('globalOutbound must be a Fetcher, such as ctx.exports.NAME({props: {...}}), or null.');
+    }
+  }
+  const env = code.env === undefined ? {} : code.env;
+  return { __proto__: null, main, list, env, outbound };
+}
+
+// Creates the isolate now (validation errors throw); returns a promise of its realm id once
+// its main module has run.
+function start(prepared) {
+  // The realm id is unknown until workerCreate returns: exports made while encoding the init
+  // message are recorded for holder -1, then handed to the new realm (and dropped with it).
+  let realm;
+  try {
+    const init = initMessage(-1, prepared.env, prepared.outbound);
+    realm = ops.workerCreate(prepared.main, prepared.list, init);
+  } catch (error) {
+    retargetExports(-1, null);
+    throw error;
+  }
+  retargetExports(-1, realm);
+  return new Promise((resolve, reject) => {
+    starting.set(realm, { __proto__: null, resolve, reject });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache.
+
+class Cache {
+  constructor(options) {
+    this.options = options;
+    this.entries = new SafeMap();  // key -> Entry (insertion order = least recently used first)
+    this.anonymous = 0;
+    this.lastMemoryCheck = 0;
+  }
+}
+
+const caches = new SafeMap();  // config id -> Cache (bindings with one id share it)
+
+// An entry is one worker slot: its code source, and the running worker when there is one.
+class Entry {
+  constructor(cache, key, getCode) {
+    this.cache = cache;
+    this.key = key;
+    this.getCode = getCode;
+    this.realm = null;
+    this.ready = null;  // promise of the realm id while starting or running
+    this.lastUsed = DateNow();
+  }
+}
+
+const collected = new FinalizationRegistry((held) => {
+  // A load()ed worker nobody can reach any more.
+  const entry = held.cache.entries.get(held.key);
+  if (entry !== undefined) evict(entry);
+});
+
+function touch(entry) {
+  entry.lastUsed = DateNow();
+  const { entries } = entry.cache;
+  if (entries.get(entry.key) === entry) {
+    entries.delete(entry.key);
+    entries.set(entry.key, entry);
+  }
+}
+
+function evict(entry) {
+  const { entries } = entry.cache;
+  if (entries.get(entry.key) === entry) entries.delete(entry.key);
+  if (entry.realm !== null) ops.workerDestroy(entry.realm);
+  entry.realm = null;
+  entry.ready = null;
+}
+
+// Idle timeout, then LRU by count and by memory.
+function sweep(cache) {
+  const { options, entries } = cache;
+  const now = DateNow();
+  const idle = [];
+  MapPrototypeForEach(entries, (entry) => {
+    if (now - entry.lastUsed > options.idleTimeoutMs) ArrayPrototypePush(idle, entry);
+  });
+  for (let i = 0; i < idle.length; i++) evict(idle[i]);
+  while (entries.size > options.maxWorkers) {
+    let oldest;
+    MapPrototypeForEach(entries, (entry) => { oldest ??= entry; });
+    evict(oldest);
+  }
+  if (now - cache.lastMemoryCheck < 1000) return;
+  cache.lastMemoryCheck = now;
+  let total = 0;
+  const order = [];
+  MapPrototypeForEach(entries, (entry) => {
+    if (entry.realm !== null) total += ops.workerHeapUsed(entry.realm);
+    ArrayPrototypePush(order, entry);
+  });
+  const limit = options.maxMemoryMb * 1024 * 1024;
+  for (let i = 0; i < order.length && total > limit; i++) {
+    if (order[i].realm !== null) total -= ops.workerHeapUsed(order[i].realm);
+    evict(order[i]);
+  }
+}
+
+// Starts (or restarts) the entry's worker; resolves to its realm id.
+function ensureStarted(entry) {
+  if (entry.ready !== null) return entry.ready;
+  const { entries } = entry.cache;
+  if (entries.get(entry.key) !== entry) {
+    // Evicted (or replaced after a failure): take the slot again, LRU rules apply.
+    const other = entries.get(entry.key);
+    if (other !== undefined && other.ready !== null) return other.ready;
+    entries.set(entry.key, entry);
+    sweep(entry.cache);
+  }
+  let codePromise;
+  try {
+    codePromise = PromiseResolve(entry.getCode());
+  } catch (error) {
+    codePromise = PromiseReject(error);
+  }
+  const ready = PromisePrototypeThen(codePromise, (code) => {
+    if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
+    const started = start(prepare(code));
+    return PromisePrototypeThen(started, (realm) => {
+      if (entry.ready !== ready) {
+        ops.workerDestroy(realm);
+        throw new Error('The Worker was unloaded.');
+      }
+      entry.realm = realm;
+      return realm;
+    });
+  });
+  entry.ready = ready;
+  // A failed start is not cached: the next use of this id starts over (beyond workerd).
+  PromisePrototypeThen(ready, undefined, () => {
+    if (entry.ready === ready) {
+      entry.ready = null;
+      if (entries.get(entry.key) === entry) entries.delete(entry.key);
+    }
+  });
+  return ready;
+}
+
+// ---------------------------------------------------------------------------------------------
+// WorkerStub and WorkerLoader.
+
+class WorkerStub {
+  #entry;
+  constructor(key, entry) {
+    if (key !== kInternal) throw new TypeError('Illegal constructor');
+    this.#entry = entry;
+  }
+
+  getEntrypoint(name = undefined, options = undefined) {
+    if (name !== undefined && name !== null && typeof name !== 'string') {
+      throw new TypeError('getEntrypoint(name): name must be a string, null or undefined.');
+    }
+    const entry = this.#entry;
+    let props = {};
+    if (options !== undefined && options !== null) {
+      if (typeof options !== 'object') throw new TypeError('getEntrypoint(name, options): options must be an object.');
+      if (options.props !== undefined) props = options.props;
+    }
+    const ready = () => {
+      touch(entry);
+      return ensureStarted(entry);
+    };
+    const fetcher = entrypointFetcher(name === undefined || name === null ? 'default' : name, props,
+      ready, true);
+    // The worker lives at least as long as something can call it.
+    holders.set(fetcher, entry);
+    return fetcher;
+  }
+
+  getDurableObjectClass() {
+    throw new Error('Durable Object classes of dynamic workers are not supported by dynworker yet.');
+  }
+}
+
+const holders = new primordials.SafeWeakMap();  // Fetcher -> Entry (keeps the entry reachable)
+
+class WorkerLoader {
+  #cache;
+  constructor(key, cache) {
+    if (key !== kInternal) throw new TypeError('Illegal constructor');
+    this.#cache = cache;
+  }
+
+  get(id, getCode) {
+    if (typeof getCode !== 'function') {
+      throw new TypeError('get(id, getCode): getCode must be a function returning the WorkerCode.');
+    }
+    const cache = this.#cache;
+    if (id === null || id === undefined) return anonymous(cache, getCode);
+    const key = `id:${String(id)}`;
+    let entry = cache.entries.get(key);
+    if (entry !== undefined) {
+      touch(entry);
+      return new WorkerStub(kInternal, entry);
+    }
+    entry = new Entry(cache, key, getCode);
+    cache.entries.set(key, entry);
+    sweep(cache);
+    // Eager: the code is fetched and the isolate started now, not at the first request.
+    PromisePrototypeThen(ensureStarted(entry), undefined, () => {});
+    return new WorkerStub(kInternal, entry);
+  }
+
+  load(code) {
+    const prepared = prepare(code);  // validation errors throw here, from load()
+    const cache = this.#cache;
+    const key = `anon:${cache.anonymous++}`;
+    const entry = new Entry(cache, key, () => code);
+    cache.entries.set(key, entry);
+    sweep(cache);
+    // Started at once from the already checked code (module errors throw from here too).
+    const started = start(prepared);
+    const ready = PromisePrototypeThen(started, (realm) => {
+      if (entry.ready !== ready) {
+        ops.workerDestroy(realm);
+        throw new Error('The Worker was unloaded.');
+      }
+      entry.realm = realm;
+      return realm;
+    });
+    entry.ready = ready;
+    PromisePrototypeThen(ready, undefined, () => {
+      if (entry.ready === ready) {
+        entry.ready = null;
+        if (cache.entries.get(key) === entry) cache.entries.delete(key);
+      }
+    });
+    const stub = new WorkerStub(kInternal, entry);
+    collected.register(stub, { __proto__: null, cache, key });
+    return stub;
+  }
+}
+
+function anonymous(cache, getCode) {
+  const key = `anon:${cache.anonymous++}`;
+  const entry = new Entry(cache, key, getCode);
+  cache.entries.set(key, entry);
+  sweep(cache);
+  PromisePrototypeThen(ensureStarted(entry), undefined, () => {});
+  const stub = new WorkerStub(kInternal, entry);
+  collected.register(stub, { __proto__: null, cache, key });
+  return stub;
+}
+
+// The binding object for one `worker_loaders` entry. Bindings with the same `id` share a cache.
+export function makeLoaderBinding(cacheId, options) {
+  const key = cacheId === null || cacheId === undefined ? Symbol('anonymous loader') : String(cacheId);
+  let cache = caches.get(key);
+  if (cache === undefined) {
+    const merged = { __proto__: null, ...kDefaults };
+    if (options !== null && typeof options === 'object') {
+      if (NumberIsInteger(options.maxWorkers) && options.maxWorkers > 0) merged.maxWorkers = options.maxWorkers;
+      if (typeof options.maxMemoryMb === 'number' && options.maxMemoryMb > 0) merged.maxMemoryMb = options.maxMemoryMb;
+      if (typeof options.idleTimeoutMs === 'number' && options.idleTimeoutMs >= 0) merged.idleTimeoutMs = options.idleTimeoutMs;
+    }
+    cache = new Cache(merged);
+    caches.set(key, cache);
+  }
+  return new WorkerLoader(kInternal, cache);
+}
+
+export { WorkerLoader, WorkerStub };

@@ -1,0 +1,1030 @@
+// JS RPC between the isolates of one thread (loader.md sections 2 and 4): Fetchers and stubs,
+// the calls they make, and the entrypoints that answer them.
+//
+// Transport: ops.rpcPost(realmId, message) copies `message` with V8's structured clone and
+// delivers it to the other realm's `rpcMessage(from, message)` hook on a later turn of the
+// loop. What structured clone cannot carry (functions, RpcTargets, stubs, streams, Requests,
+// Responses, Headers) is replaced while encoding by a placeholder host object holding an index
+// into the message's `caps` list, which describes it; decoding turns each placeholder back into
+// a working object in the receiving realm.
+//
+// Capabilities: a function or RpcTarget sent to another realm is kept in this realm's export
+// table under a number; the receiver gets a stub whose calls come back here as messages. Stubs
+// release their entry when disposed or garbage collected; everything a realm held is dropped
+// when it is gone (`rpcRealmGone`). Entrypoints are not exported objects: a call names the
+// entrypoint and carries its props, and the callee makes a fresh request context for it, so
+// `ctx.props` is a fresh copy each call. Props of a `ctx.exports.NAME({props})` Fetcher handed
+// to a dynamic worker stay in this realm (an export entry): the other side only holds a number.
+import primordials from 'internal:primordials';
+import ops from 'internal:ops';
+import { DOMException } from 'internal:dom_exception';
+import { Request, requestRecord, isRequest } from 'internal:request';
+import { Response, isResponse, responseRecord } from 'internal:response';
+import { Headers, headersList } from 'internal:headers';
+import { ReadableStream, WritableStream, TransformStream } from 'internal:streams';
+import { setOutbound } from 'internal:fetch';
+import { setConnectOutbound } from 'internal:sockets';
+
+const {
+  Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
+  FinalizationRegistry, ObjectGetPrototypeOf, ObjectDefineProperty,
+  ObjectHasOwn, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
+  PromiseResolve, Proxy, RangeError, ReferenceError, ReflectApply, SafeMap, SafeSet,
+  SafeWeakMap, String, Symbol, SyntaxError, TypeError, URIError,
+  ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
+  Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt,
+} = primordials;
+
+// Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
+export const SymbolDispose = primordials.SymbolDispose ?? Symbol('Symbol.dispose');
+
+function setOwn(object, key, value) {
+  if (key === '__proto__') {
+    ObjectDefineProperty(object, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+const myRealm = ops.rpcRealmId();
+
+// ---------------------------------------------------------------------------------------------
+// The worker this realm runs: its main module's exports and its env.
+
+let mainNamespace = null;
+let workerEnv = {};
+const entryClasses = new SafeWeakMap();  // class -> true for WorkerEntrypoint subclasses
+
+export function setMain(namespace, env) {
+  mainNamespace = namespace;
+  if (env !== undefined) workerEnv = env;
+}
+ops.setHook('rpcSetMain', (namespace) => { mainNamespace = namespace; });
+
+export function currentEnv() { return workerEnv; }
+
+// ---------------------------------------------------------------------------------------------
+// RpcTarget and WorkerEntrypoint (cloudflare:workers).
+
+const kEntrypoint = Symbol('WorkerEntrypoint');
+
+export class RpcTarget {}
+
+export class WorkerEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+entryClasses.set(WorkerEntrypoint, true);
+
+function isRpcTarget(value) {
+  let proto = ObjectGetPrototypeOf(value);
+  while (proto !== null) {
+    if (proto === RpcTarget.prototype || proto === WorkerEntrypoint.prototype) return true;
+    proto = ObjectGetPrototypeOf(proto);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request contexts.
+
+export function createContext(props) {
+  const waitUntil = [];
+  const ctx = {
+    waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
+    passThroughOnException() {},
+    props,
+    exports: ctxExports,
+  };
+  return ctx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export table (capabilities other realms hold) and pending calls.
+
+let nextExport = 1;
+const exportsTable = new SafeMap();  // id -> { kind, target, holder, ... }
+let nextCall = 1;
+const pendingCalls = new SafeMap();  // id -> { to, resolve, reject }
+
+function exportCapability(record, holder) {
+  const id = nextExport++;
+  record.holder = holder;
+  exportsTable.set(id, record);
+  return id;
+}
+
+// A stub's state; stubs themselves are Proxies, so user code never reaches this.
+const stubInfo = new SafeWeakMap();
+// Imported capabilities, counted per (realm, export number): dup() and repeated receipt share
+// one export, which is released when the last stub for it is disposed or collected.
+const importRefs = new SafeMap();
+function importKey(info) { return `${info.realm}:${info.cap}`; }
+function retainImport(info) {
+  const key = importKey(info);
+  importRefs.set(key, (importRefs.get(key) ?? 0) + 1);
+}
+function releaseImport(realm, cap) {
+  const key = `${realm}:${cap}`;
+  const count = (importRefs.get(key) ?? 1) - 1;
+  if (count > 0) {
+    importRefs.set(key, count);
+    return;
+  }
+  importRefs.delete(key);
+  try {
+    post(realm, { __proto__: null, t: 3, cap });
+  } catch {
+    // the realm is gone
+  }
+}
+const released = new FinalizationRegistry((held) => {
+  if (!held.disposed.value) releaseImport(held.realm, held.cap);
+});
+
+function post(to, message) {
+  ops.rpcPost(to, message);
+}
+
+ops.setHook('rpcRealmGone', (realm) => {
+  // Calls waiting on that realm can never be answered.
+  const dead = [];
+  MapPrototypeForEach(pendingCalls, (call, id) => { if (call.to === realm) ArrayPrototypePush(dead, id); });
+  for (let i = 0; i < dead.length; i++) {
+    const call = pendingCalls.get(dead[i]);
+    pendingCalls.delete(dead[i]);
+    call.reject(new Error('The Worker was unloaded while this call was in progress.'));
+  }
+  const drop = [];
+  MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
+  for (let i = 0; i < drop.length; i++) disposeExport(drop[i]);
+  for (let i = 0; i < goneListeners.length; i++) goneListeners[i](realm);
+});
+const goneListeners = [];
+export function onRealmGone(fn) { ArrayPrototypePush(goneListeners, fn); }
+
+// Exports recorded for holder `from` now belong to `to` (null: dropped).
+export function retargetExports(from, to) {
+  const ids = [];
+  MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === from) ArrayPrototypePush(ids, id); });
+  for (let i = 0; i < ids.length; i++) {
+    if (to === null) disposeExport(ids[i]);
+    else exportsTable.get(ids[i]).holder = to;
+  }
+}
+
+function disposeExport(id) {
+  const record = exportsTable.get(id);
+  if (record === undefined) return;
+  exportsTable.delete(id);
+  if (record.kind === 'reader') {
+    PromisePrototypeThen(record.reader.cancel(new Error('The RPC stream was dropped.')), undefined, () => {});
+  } else if (record.kind === 'writer') {
+    PromisePrototypeThen(record.writer.abort(new Error('The RPC stream was dropped.')), undefined, () => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding: values -> structured-clonable values with placeholders + a caps list.
+
+function dataCloneError(value) {
+  let type = 'Object';
+  try {
+    const proto = ObjectGetPrototypeOf(value);
+    if (proto !== null && typeof proto.constructor === 'function' && typeof proto.constructor.name === 'string') {
+      type = proto.constructor.name || 'Object';
+    }
+  } catch {
+    // keep "Object"
+  }
+  return new DOMException(`Could not serialize object of type "${type}". This type does not ` +
+    'support serialization.', 'DataCloneError');
+}
+
+class Encoder {
+  constructor(to, options) {
+    this.to = to;
+    this.caps = [];
+    this.seen = new SafeMap();
+    this.allowUnspecialized = options?.allowUnspecialized === true;
+  }
+
+  cap(descriptor) {
+    const index = this.caps.length;
+    ArrayPrototypePush(this.caps, descriptor);
+    return ops.rpcPlaceholder(index);
+  }
+
+  encode(value) {
+    if (typeof value === 'function') {
+      const info = stubInfo.get(value);
+      if (info !== undefined) return this.stub(info);
+      const id = exportCapability({ __proto__: null, kind: 'object', target: value }, this.to);
+      return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: true });
+    }
+    if (typeof value !== 'object' || value === null) return value;
+    const prior = this.seen.get(value);
+    if (prior !== undefined) return prior;
+    if (ArrayIsArray(value)) {
+      const out = new Array(value.length);
+      this.seen.set(value, out);
+      for (let i = 0; i < value.length; i++) out[i] = this.encode(value[i]);
+      return out;
+    }
+    if (ArrayBufferIsView(value)) return value;
+    const proto = ObjectGetPrototypeOf(value);
+    if (proto === ObjectPrototype || proto === null) {
+      const out = {};
+      this.seen.set(value, out);
+      const keys = ObjectKeys(value);
+      for (let i = 0; i < keys.length; i++) setOwn(out, keys[i], this.encode(value[keys[i]]));
+      return out;
+    }
+    if (isRequest(value)) return this.request(value);
+    if (isResponse(value)) return this.response(value);
+    if (value instanceof Headers) return this.cap({ __proto__: null, k: 'headers', list: headersList(value) });
+    if (value instanceof ReadableStream) return this.readable(value, false);
+    if (value instanceof WritableStream) return this.writable(value);
+    if (isRpcTarget(value)) {
+      const id = exportCapability({ __proto__: null, kind: 'object', target: value }, this.to);
+      return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: false });
+    }
+    if (value instanceof Map) {
+      const out = new Map();
+      this.seen.set(value, out);
+      MapPrototypeForEach(value, (v, k) => { out.set(this.encode(k), this.encode(v)); });
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = new Set();
+      this.seen.set(value, out);
+      SetPrototypeForEach(value, (v) => { out.add(this.encode(v)); });
+      return out;
+    }
+    if (value instanceof Error) return this.cap({ __proto__: null, k: 'error', error: errorRecord(value) });
+    if (value instanceof Date || value instanceof RegExp || value instanceof ArrayBuffer ||
+        value instanceof Boolean || value instanceof Number || value instanceof String ||
+        value instanceof BigInt) {
+      return value;  // structured clone carries these
+    }
+    throw dataCloneError(value);
+  }
+
+  stub(info) {
+    if (info.disposed) throw new Error('RPC stub used after being disposed.');
+    if (info.entry !== null) {
+      if (info.dynamic) {
+        throw new DOMException('An entrypoint of a dynamic worker cannot be sent to another worker.',
+          'DataCloneError');
+      }
+      if (info.unspecialized && !this.allowUnspecialized) {
+        throw new DOMException(`ctx.exports.${info.entry} must be specialized before it can be sent to ` +
+          `another worker: pass ctx.exports.${info.entry}({props: {...}}) instead.`, 'DataCloneError');
+      }
+      if (info.realm === myRealm) {
+        // Our own entrypoint: the props stay here, the receiver gets a number.
+        const id = exportCapability({ __proto__: null, kind: 'entry', name: info.entry, props: info.props }, this.to);
+        return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: false, entry: info.entry });
+      }
+    }
+    return this.cap({ __proto__: null, k: 'stub', realm: info.realm, cap: info.cap, fn: info.fn,
+      entry: info.entry });
+  }
+
+  body(bodyRecord, stream) {
+    if (bodyRecord === null) return null;
+    if (bodyRecord.stream === null && bodyRecord.source !== null && !bodyRecord.used) {
+      bodyRecord.used = true;
+      return bodyRecord.source;  // bytes known up front: copied inline
+    }
+    return this.readable(stream, true);
+  }
+
+  request(request) {
+    const r = requestRecord(request);
+    return this.cap({
+      __proto__: null, k: 'request', url: r.url, method: r.method, headers: headersList(r.headers),
+      redirect: request.redirect, body: this.body(r.body, request.body),
+    });
+  }
+
+  response(response) {
+    const r = responseRecord(response);
+    return this.cap({
+      __proto__: null, k: 'response', status: r.status, statusText: r.statusText,
+      headers: headersList(r.headers), body: this.body(r.body, response.body),
+    });
+  }
+
+  readable(stream, bytes) {
+    const reader = stream.getReader();
+    const id = exportCapability({ __proto__: null, kind: 'reader', reader }, this.to);
+    return this.cap({ __proto__: null, k: 'readable', realm: myRealm, cap: id, bytes });
+  }
+
+  writable(stream) {
+    const writer = stream.getWriter();
+    const id = exportCapability({ __proto__: null, kind: 'writer', writer }, this.to);
+    return this.cap({ __proto__: null, k: 'writable', realm: myRealm, cap: id });
+  }
+}
+
+function errorRecord(error) {
+  let name = 'Error', message = '', stack;
+  try { name = String(error.name); } catch { /* keep */ }
+  try { message = String(error.message); } catch { /* keep */ }
+  try { stack = typeof error.stack === 'string' ? error.stack : undefined; } catch { /* none */ }
+  return { __proto__: null, name, message, stack, domException: error instanceof DOMException };
+}
+
+const errorTypes = {
+  __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
+};
+
+function errorFromRecord(record, remote) {
+  let error;
+  if (record.domException) {
+    error = new DOMException(record.message, record.name);
+  } else {
+    const Ctor = errorTypes[record.name] ?? Error;
+    error = new Ctor(record.message);
+    if (error.name !== record.name) {
+      ObjectDefineProperty(error, 'name', {
+        __proto__: null, value: record.name, writable: true, enumerable: false, configurable: true,
+      });
+    }
+  }
+  if (record.stack !== undefined) {
+    ObjectDefineProperty(error, 'stack', {
+      __proto__: null, value: record.stack, writable: true, enumerable: false, configurable: true,
+    });
+  }
+  if (remote) error.remote = true;
+  return error;
+}
+
+
+function encodeMessage(to, value, options) {
+  const encoder = new Encoder(to, options);
+  const encoded = encoder.encode(value);
+  return [encoded, encoder.caps];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding.
+
+function decodeMessage(from, value, caps) {
+  if (caps === undefined || caps.length === 0) return value;
+  const built = new Array(caps.length);
+  const visited = new SafeSet();
+  const resolve = (v) => {
+    if (typeof v !== 'object' || v === null) return v;
+    const index = ops.rpcPlaceholderIndex(v);
+    if (index >= 0) {
+      if (built[index] === undefined) built[index] = materialize(from, caps[index], resolve);
+      return built[index];
+    }
+    if (visited.has(v)) return v;
+    visited.add(v);
+    if (ArrayIsArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = resolve(v[i]);
+    } else if (v instanceof Map) {
+      const entries = [];
+      MapPrototypeForEach(v, (val, key) => { ArrayPrototypePush(entries, [key, val]); });
+      v.clear();
+      for (let i = 0; i < entries.length; i++) v.set(resolve(entries[i][0]), resolve(entries[i][1]));
+    } else if (v instanceof Set) {
+      const items = [];
+      SetPrototypeForEach(v, (val) => { ArrayPrototypePush(items, val); });
+      v.clear();
+      for (let i = 0; i < items.length; i++) v.add(resolve(items[i]));
+    } else if (!ArrayBufferIsView(v)) {
+      const keys = ObjectKeys(v);
+      for (let i = 0; i < keys.length; i++) setOwn(v, keys[i], resolve(v[keys[i]]));
+    }
+    return v;
+  };
+  return resolve(value);
+}
+
+// headersList() gives [name, value, name, value, ...].
+function headerPairs(flat) {
+  const pairs = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) ArrayPrototypePush(pairs, [flat[i], flat[i + 1]]);
+  return pairs;
+}
+
+function materialize(from, d, resolve) {
+  switch (d.k) {
+    case 'stub':
+      return makeStub({ realm: d.realm, cap: d.cap, fn: d.fn, entry: d.entry ?? null, props: undefined,
+        dynamic: false, unspecialized: false });
+    case 'headers':
+      return new Headers(headerPairs(d.list));
+    case 'error':
+      return errorFromRecord(d.error, false);
+    case 'readable':
+      return remoteReadable(d.realm, d.cap, d.bytes);
+    case 'writable':
+      return remoteWritable(d.realm, d.cap);
+    case 'request': {
+      const body = resolve(d.body);
+      const init = { __proto__: null, method: d.method, headers: headerPairs(d.headers), redirect: d.redirect };
+      if (body !== null && body !== undefined) {
+        init.body = body;
+        init.duplex = 'half';
+      }
+      return new Request(d.url, init);
+    }
+    case 'response': {
+      const body = resolve(d.body);
+      if (d.status === 0) return Response.error();
+      return new Response(body ?? null, { __proto__: null, status: d.status, statusText: d.statusText,
+        headers: headerPairs(d.headers) });
+    }
+    default:
+      throw new TypeError(`Unknown RPC capability kind: ${d.k}`);
+  }
+}
+
+function remoteReadable(realm, cap, bytes) {
+  let done = false;
+  const source = {
+    __proto__: null,
+    pull(controller) {
+      return PromisePrototypeThen(call(realm, cap, 'read', [], []), (result) => {
+        if (result.done) {
+          done = true;
+          controller.close();
+          return;
+        }
+        const chunk = result.value;
+        if (bytes) {
+          if (!ArrayBufferIsView(chunk)) throw new TypeError('A body chunk sent over RPC was not a Uint8Array.');
+          if (chunk.byteLength > 0) controller.enqueue(chunk);
+        } else {
+          controller.enqueue(chunk);
+        }
+      });
+    },
+    cancel(reason) {
+      if (done) return undefined;
+      done = true;
+      return PromisePrototypeThen(call(realm, cap, 'cancel', [reason], []), undefined, () => {});
+    },
+  };
+  if (bytes) source.type = 'bytes';
+  return new ReadableStream(source);
+}
+
+function remoteWritable(realm, cap) {
+  return new WritableStream({
+    __proto__: null,
+    write(chunk) { return call(realm, cap, 'write', [chunk], []); },
+    close() { return call(realm, cap, 'close', [], []); },
+    abort(reason) { return PromisePrototypeThen(call(realm, cap, 'abort', [reason], []), undefined, () => {}); },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls.
+
+// Sends one call; `target` is an export number (cap) or, for entrypoints, 0 with `entry`.
+// kind: 'call' (method at `path` with args), 'get' (property at `path`), 'fetch', 'connect',
+// 'read'/'cancel'/'write'/'close'/'abort' (streams).
+function call(realmOrNull, cap, kind, args, path, entry, props, ready) {
+  const send = (realm) => new Promise((resolve, reject) => {
+    const id = nextCall++;
+    let message;
+    try {
+      const [encodedArgs, caps] = encodeMessage(realm, entry === undefined ? args : [args, props]);
+      message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
+        entry: entry ?? null };
+      pendingCalls.set(id, { __proto__: null, to: realm, resolve, reject });
+      post(realm, message);
+    } catch (error) {
+      pendingCalls.delete(id);
+      reject(error);
+    }
+  });
+  // A worker still starting (or to be reloaded after eviction) says where to send once ready.
+  if (ready !== undefined && ready !== null) return PromisePrototypeThen(ready(), send);
+  return send(realmOrNull);
+}
+
+function reply(to, id, ok, value) {
+  let message;
+  try {
+    if (ok) {
+      const [encoded, caps] = encodeMessage(to, value);
+      message = { __proto__: null, t: 2, id, ok: true, value: encoded, caps };
+    } else {
+      message = { __proto__: null, t: 2, id, ok: false, error: errorRecord(value) };
+    }
+  } catch (error) {
+    message = { __proto__: null, t: 2, id, ok: false, error: errorRecord(error) };
+  }
+  post(to, message);
+}
+
+ops.setHook('rpcMessage', (from, message) => {
+  switch (message.t) {
+    case 0: return onInit(from, message);
+    case 1: return onCall(from, message);
+    case 2: return onReturn(from, message);
+    case 3: return disposeExport(message.cap);
+    default: return undefined;
+  }
+});
+
+function onReturn(from, message) {
+  const pending = pendingCalls.get(message.id);
+  if (pending === undefined) return;
+  pendingCalls.delete(message.id);
+  if (message.ok) {
+    let value;
+    try {
+      value = decodeMessage(from, message.value, message.caps);
+    } catch (error) {
+      pending.reject(error);
+      return;
+    }
+    pending.resolve(value);
+  } else {
+    pending.reject(errorFromRecord(message.error, true));
+  }
+}
+
+function onCall(from, message) {
+  let result;
+  try {
+    const decoded = decodeMessage(from, message.args, message.caps);
+    if (message.entry !== null) {
+      result = invokeEntrypoint(message.entry, decoded[1], message.kind, message.path, decoded[0], from);
+    } else {
+      const record = exportsTable.get(message.cap);
+      if (record === undefined) throw new Error('RPC stub used after being disposed.');
+      if (record.kind === 'entry') {
+        result = invokeEntrypoint(record.name, freshProps(record.props), message.kind, message.path,
+          decoded, from);
+      } else {
+        result = invokeExport(message.cap, record, message.kind, message.path, decoded);
+      }
+    }
+  } catch (error) {
+    reply(from, message.id, false, error);
+    return;
+  }
+  PromisePrototypeThen(PromiseResolve(result), (value) => reply(from, message.id, true, value),
+    (error) => reply(from, message.id, false, error));
+}
+
+// Each call sees its own copy of the props it was made with.
+function freshProps(props) {
+  try {
+    return ops.structuredClone(props, undefined);
+  } catch {
+    return props;  // holds stubs: those are capabilities, shared by design
+  }
+}
+
+const reserved = new SafeSet([
+  'fetch', 'connect', 'constructor', 'dup', 'alarm', 'webSocketMessage', 'webSocketClose',
+  'webSocketError',
+]);
+
+function noSuchMethod(name) {
+  return new TypeError(`The RPC receiver does not implement the method "${name}".`);
+}
+
+// The method `name` of an entrypoint or RpcTarget instance, with workerd's visibility rules:
+// reserved names refused, only inherited (prototype) members, never Object.prototype's.
+function lookupMethod(target, name, checkOwn) {
+  if (typeof name !== 'string') throw noSuchMethod(String(name));
+  let value;
+  const inObjectProto = name in ObjectPrototype;
+  if (checkOwn && ObjectHasOwn(target, name)) throw noSuchMethod(name);
+  try { value = target[name]; } catch (error) { throw error; }
+  const implemented = value !== undefined && !(inObjectProto && value === ObjectPrototype[name]);
+  if (!implemented) throw noSuchMethod(name);
+  if (reserved.has(name)) throw new TypeError(`'${name}' is a reserved method and cannot be called over RPC.`);
+  return value;
+}
+
+function resolveEntrypoint(name) {
+  const key = name === null || name === undefined ? 'default' : name;
+  const ns = mainNamespace;
+  const value = ns === null ? undefined : ns[key];
+  if (value === undefined) {
+    if (key === 'default') throw new Error('Worker has no default entrypoint.');
+    throw new Error(`Worker has no such entrypoint: ${key}`);
+  }
+  return value;
+}
+
+function isClass(value) {
+  return typeof value === 'function' && value.prototype !== undefined &&
+    (value.prototype instanceof WorkerEntrypoint || value.prototype instanceof RpcTarget ||
+     entryClasses.get(value) === true);
+}
+
+function invokeEntrypoint(name, props, kind, path, args, from) {
+  const exported = resolveEntrypoint(name);
+  const ctx = createContext(props ?? {});
+  const env = workerEnv;
+  let target;
+  let plain = false;
+  if (isClass(exported)) {
+    target = new exported(ctx, env);
+  } else if (typeof exported === 'object' && exported !== null) {
+    target = exported;
+    plain = true;
+  } else {
+    throw new Error(`Worker has no such entrypoint: ${name ?? 'default'}`);
+  }
+  if (kind === 'fetch') {
+    const handler = target.fetch;
+    if (typeof handler !== 'function') {
+      throw new TypeError('Handler does not export a fetch() function.');
+    }
+    const request = args[0];
+    return PromisePrototypeThen(PromiseResolve(plain ? ReflectApply(handler, target, [request, env, ctx])
+      : ReflectApply(handler, target, [request])), (response) => {
+      if (!isResponse(response)) {
+        throw new TypeError('Incorrect type for Promise: the Promise did not resolve to \'Response\'.');
+      }
+      return response;
+    });
+  }
+  if (kind === 'connect') return acceptConnect(target, plain, args[0], env, ctx);
+  // RPC: the first hop follows the entrypoint's rules, the rest are plain property reads.
+  const first = path[0];
+  if (kind === 'get' && path.length === 0) throw new TypeError('An entrypoint cannot be awaited.');
+  let holder = target;
+  let value = lookupMethod(target, first, !plain);
+  for (let i = 1; i < path.length; i++) {
+    holder = value;
+    value = lookupPath(value, path[i]);
+  }
+  if (kind === 'get') return value;
+  if (typeof value !== 'function') throw noSuchMethod(path[path.length - 1]);
+  if (plain && path.length === 1) {
+    if (args.length > 1) {
+      throw new TypeError(`Cannot call handler function "${first}" over RPC because it has the ` +
+        'wrong number of arguments. A simple function handler can only be called over RPC with ' +
+        'exactly one argument. If you want to use multiple arguments, you must declare a class ' +
+        'that extends WorkerEntrypoint.');
+    }
+    return ReflectApply(value, holder, [args[0], env, ctx]);
+  }
+  return ReflectApply(value, holder, args);
+}
+
+function lookupPath(holder, name) {
+  if (holder === null || (typeof holder !== 'object' && typeof holder !== 'function')) {
+    throw noSuchMethod(name);
+  }
+  if (typeof holder === 'object' && isRpcTarget(holder)) return lookupMethod(holder, name, true);
+  if (typeof holder === 'function' || ObjectGetPrototypeOf(holder) === ObjectPrototype ||
+      ObjectGetPrototypeOf(holder) === null || ArrayIsArray(holder)) {
+    if (!ObjectHasOwn(holder, name)) throw noSuchMethod(name);
+    return holder[name];
+  }
+  throw noSuchMethod(name);
+}
+
+function invokeExport(id, record, kind, path, args) {
+  switch (record.kind) {
+    case 'reader':
+      if (kind === 'read') {
+        return PromisePrototypeThen(record.reader.read(), (result) => {
+          if (result.done) exportsTable.delete(id);
+          return { __proto__: null, done: result.done, value: result.value };
+        }, (error) => { exportsTable.delete(id); throw error; });
+      }
+      if (kind === 'cancel') {
+        exportsTable.delete(id);
+        return record.reader.cancel(args[0]);
+      }
+      break;
+    case 'writer':
+      if (kind === 'write') return record.writer.write(args[0]);
+      if (kind === 'close') { exportsTable.delete(id); return record.writer.close(); }
+      if (kind === 'abort') { exportsTable.delete(id); return record.writer.abort(args[0]); }
+      break;
+    case 'object': {
+      const target = record.target;
+      if (typeof target === 'function' && path.length === 0) {
+        if (kind === 'call') return ReflectApply(target, undefined, args);
+        throw new TypeError('A function stub cannot be read as a property.');
+      }
+      let holder = target;
+      let value = target;
+      for (let i = 0; i < path.length; i++) {
+        holder = value;
+        value = typeof holder === 'object' && holder !== null && isRpcTarget(holder) && i === 0
+          ? lookupMethod(holder, path[i], true) : lookupPath(holder, path[i]);
+      }
+      if (kind === 'get') return value;
+      if (typeof value !== 'function') throw noSuchMethod(path[path.length - 1]);
+      return ReflectApply(value, holder, args);
+    }
+    default:
+      break;
+  }
+  throw new TypeError(`This RPC capability does not support '${kind}'.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stubs and Fetchers.
+
+function stubCall(info, kind, path, args) {
+  if (info.disposed) return PromiseReject(new Error('RPC stub used after being disposed.'));
+  if (info.entry !== null && (info.cap === 0)) {
+    return call(info.realm, 0, kind, args, path, info.entry, info.props, info.ready);
+  }
+  return call(info.realm, info.cap, kind, args, path, undefined, undefined, info.ready);
+}
+
+// A callable, awaitable reference to `path` on a stub: calling it calls the method, awaiting it
+// reads the property. Its own properties continue the path (promise pipelining).
+function pathRef(info, path) {
+  let got = null;
+  const property = () => {
+    if (got === null) got = stubCall(info, 'get', path, []);
+    return got;
+  };
+  return new Proxy(function rpcProperty() {}, {
+    __proto__: null,
+    get(target, prop) {
+      if (prop === 'then') return (a, b) => PromisePrototypeThen(property(), a, b);
+      if (prop === 'catch') return (b) => PromisePrototypeThen(property(), undefined, b);
+      if (prop === 'finally') return (f) => PromisePrototypeThen(property(), (v) => { f(); return v; }, (e) => { f(); throw e; });
+      if (typeof prop !== 'string') return undefined;
+      return pathRef(info, [...path, prop]);
+    },
+    apply(target, thisArg, args) {
+      return rpcPromise(stubCall(info, 'call', path, args));
+    },
+  });
+}
+
+// The promise of a call's result, which can also be used before it settles: `p.x` and
+// `p.m(...)` are applied to the result once it arrives.
+function rpcPromise(promise) {
+  const pipelined = (path) => new Proxy(function rpcPipelined() {}, {
+    __proto__: null,
+    get(target, prop) {
+      const settle = () => PromisePrototypeThen(promise, (v) => follow(v, path));
+      if (prop === 'then') return (a, b) => PromisePrototypeThen(settle(), a, b);
+      if (prop === 'catch') return (b) => PromisePrototypeThen(settle(), undefined, b);
+      if (prop === 'finally') return (f) => PromisePrototypeThen(settle(), (v) => { f(); return v; }, (e) => { f(); throw e; });
+      if (typeof prop !== 'string') return undefined;
+      return pipelined([...path, prop]);
+    },
+    apply(target, thisArg, args) {
+      return rpcPromise(PromisePrototypeThen(promise, (v) => {
+        const holder = follow(v, ArrayPrototypeSlice(path, 0, path.length - 1));
+        return PromisePrototypeThen(PromiseResolve(holder), (h) => {
+          const fn = h[path[path.length - 1]];
+          if (typeof fn !== 'function') throw noSuchMethod(path[path.length - 1]);
+          return ReflectApply(fn, h, args);
+        });
+      }));
+    },
+  });
+  return pipelined([]);
+}
+
+function follow(value, path) {
+  let v = value;
+  for (let i = 0; i < path.length; i++) v = v[path[i]];
+  return v;
+}
+
+// info: { realm, cap, fn, entry, props, dynamic, unspecialized, ready }
+function makeStub(info) {
+  info.disposed = false;
+  info.ready ??= null;
+  const fetcher = info.entry !== null;
+  const fetchFn = (input, init = undefined) => {
+    let request;
+    try {
+      request = new Request(input, init);
+    } catch (error) {
+      return PromiseReject(error);
+    }
+    return stubCall(info, 'fetch', [], [request]);
+  };
+  const connectFn = (address, options) => connectThrough(info, address, options);
+  const disposedFlag = { __proto__: null, value: false };
+  const dispose = () => {
+    if (info.disposed) return;
+    info.disposed = true;
+    disposedFlag.value = true;
+    if (info.cap !== 0) releaseImport(info.realm, info.cap);
+  };
+  const handler = {
+    __proto__: null,
+    get(target, prop) {
+      if (prop === SymbolDispose) return dispose;
+      if (typeof prop !== 'string') return undefined;
+      if (fetcher && prop === 'fetch') return fetchFn;
+      if (fetcher && prop === 'connect') return connectFn;
+      if (prop === 'then') return undefined;  // a stub is not a promise
+      if (prop === 'dup') return () => makeStub({ ...info, disposed: false });
+      return pathRef(info, [prop]);
+    },
+    apply(target, thisArg, args) {
+      if (info.unspecialized) {
+        const options = args[0];
+        const props = options === undefined || options === null ? {} : options.props ?? {};
+        return makeStub({ ...info, props, unspecialized: false, disposed: false });
+      }
+      return rpcPromise(stubCall(info, 'call', [], args));
+    },
+  };
+  const stub = new Proxy(function stub() {}, handler);
+  stubInfo.set(stub, info);
+  if (info.cap !== 0) {
+    retainImport(info);
+    released.register(stub, { __proto__: null, realm: info.realm, cap: info.cap, disposed: disposedFlag });
+  }
+  return stub;
+}
+
+// A Fetcher to entrypoint `name` (null = default) of a worker with `props`. `ready` returns a
+// promise of the worker's realm id once it has started (rejected if it failed to); it is
+// called for every call, so a worker evicted meanwhile is started again.
+export function entrypointFetcher(name, props, ready, dynamic) {
+  return makeStub({ realm: null, cap: 0, fn: false, entry: name ?? 'default', props: props ?? {},
+    dynamic: dynamic === true, unspecialized: false, ready: ready ?? null });
+}
+
+// ctx.exports: NAME -> a Fetcher to this worker's own export NAME (callable with {props}).
+const localEntries = new SafeMap();
+const ctxExports = new Proxy({ __proto__: null }, {
+  __proto__: null,
+  get(target, name) {
+    if (typeof name !== 'string' || mainNamespace === null) return undefined;
+    if (!ObjectHasOwn(mainNamespace, name) && !(name in mainNamespace)) return undefined;
+    let stub = localEntries.get(name);
+    if (stub === undefined) {
+      stub = makeStub({ realm: myRealm, cap: 0, fn: false, entry: name, props: {}, dynamic: false,
+        unspecialized: true });
+      localEntries.set(name, stub);
+    }
+    return stub;
+  },
+  has(target, name) {
+    return typeof name === 'string' && mainNamespace !== null && name in mainNamespace;
+  },
+  ownKeys() { return mainNamespace === null ? [] : ObjectKeys(mainNamespace); },
+  getOwnPropertyDescriptor(target, name) {
+    const value = ctxExports[name];
+    if (value === undefined) return undefined;
+    return { __proto__: null, value, writable: false, enumerable: true, configurable: true };
+  },
+});
+export { ctxExports };
+
+export function isStub(value) { return stubInfo.get(value) !== undefined; }
+export function stubDetails(value) { return stubInfo.get(value); }
+
+// ---------------------------------------------------------------------------------------------
+// Creating workers: the init message carries the child's env and outbound.
+
+export function encodeInit(to, env, outbound) {
+  const [encodedEnv, caps] = encodeMessage(to, { __proto__: null, env, outbound },
+    { __proto__: null, allowUnspecialized: false });
+  return { __proto__: null, t: 0, value: encodedEnv, caps };
+}
+
+// Builds the init message: env may not hold unspecialized ctx.exports; the outbound may.
+export function initMessage(to, env, outbound) {
+  const encoder = new Encoder(to, { __proto__: null, allowUnspecialized: false });
+  const encodedEnv = encoder.encode(env);
+  let encodedOutbound = outbound;
+  if (outbound !== null && outbound !== undefined) {
+    encoder.allowUnspecialized = true;
+    encodedOutbound = encoder.encode(outbound);
+  }
+  return { __proto__: null, t: 0, value: { __proto__: null, env: encodedEnv, outbound: encodedOutbound },
+    caps: encoder.caps };
+}
+
+export const kNoInternet = 'This worker is not permitted to access the internet via global ' +
+  "functions like fetch(). It must use capabilities (such as bindings in 'env') to talk to the " +
+  'outside world.';
+
+function onInit(from, message) {
+  const value = decodeMessage(from, message.value, message.caps);
+  workerEnv = value.env ?? {};
+  const outbound = value.outbound;
+  if (outbound === null) {
+    setOutbound(() => PromiseReject(new Error(kNoInternet)));
+    setConnectOutbound(() => { throw new Error(kNoInternet); });
+  } else if (outbound !== undefined) {
+    setOutbound((request) => outbound.fetch(request));
+    setConnectOutbound((address, options) => connectThrough(stubInfo.get(outbound), address, options));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// connect() through a Fetcher: the socket's bytes travel as two RPC streams.
+
+const kProxyFailed = 'proxy request failed, cannot connect to the specified address';
+
+function deferred() {
+  let resolve, reject;
+  const promise = new Promise((a, b) => { resolve = a; reject = b; });
+  return { __proto__: null, promise, resolve, reject };
+}
+
+class ProxiedSocket {
+  #readable; #writable; #opened; #closed; #closeFn;
+  constructor(readable, writable, opened, closed, closeFn) {
+    this.#readable = readable;
+    this.#writable = writable;
+    this.#opened = opened;
+    this.#closed = closed;
+    this.#closeFn = closeFn;
+  }
+  get readable() { return this.#readable; }
+  get writable() { return this.#writable; }
+  get opened() { return this.#opened; }
+  get closed() { return this.#closed; }
+  get upgraded() { return false; }
+  get secureTransport() { return 'off'; }
+  close() { this.#closeFn(); return this.#closed; }
+  startTls() { throw new TypeError('startTls() is not available on a socket opened through a gateway.'); }
+}
+export { ProxiedSocket };
+
+function addressString(address) {
+  if (typeof address === 'string') return address;
+  if (typeof address === 'object' && address !== null) return `${address.hostname}:${address.port}`;
+  throw new TypeError("Failed to execute 'connect' on 'SocketsModule': parameter 1 is not of type 'string or SocketAddress'.");
+}
+
+function connectThrough(info, address, options) {
+  const where = addressString(address);
+  const inbound = new TransformStream();   // gateway -> this worker
+  const outbound = new TransformStream();  // this worker -> gateway
+  const opened = deferred();
+  const closed = deferred();
+  PromisePrototypeThen(opened.promise, undefined, () => {});
+  PromisePrototypeThen(closed.promise, undefined, () => {});
+  let isClosed = false;
+  const finish = (error) => {
+    if (isClosed) return;
+    isClosed = true;
+    if (error === undefined) closed.resolve(undefined); else closed.reject(error);
+  };
+  const inboundWriter = inbound.writable.getWriter();
+  const toWorker = new WritableStream({
+    __proto__: null,
+    write(chunk) { return inboundWriter.write(chunk); },
+    close() { finish(undefined); return inboundWriter.close(); },
+    abort(reason) { finish(undefined); return inboundWriter.abort(reason); },
+  });
+  const socketArg = { __proto__: null, address: where, readable: outbound.readable, writable: toWorker };
+  PromisePrototypeThen(stubCall(info, 'connect', [], [socketArg]), () => {
+    opened.resolve({ __proto__: null, remoteAddress: where, localAddress: where });
+  }, (error) => {
+    const failure = new Error(kProxyFailed);
+    opened.reject(failure);
+    finish(failure);
+    PromisePrototypeThen(inbound.readable.cancel(failure), undefined, () => {});
+  });
+  // The socket counts as closed once the gateway has finished writing to us.
+  const mine = inbound.readable;
+  const closeFn = () => {
+    PromisePrototypeThen(outbound.writable.close(), undefined, () => {});
+    PromisePrototypeThen(mine.cancel(), undefined, () => {});
+    finish(undefined);
+  };
+  return new ProxiedSocket(mine, outbound.writable, opened.promise, closed.promise, closeFn);
+}
+
+// The gateway side of connect(): a socket whose readable is what the worker writes and whose
+// writable reaches the worker. The connection ends when the handler's promise settles.
+function acceptConnect(target, plain, arg, env, ctx) {
+  const handler = target.connect;
+  if (typeof handler !== 'function') throw new Error(kProxyFailed);
+  const opened = PromiseResolve({ __proto__: null, remoteAddress: arg.address, localAddress: arg.address });
+  const closed = deferred();
+  PromisePrototypeThen(closed.promise, undefined, () => {});
+  const end = () => {
+    PromisePrototypeThen(arg.writable.close(), undefined, () => {});
+    PromisePrototypeThen(arg.readable.cancel(), undefined, () => {});
+    closed.resolve(undefined);
+  };
+  const socket = new ProxiedSocket(arg.readable, arg.writable, opened, closed.promise, end);
+  const result = plain ? ReflectApply(handler, target, [socket, env, ctx])
+    : ReflectApply(handler, target, [socket]);
+  PromisePrototypeThen(PromiseResolve(result), end, end);
+  return undefined;  // the reply means "opened"; the handler runs on
+}

@@ -1,0 +1,190 @@
+#include "api/rpc_ops.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace dw::api {
+namespace {
+
+using jsg::OpContext;
+using jsg::Str;
+
+// The placeholder class: instances have one internal field, which makes V8's serializer hand
+// them to the delegate as host objects. The number itself is an ordinary property.
+struct RpcState {
+  v8::Global<v8::FunctionTemplate> placeholder;
+};
+
+v8::Local<v8::FunctionTemplate> PlaceholderTemplate(jsg::Realm& realm) {
+  RpcState& state = realm.Slot<RpcState>();
+  v8::Isolate* isolate = realm.isolate();
+  if (state.placeholder.IsEmpty()) {
+    auto tmpl = v8::FunctionTemplate::New(isolate);
+    tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+    state.placeholder.Reset(isolate, tmpl);
+  }
+  return state.placeholder.Get(isolate);
+}
+
+v8::MaybeLocal<v8::Object> NewPlaceholder(jsg::Realm& realm, uint32_t index) {
+  v8::Isolate* isolate = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::Local<v8::Object> obj;
+  if (!PlaceholderTemplate(realm)->InstanceTemplate()->NewInstance(ctx).ToLocal(&obj)) return {};
+  obj->SetInternalField(0, v8::Integer::NewFromUnsigned(isolate, index));
+  return obj;
+}
+
+class Serializer final : public v8::ValueSerializer::Delegate {
+ public:
+  explicit Serializer(jsg::Realm& realm) : realm_(realm), serializer_(realm.isolate(), this) {}
+  v8::ValueSerializer& get() { return serializer_; }
+
+  void ThrowDataCloneError(v8::Local<v8::String> message) override {
+    realm_.ThrowDOMException(jsg::ToUtf8(realm_.isolate(), message), "DataCloneError");
+  }
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    if (!PlaceholderTemplate(realm_)->HasInstance(object)) {
+      realm_.ThrowDOMException("This object cannot be sent to another worker.", "DataCloneError");
+      return v8::Nothing<bool>();
+    }
+    uint32_t index = object->GetInternalField(0).As<v8::Uint32>()->Value();
+    serializer_.WriteUint32(index);
+    return v8::Just(true);
+  }
+  v8::Maybe<uint32_t> GetSharedArrayBufferId(v8::Isolate*,
+                                             v8::Local<v8::SharedArrayBuffer>) override {
+    realm_.ThrowDOMException("A SharedArrayBuffer cannot be sent to another worker.",
+                             "DataCloneError");
+    return v8::Nothing<uint32_t>();
+  }
+  v8::Maybe<uint32_t> GetWasmModuleTransferId(v8::Isolate*,
+                                              v8::Local<v8::WasmModuleObject>) override {
+    realm_.ThrowDOMException("A WebAssembly.Module cannot be sent to another worker.",
+                             "DataCloneError");
+    return v8::Nothing<uint32_t>();
+  }
+
+ private:
+  jsg::Realm& realm_;
+  v8::ValueSerializer serializer_;
+};
+
+class Deserializer final : public v8::ValueDeserializer::Delegate {
+ public:
+  Deserializer(jsg::Realm& realm, const std::vector<uint8_t>& bytes)
+      : realm_(realm), deserializer_(realm.isolate(), bytes.data(), bytes.size(), this) {}
+  v8::ValueDeserializer& get() { return deserializer_; }
+
+  v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    uint32_t index;
+    if (!deserializer_.ReadUint32(&index)) {
+      isolate->ThrowException(v8::Exception::Error(Str(isolate, "corrupt RPC message")));
+      return {};
+    }
+    return NewPlaceholder(realm_, index);
+  }
+
+ private:
+  jsg::Realm& realm_;
+  v8::ValueDeserializer deserializer_;
+};
+
+// Runs `hook(args...)` of `realm` as a macrotask of its own.
+void CallHook(jsg::Realm& realm, const char* name, int argc, v8::Local<v8::Value>* argv) {
+  v8::Isolate* isolate = realm.isolate();
+  v8::Local<v8::Value> hook = realm.GetHook(name);
+  if (!hook->IsFunction()) return;
+  v8::TryCatch try_catch(isolate);
+  if (hook.As<v8::Function>()->Call(realm.context(), v8::Undefined(isolate), argc, argv).IsEmpty() &&
+      try_catch.HasCaught() && !try_catch.HasTerminated()) {
+    realm.ReportUncaught(try_catch.Exception(), false);
+  }
+}
+
+void NotifyGone(int receiver, int gone) {
+  jsg::Realm* realm = jsg::Realm::FromId(receiver);
+  if (!realm) return;
+  jsg::Realm::CallbackScope scope(*realm);
+  v8::Local<v8::Value> args[] = {v8::Integer::New(realm->isolate(), gone)};
+  CallHook(*realm, "rpcRealmGone", 1, args);
+}
+
+void Deliver(int from, int to, const RpcBytes& bytes) {
+  jsg::Realm* realm = jsg::Realm::FromId(to);
+  if (!realm) {
+    NotifyGone(from, to);
+    return;
+  }
+  jsg::Realm::CallbackScope scope(*realm);
+  v8::Isolate* isolate = realm->isolate();
+  v8::Local<v8::Context> ctx = realm->context();
+  v8::TryCatch try_catch(isolate);
+  Deserializer d(*realm, *bytes);
+  v8::Local<v8::Value> value;
+  if (d.get().ReadHeader(ctx).IsNothing() || !d.get().ReadValue(ctx).ToLocal(&value)) {
+    if (try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      realm->ReportUncaught(try_catch.Exception(), false);
+    }
+    return;
+  }
+  v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, from), value};
+  CallHook(*realm, "rpcMessage", 2, args);
+}
+
+// ---- ops ----
+
+double RpcRealmId(OpContext& cx) { return cx.realm().id(); }
+
+v8::Local<v8::Value> RpcPlaceholder(OpContext& cx, double index) {
+  v8::Local<v8::Object> obj;
+  if (!NewPlaceholder(cx.realm(), static_cast<uint32_t>(index)).ToLocal(&obj)) return {};
+  return obj;
+}
+
+// The number of a placeholder, or -1 for anything else.
+double RpcPlaceholderIndex(OpContext& cx, v8::Local<v8::Value> value) {
+  if (!value->IsObject() || !PlaceholderTemplate(cx.realm())->HasInstance(value)) return -1;
+  return value.As<v8::Object>()->GetInternalField(0).As<v8::Uint32>()->Value();
+}
+
+void RpcPost(OpContext& cx, double to, v8::Local<v8::Value> message) {
+  RpcBytes bytes = SerializeRpcMessage(cx.realm(), message);
+  if (!bytes) return;  // the DataCloneError is pending
+  PostRpcMessage(cx.realm().loop(), cx.realm().id(), static_cast<int>(to), std::move(bytes));
+}
+
+constexpr jsg::OpDef kOps[] = {
+    DW_OP("rpcRealmId", RpcRealmId),
+    DW_OP("rpcPlaceholder", RpcPlaceholder),
+    DW_OP("rpcPlaceholderIndex", RpcPlaceholderIndex),
+    DW_OP("rpcPost", RpcPost),
+};
+
+}  // namespace
+
+RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value) {
+  Serializer s(realm);
+  s.get().WriteHeader();
+  if (s.get().WriteValue(realm.context(), value).IsNothing()) return nullptr;
+  std::pair<uint8_t*, size_t> data = s.get().Release();
+  auto bytes = std::make_shared<std::vector<uint8_t>>(data.first, data.first + data.second);
+  free(data.first);
+  return bytes;
+}
+
+void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes) { Deliver(from, to, bytes); }
+
+void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes) {
+  loop.Defer([from, to, bytes = std::move(bytes)]() { Deliver(from, to, bytes); });
+}
+
+void BroadcastRealmGone(io::EventLoop& loop, int id) {
+  loop.Defer([id]() {
+    for (int receiver : jsg::Realm::LiveIds()) NotifyGone(receiver, id);
+  });
+}
+
+std::span<const jsg::OpDef> RpcOps() { return kOps; }
+
+}  // namespace dw::api

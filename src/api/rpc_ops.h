@@ -1,0 +1,38 @@
+// Messages between the isolates of one thread: the transport under JS RPC (js/internal/rpc.js).
+// A message is a JS value copied with V8's structured clone. Capabilities (stubs, functions,
+// streams) travel as placeholder host objects that carry a number; the JS on both ends maps
+// those numbers to its capability tables. Delivery is always a separate macrotask of the
+// receiving realm (EventLoop::Defer), never a call nested inside the sender's JS.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "jsg/ops.h"
+#include "jsg/realm.h"
+
+namespace dw::api {
+
+using RpcBytes = std::shared_ptr<std::vector<uint8_t>>;
+
+// Serializes `value` in `realm` (the caller holds a HandleScope with its context entered).
+// On failure a DataCloneError is pending in the isolate and null is returned.
+RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value);
+
+// Schedules delivery of `bytes` from realm `from` to realm `to`: on a later turn of the loop,
+// the receiver's `rpcMessage(from, value)` hook runs. If `to` is gone by then, the sender's
+// `rpcRealmGone(to)` hook runs instead, so its pending calls can fail rather than hang.
+void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes);
+
+// Delivers at once (the caller is at the top of the loop, in no realm's callback).
+void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes);
+
+// Tells every live realm on this thread that realm `id` is gone (`rpcRealmGone(id)`), on a
+// later turn.
+void BroadcastRealmGone(io::EventLoop& loop, int id);
+
+std::span<const jsg::OpDef> RpcOps();
+
+}  // namespace dw::api

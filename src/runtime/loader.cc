@@ -1,0 +1,284 @@
+#include "runtime/loader.h"
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "api/ops.h"
+#include "api/rpc_ops.h"
+#include "runtime/bundle.h"
+#include "runtime/worker.h"
+
+namespace dw::runtime {
+namespace {
+
+using jsg::OpContext;
+using jsg::Str;
+
+// The dynamic workers a realm created, by realm id. Destroyed with that realm.
+struct Children {
+  std::map<int, std::unique_ptr<Worker>> workers;
+};
+
+// "Uncaught SyntaxError: message\n  at main.js:1:5": the user's own error first, as loader.md
+// section 2 asks, then where it happened.
+std::string DescribeStartupError(jsg::Realm& realm, v8::Local<v8::Value> exception,
+                                 v8::Local<v8::Message> message) {
+  v8::Isolate* isolate = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  std::string out = absl::StrCat("Uncaught ", jsg::ToUtf8(isolate, exception));
+  if (!message.IsEmpty()) {
+    std::string where = realm.DisplayName(jsg::ToUtf8(isolate, message->GetScriptResourceName()));
+    int line = message->GetLineNumber(ctx).FromMaybe(0);
+    int column = message->GetStartColumn(ctx).FromMaybe(-1);
+    if (line > 0 && column >= 0 && where != "undefined" && !where.empty()) {
+      absl::StrAppend(&out, "\n    at ", where, ":", line, ":", column + 1);
+    }
+  }
+  return out;
+}
+
+// Tells the creator that worker `child` started (error empty) or failed.
+void ReportStarted(io::EventLoop& loop, int creator, int child, std::string error) {
+  loop.Defer([creator, child, error = std::move(error)]() {
+    jsg::Realm* realm = jsg::Realm::FromId(creator);
+    if (!realm) return;
+    jsg::Realm::CallbackScope scope(*realm);
+    v8::Isolate* isolate = realm->isolate();
+    v8::Local<v8::Value> hook = realm->GetHook("workerStarted");
+    if (!hook->IsFunction()) return;
+    v8::Local<v8::Value> args[] = {
+        v8::Integer::New(isolate, child),
+        error.empty() ? v8::Null(isolate).As<v8::Value>() : Str(isolate, error).As<v8::Value>()};
+    v8::TryCatch try_catch(isolate);
+    if (hook.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 2, args).IsEmpty() &&
+        try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      realm->ReportUncaught(try_catch.Exception(), false);
+    }
+  });
+}
+
+// Hands the main module's namespace to the child's JS (`rpcSetMain`), then reports.
+void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
+  v8::Isolate* isolate = child.isolate();
+  v8::Local<v8::Value> hook = child.GetHook("rpcSetMain");
+  std::string error;
+  if (hook->IsFunction()) {
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::Value> args[] = {ns};
+    if (hook.As<v8::Function>()->Call(child.context(), v8::Undefined(isolate), 1, args).IsEmpty()) {
+      error = try_catch.HasCaught() ? DescribeStartupError(child, try_catch.Exception(), {})
+                                    : "Uncaught Error: the worker's entrypoints could not be set up";
+    }
+  }
+  ReportStarted(child.loop(), creator, child.id(), std::move(error));
+}
+
+void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bundle,
+                api::RpcBytes init) {
+  jsg::Realm* creator = jsg::Realm::FromId(creator_id);
+  if (!creator) return;  // the loader is gone: nothing to start for
+  io::EventLoop& loop = creator->loop();
+  WorkerOptions options;
+  options.modules = std::make_unique<BundleModuleProvider>(bundle);
+  options.realm_id = child_id;
+  std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
+  Worker* w = worker.get();
+  creator->Slot<Children>().workers[child_id] = std::move(worker);
+
+  jsg::Realm& realm = w->realm();
+  // The init message (env, outbound) is delivered before any user code runs, so the
+  // worker's fetch() is already replaced when its top level runs.
+  api::DeliverRpcMessageNow(creator_id, child_id, init);
+
+  jsg::Realm::CallbackScope scope(realm);
+  v8::Isolate* isolate = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Promise> evaluated;
+  std::string main_url = bundle->main_url();
+  if (!realm.modules().Evaluate(main_url).ToLocal(&evaluated)) {
+    ReportStarted(loop, creator_id, child_id,
+                  try_catch.HasTerminated()
+                      ? std::string("Uncaught Error: Worker startup was terminated.")
+                      : DescribeStartupError(realm, try_catch.Exception(), try_catch.Message()));
+    return;
+  }
+  realm.MarkHandled(evaluated);
+  // Settled now (no top-level await) or later: either way through the promise's reactions,
+  // which run in this realm's microtask checkpoints.
+  auto on_settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    v8::Isolate* isolate = info.GetIsolate();
+    auto data = info.Data().As<v8::Array>();
+    v8::Local<v8::Context> ctx = isolate->GetCurrentContext();
+    int creator = data->Get(ctx, 0).ToLocalChecked().As<v8::Int32>()->Value();
+    bool fulfilled = data->Get(ctx, 1).ToLocalChecked()->IsTrue();
+    jsg::Realm& child = jsg::Realm::From(isolate);
+    if (fulfilled) {
+      v8::Local<v8::Value> ns;
+      std::string url = jsg::ToUtf8(isolate, data->Get(ctx, 2).ToLocalChecked());
+      if (!child.modules().Namespace(url).ToLocal(&ns) || !ns->IsObject()) {
+        ReportStarted(child.loop(), creator, child.id(),
+                      "Uncaught Error: the main module has no namespace");
+        return;
+      }
+      FinishStart(child, creator, ns.As<v8::Object>());
+    } else {
+      ReportStarted(child.loop(), creator, child.id(),
+                    DescribeStartupError(child, info[0],
+                                         v8::Exception::CreateMessage(isolate, info[0])));
+    }
+  };
+  auto make = [&](bool fulfilled) {
+    v8::Local<v8::Value> items[] = {v8::Integer::New(isolate, creator_id),
+                                    v8::Boolean::New(isolate, fulfilled), Str(isolate, main_url)};
+    return v8::Function::New(ctx, on_settled, v8::Array::New(isolate, items, 3))
+        .ToLocalChecked();
+  };
+  if (evaluated->Then(ctx, make(true), make(false)).IsEmpty()) {
+    ReportStarted(loop, creator_id, child_id, "Uncaught Error: Worker startup failed.");
+  }
+}
+
+// ---- ops ----
+
+// workerCreate(mainModule, modules, init) -> the new worker's realm id. `modules` is a list of
+// [name, bareSource | null, [[key, content], ...]] (content a string, or bytes for data/wasm).
+// Validation errors throw at once (TypeError with loader.md's message); the isolate is made
+// and started on a later turn, which ends with the creator's `workerStarted(id, error)` hook.
+double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value> list,
+                    v8::Local<v8::Value> init) {
+  v8::Isolate* isolate = cx.isolate();
+  v8::Local<v8::Context> ctx = cx.context();
+  if (!list->IsArray()) {
+    cx.ThrowTypeError("workerCreate: modules must be an array");
+    return 0;
+  }
+  auto arr = list.As<v8::Array>();
+  std::vector<RawModule> modules;
+  auto text_of = [&](v8::Local<v8::Value> v, std::string* out) {
+    if (v->IsString()) {
+      *out = jsg::ToUtf8(isolate, v);
+      return true;
+    }
+    if (v->IsArrayBufferView()) {
+      auto view = v.As<v8::ArrayBufferView>();
+      out->resize(view->ByteLength());
+      view->CopyContents(out->data(), out->size());
+      return true;
+    }
+    if (v->IsArrayBuffer()) {
+      auto store = v.As<v8::ArrayBuffer>()->GetBackingStore();
+      out->assign(static_cast<const char*>(store->Data()), store->ByteLength());
+      return true;
+    }
+    return false;
+  };
+  for (uint32_t i = 0; i < arr->Length(); ++i) {
+    v8::Local<v8::Value> entry;
+    if (!arr->Get(ctx, i).ToLocal(&entry) || !entry->IsArray()) return 0;
+    auto e = entry.As<v8::Array>();
+    v8::Local<v8::Value> name, bare, fields;
+    if (!e->Get(ctx, 0).ToLocal(&name) || !e->Get(ctx, 1).ToLocal(&bare) ||
+        !e->Get(ctx, 2).ToLocal(&fields)) {
+      return 0;
+    }
+    RawModule m;
+    m.name = jsg::ToUtf8(isolate, name);
+    if (bare->IsString()) {
+      m.bare = jsg::ToUtf8(isolate, bare);
+    } else if (fields->IsArray()) {
+      auto f = fields.As<v8::Array>();
+      for (uint32_t j = 0; j < f->Length(); ++j) {
+        v8::Local<v8::Value> pair, key, content;
+        if (!f->Get(ctx, j).ToLocal(&pair) || !pair->IsArray() ||
+            !pair.As<v8::Array>()->Get(ctx, 0).ToLocal(&key) ||
+            !pair.As<v8::Array>()->Get(ctx, 1).ToLocal(&content)) {
+          return 0;
+        }
+        std::string text;
+        if (!text_of(content, &text)) {
+          cx.ThrowTypeError(absl::StrCat("Module '", m.name, "': the value of '",
+                                         jsg::ToUtf8(isolate, key),
+                                         "' must be a string (or bytes for 'data' and 'wasm')."));
+          return 0;
+        }
+        m.fields.emplace_back(jsg::ToUtf8(isolate, key), std::move(text));
+      }
+    }
+    modules.push_back(std::move(m));
+  }
+  auto bundle = ValidateBundle(std::move(main_module), std::move(modules));
+  if (!bundle.ok()) {
+    cx.ThrowTypeError(std::string(bundle.status().message()));
+    return 0;
+  }
+  api::RpcBytes init_bytes = api::SerializeRpcMessage(cx.realm(), init);
+  if (!init_bytes) return 0;  // DataCloneError pending
+  constexpr size_t kMaxEnvSize = 1048576;
+  if (init_bytes->size() > kMaxEnvSize) {
+    cx.ThrowTypeError(absl::StrCat("Dynamic Worker env size (", init_bytes->size(),
+                                   " bytes) exceeds the maximum allowed size of ", kMaxEnvSize,
+                                   " bytes."));
+    return 0;
+  }
+  int child = jsg::Realm::ReserveId();
+  int creator = cx.realm().id();
+  auto shared = std::make_shared<const Bundle>(std::move(*bundle));
+  cx.realm().loop().Defer([creator, child, shared, init_bytes]() {
+    StartChild(creator, child, shared, init_bytes);
+  });
+  return child;
+}
+
+// Destroys a worker this realm created, on a later turn; every realm then hears
+// `rpcRealmGone(id)`.
+void WorkerDestroy(OpContext& cx, double id) {
+  int creator = cx.realm().id();
+  int child = static_cast<int>(id);
+  io::EventLoop& loop = cx.realm().loop();
+  loop.Defer([creator, child, &loop]() {
+    jsg::Realm* realm = jsg::Realm::FromId(creator);
+    if (!realm) return;
+    auto& workers = realm->Slot<Children>().workers;
+    auto it = workers.find(child);
+    if (it == workers.end()) return;
+    std::unique_ptr<Worker> doomed = std::move(it->second);
+    workers.erase(it);
+    doomed.reset();
+    api::BroadcastRealmGone(loop, child);
+  });
+}
+
+// Bytes of V8 heap the worker uses now (0 when it is not running).
+double WorkerHeapUsed(OpContext& cx, double id) {
+  auto& workers = cx.realm().Slot<Children>().workers;
+  auto it = workers.find(static_cast<int>(id));
+  if (it == workers.end()) return 0;
+  v8::HeapStatistics stats;
+  it->second->isolate()->GetHeapStatistics(&stats);
+  return static_cast<double>(stats.used_heap_size() + stats.external_memory());
+}
+
+constexpr jsg::OpDef kOps[] = {
+    DW_OP("workerCreate", WorkerCreate),
+    DW_OP("workerDestroy", WorkerDestroy),
+    DW_OP("workerHeapUsed", WorkerHeapUsed),
+};
+
+}  // namespace
+
+std::span<const jsg::OpDef> LoaderOps() { return kOps; }
+
+std::span<const jsg::OpDef> RuntimeOps() {
+  static const std::vector<jsg::OpDef> all = [] {
+    std::vector<jsg::OpDef> v;
+    for (const auto& op : api::AllOps()) v.push_back(op);
+    for (const auto& op : LoaderOps()) v.push_back(op);
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace dw::runtime
