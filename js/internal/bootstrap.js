@@ -29,13 +29,14 @@ import {
 } from 'internal:streams';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
-import { SymbolDispose } from 'internal:rpc';
+import { SymbolDispose, traceUncaught } from 'internal:rpc';
 
 const {
   ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
 } = primordials;
 
 function reportError(error, inPromise = false) {
+  traceUncaught(error);
   let text;
   try {
     text = inspect(error);

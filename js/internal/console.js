@@ -45,8 +45,13 @@ function now() {
 }
 
 // Writes one call's text, indented for the current console.group() depth.
+// Tail workers see what a request logged (internal:rpc sets this in dynamic workers).
+let tap = null;
+export function setConsoleTap(fn) { tap = fn; }
+
 function emit(level, text) {
   if (groupIndent !== '') text = groupIndent + indentNewlines(text, groupIndent);
+  if (tap !== null) tap(level, text);
   try {
     ops.log(level, text);
   } catch {

@@ -146,8 +146,18 @@ function prepare(code) {
       throw new TypeError('globalOutbound must be a Fetcher, such as ctx.exports.NAME({props: {...}}), or null.');
     }
   }
+  const tails = code.tails;
+  if (tails !== undefined) {
+    if (!ArrayIsArray(tails)) throw new TypeError('WorkerCode.tails must be an array of Fetchers.');
+    for (let i = 0; i < tails.length; i++) {
+      const info = isStub(tails[i]) ? stubDetails(tails[i]) : undefined;
+      if (info === undefined || info.entry === null) {
+        throw new TypeError('WorkerCode.tails must be an array of Fetchers, such as ctx.exports.NAME.');
+      }
+    }
+  }
   const env = code.env === undefined ? {} : code.env;
-  return { __proto__: null, main, list, env, outbound };
+  return { __proto__: null, main, list, env, outbound, tails };
 }
 
 // Creates the isolate now (validation errors throw); returns a promise of its realm id once
@@ -157,7 +167,7 @@ function start(prepared) {
   // message are recorded for holder -1, then handed to the new realm (and dropped with it).
   let realm;
   try {
-    const init = initMessage(-1, prepared.env, prepared.outbound);
+    const init = initMessage(-1, prepared.env, prepared.outbound, prepared.tails);
     realm = ops.workerCreate(prepared.main, prepared.list, init);
   } catch (error) {
     retargetExports(-1, null);

@@ -24,6 +24,7 @@ import { Headers, headersList } from 'internal:headers';
 import { ReadableStream, WritableStream, TransformStream } from 'internal:streams';
 import { setOutbound } from 'internal:fetch';
 import { setConnectOutbound } from 'internal:sockets';
+import { setConsoleTap } from 'internal:console';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
@@ -32,7 +33,8 @@ const {
   PromiseResolve, Proxy, RangeError, ReferenceError, ReflectApply, SafeMap, SafeSet,
   SafeWeakMap, String, Symbol, SyntaxError, TypeError, URIError,
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
-  Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt,
+  Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
+  ArrayPrototypeSplice, ArrayPrototypeJoin,
 } = primordials;
 
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
@@ -559,6 +561,8 @@ function onReturn(from, message) {
 
 function onCall(from, message) {
   let result;
+  const trace = tails.length > 0 && (message.entry !== null || exportsTable.get(message.cap)?.kind === 'entry')
+    ? startTrace(message) : null;
   try {
     const decoded = decodeMessage(from, message.args, message.caps);
     if (message.entry !== null) {
@@ -574,11 +578,100 @@ function onCall(from, message) {
       }
     }
   } catch (error) {
+    if (trace !== null) finishTrace(trace, error, undefined);
     reply(from, message.id, false, error);
     return;
   }
-  PromisePrototypeThen(PromiseResolve(result), (value) => reply(from, message.id, true, value),
-    (error) => reply(from, message.id, false, error));
+  PromisePrototypeThen(PromiseResolve(result), (value) => {
+    if (trace !== null) finishTrace(trace, undefined, value);
+    reply(from, message.id, true, value);
+  }, (error) => {
+    if (trace !== null) finishTrace(trace, error, undefined);
+    reply(from, message.id, false, error);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tail workers (loader.md section 3, `tails`): after each call into this worker's entrypoints,
+// every tail Fetcher gets tail([item]) with the call's event, console logs, uncaught exceptions
+// and outcome. Without async context tracking, output is attributed to the most recently
+// started call still in progress (exact when calls do not overlap).
+
+let tails = [];
+const activeTraces = [];
+
+function startTrace(message) {
+  let event;
+  if (message.kind === 'fetch') {
+    const request = (message.entry !== null ? decodedRequestOf(message) : null);
+    event = { __proto__: null, request };
+  } else {
+    event = { __proto__: null, rpcMethod: ArrayPrototypeJoin(message.path, '.') };
+  }
+  const trace = {
+    __proto__: null,
+    eventTimestamp: DateNow(),
+    entrypoint: message.entry ?? exportsTable.get(message.cap)?.name ?? null,
+    event,
+    logs: [],
+    exceptions: [],
+    outcome: 'unknown',
+  };
+  ArrayPrototypePush(activeTraces, trace);
+  return trace;
+}
+
+// The request of a fetch call, described for tails, read from the message without consuming
+// its body.
+function decodedRequestOf(message) {
+  const caps = message.caps;
+  for (let i = 0; i < caps.length; i++) {
+    if (caps[i].k === 'request') {
+      const headers = {};
+      for (let j = 0; j + 1 < caps[i].headers.length; j += 2) headers[caps[i].headers[j]] = caps[i].headers[j + 1];
+      return { __proto__: null, url: caps[i].url, method: caps[i].method, headers };
+    }
+  }
+  return null;
+}
+
+function currentTrace() {
+  return activeTraces.length === 0 ? null : activeTraces[activeTraces.length - 1];
+}
+
+setConsoleTap((level, text) => {
+  const trace = currentTrace();
+  if (trace !== null) ArrayPrototypePush(trace.logs, { __proto__: null, level, message: [text], timestamp: DateNow() });
+});
+
+export function traceUncaught(error) {
+  const trace = currentTrace();
+  if (trace !== null) ArrayPrototypePush(trace.exceptions, exceptionItem(error));
+}
+
+function exceptionItem(error) {
+  const record = errorRecord(error);
+  return { __proto__: null, name: record.name, message: record.message, stack: record.stack, timestamp: DateNow() };
+}
+
+function finishTrace(trace, error, value) {
+  const index = ArrayPrototypeIndexOf(activeTraces, trace);
+  if (index >= 0) ArrayPrototypeSplice(activeTraces, index, 1);
+  if (error !== undefined) {
+    trace.outcome = 'exception';
+    ArrayPrototypePush(trace.exceptions, exceptionItem(error));
+  } else {
+    trace.outcome = 'ok';
+    if (trace.event.request !== undefined && isResponse(value)) {
+      trace.event.response = { __proto__: null, status: responseRecord(value).status };
+    }
+  }
+  const items = [{ ...trace }];
+  for (let i = 0; i < tails.length; i++) {
+    PromisePrototypeThen(stubCall(stubInfo.get(tails[i]), 'call', ['tail'], [items]), undefined, (e) => {
+      ops.log('error', `A tail worker failed: ${e?.message ?? e}`);
+    });
+  }
 }
 
 // Each call sees its own copy of the props it was made with.
@@ -896,23 +989,16 @@ export function stubDetails(value) { return stubInfo.get(value); }
 // ---------------------------------------------------------------------------------------------
 // Creating workers: the init message carries the child's env and outbound.
 
-export function encodeInit(to, env, outbound) {
-  const [encodedEnv, caps] = encodeMessage(to, { __proto__: null, env, outbound },
-    { __proto__: null, allowUnspecialized: false });
-  return { __proto__: null, t: 0, value: encodedEnv, caps };
-}
-
 // Builds the init message: env may not hold unspecialized ctx.exports; the outbound may.
-export function initMessage(to, env, outbound) {
+export function initMessage(to, env, outbound, tailList) {
   const encoder = new Encoder(to, { __proto__: null, allowUnspecialized: false });
   const encodedEnv = encoder.encode(env);
   let encodedOutbound = outbound;
-  if (outbound !== null && outbound !== undefined) {
-    encoder.allowUnspecialized = true;
-    encodedOutbound = encoder.encode(outbound);
-  }
-  return { __proto__: null, t: 0, value: { __proto__: null, env: encodedEnv, outbound: encodedOutbound },
-    caps: encoder.caps };
+  encoder.allowUnspecialized = true;
+  if (outbound !== null && outbound !== undefined) encodedOutbound = encoder.encode(outbound);
+  const encodedTails = tailList === undefined ? [] : encoder.encode(tailList);
+  return { __proto__: null, t: 0, value: { __proto__: null, env: encodedEnv, outbound: encodedOutbound,
+    tails: encodedTails }, caps: encoder.caps };
 }
 
 export const kNoInternet = 'This worker is not permitted to access the internet via global ' +
@@ -922,6 +1008,7 @@ export const kNoInternet = 'This worker is not permitted to access the internet 
 function onInit(from, message) {
   const value = decodeMessage(from, message.value, message.caps);
   workerEnv = value.env ?? {};
+  if (ArrayIsArray(value.tails)) tails = value.tails;
   const outbound = value.outbound;
   if (outbound === null) {
     setOutbound(() => PromiseReject(new Error(kNoInternet)));

@@ -96,8 +96,7 @@ export function isArrayBuffer(value) {
 }
 
 export function isSharedArrayBuffer(value) {
-  return SharedArrayBufferPrototypeGetByteLength !== undefined &&
-    passes(SharedArrayBufferPrototypeGetByteLength, value);
+  return ops.isSharedArrayBuffer(value);
 }
 
 export function isAnyArrayBuffer(value) {

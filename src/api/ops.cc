@@ -330,6 +330,12 @@ v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
 
 // ---- introspection for inspect() (things pure JS cannot see) ----
 
+// Whether `value` is a SharedArrayBuffer: JS can only tell by calling a getter that throws
+// otherwise, and creating that TypeError (with its stack) is far dearer than this.
+bool IsSharedArrayBuffer(OpContext& cx, v8::Local<v8::Value> value) {
+  return value->IsSharedArrayBuffer();
+}
+
 // undefined when not a promise, else [state, result]: 0 pending, 1 fulfilled, 2 rejected.
 v8::Local<v8::Value> GetPromiseState(OpContext& cx, v8::Local<v8::Value> value) {
   v8::Isolate* isolate = cx.isolate();
@@ -399,6 +405,7 @@ const jsg::OpDef kOps[] = {
     DW_OP("randomUUID", RandomUuid),
     DW_OP("structuredClone", StructuredClone),
     DW_OP("getPromiseState", GetPromiseState),
+    DW_OP("isSharedArrayBuffer", IsSharedArrayBuffer),
     DW_OP("getProxyDetails", GetProxyDetails),
     DW_OP("getOwnNonIndexProperties", GetOwnNonIndexProperties),
     DW_OP("domainToAscii", DomainToAscii),
