@@ -7,6 +7,7 @@ import ops from 'internal:ops';
 const {
   FunctionPrototypeCall, ReflectApply, SafeMap, MathTrunc, NumberIsFinite, TypeError,
   MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete, MapPrototypeHas,
+  globalThis: globalObject,
 } = primordials;
 
 const timers = new SafeMap();
@@ -15,14 +16,20 @@ let reportError = (e) => { throw e; };
 
 export function setTimerErrorReporter(fn) { reportError = fn; }
 
-// WebIDL `long`: ToNumber, then wrap modulo 2^32 into the signed range; NaN and infinities
-// become 0. HTML then clamps negatives to 0.
-function toDelay(timeout) {
-  let n = +timeout;
+// WebIDL `long`: ToNumber (a Symbol or BigInt throws a TypeError), then wrap modulo 2^32 into
+// the signed range; NaN and infinities become 0.
+function toLong(value) {
+  let n = +value;
   if (!NumberIsFinite(n)) return 0;
   n = MathTrunc(n) % 4294967296;
   if (n >= 2147483648) n -= 4294967296;
   else if (n < -2147483648) n += 4294967296;
+  return n === 0 ? 0 : n; // no -0
+}
+
+// The timeout argument is a `long`; HTML then clamps negatives to 0.
+function toDelay(timeout) {
+  const n = toLong(timeout);
   return n < 0 ? 0 : n;
 }
 
@@ -48,7 +55,8 @@ function onTimer(id) {
   } else {
     MapPrototypeDelete(timers, id);
   }
-  ReflectApply(timer.handler, undefined, timer.args);
+  // HTML's timer initialisation steps invoke the callback with the global object as `this`.
+  ReflectApply(timer.handler, globalObject, timer.args);
 }
 ops.setHook('timerHandler', onTimer);
 
@@ -60,15 +68,17 @@ export function setInterval(handler, timeout = 0, ...args) {
   return schedule(handler, timeout, args, true, 'setInterval');
 }
 
+// clearTimeout(optional long id = 0): the id goes through the WebIDL `long` conversion, so
+// '3' or 3.5 name timer 3; a value that names no timer is ignored, as HTML requires.
 function clear(id) {
-  // Any value is accepted and ignored when it names no timer, as HTML requires.
-  if (typeof id !== 'number' || !MapPrototypeHas(timers, id)) return;
-  MapPrototypeDelete(timers, id);
-  ops.timerStop(id);
+  const handle = toLong(id);
+  if (!MapPrototypeHas(timers, handle)) return;
+  MapPrototypeDelete(timers, handle);
+  ops.timerStop(handle);
 }
 
-export function clearTimeout(id) { clear(id); }
-export function clearInterval(id) { clear(id); }
+export function clearTimeout(id = 0) { clear(id); }
+export function clearInterval(id = 0) { clear(id); }
 
 export function queueMicrotask(callback) {
   if (arguments.length < 1) {

@@ -143,3 +143,48 @@ export const manyTimers = {
     assert.strictEqual(count, 2000);
   },
 };
+
+export const callbacksRunWithTheGlobalAsThis = {
+  async test() {
+    // HTML invokes a timer's function with the global object as its `this` (not undefined).
+    const seen = await new Promise((resolve) => {
+      setTimeout(function () { resolve(this); }, 0);
+    });
+    assert.strictEqual(seen, globalThis);
+    let count = 0;
+    const thisValues = [];
+    const id = setInterval(function () {
+      thisValues.push(this);
+      if (++count === 2) clearInterval(id);
+    }, 1);
+    await sleep(20);
+    assert.deepStrictEqual(thisValues, [globalThis, globalThis]);
+  },
+};
+
+export const clearTimeoutConvertsTheIdAsWebIdlLong = {
+  async test() {
+    // clearTimeout/clearInterval take a WebIDL `long`: a numeric string or a fraction still
+    // names the timer, 2^32 + id wraps around to it, and values naming nothing are ignored.
+    const fired = [];
+    const a = setTimeout(() => fired.push('a'), 1);
+    const b = setTimeout(() => fired.push('b'), 1);
+    const c = setInterval(() => fired.push('c'), 1);
+    const d = setTimeout(() => fired.push('d'), 1);
+    clearTimeout(String(a));
+    clearTimeout(b + 0.75);
+    clearInterval({ valueOf() { return c; } });
+    clearTimeout(2 ** 32 + d);
+    clearTimeout();
+    clearTimeout(undefined);
+    clearTimeout(null);
+    clearTimeout('not a number');
+    assert.throws(() => clearTimeout(Symbol('id')), TypeError);
+    // The id is optional, so neither function counts it in its length.
+    assert.strictEqual(clearTimeout.length, 0);
+    assert.strictEqual(clearInterval.length, 0);
+    setTimeout(() => fired.push('e'), 1);
+    await sleep(15);
+    assert.deepStrictEqual(fired, ['e']);
+  },
+};
