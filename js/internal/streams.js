@@ -10,9 +10,9 @@
 // public object. Records never leave this module.
 //
 // Everything uses primordials only (user code may patch any prototype after this module is
-// evaluated). In particular no promise is ever resolved with another promise (that would call
-// a possibly patched Promise.prototype.then): promise chaining is done with the captured
-// PromisePrototypeThen.
+// evaluated). In particular no promise is resolved with another promise whose then may have
+// been patched (that would call the patched Promise.prototype.then): promise chaining is done
+// with the captured PromisePrototypeThen (see resolveDeferredAdopting).
 //
 // Internal API for other runtime modules (Request/Response bodies, fetch):
 //   isReadableStream(x)                      -> boolean
@@ -110,6 +110,7 @@ const TextDecoderPrototypeGetFatal = uncurryThis(
 const TextDecoderPrototypeGetIgnoreBOM = uncurryThis(
   ObjectGetOwnPropertyDescriptor(TextDecoder.prototype, 'ignoreBOM').get);
 const TextEncoderPrototypeEncode = uncurryThis(TextEncoder.prototype.encode);
+const builtinPromiseThen = Promise.prototype.then;
 
 const {
   zlibCreate, zlibPush, zlibClose, transferArrayBuffer, structuredClone, enqueueMicrotask,
@@ -244,19 +245,26 @@ function toArrayBufferView(value, context, n) {
 
 // Web IDL BufferSource: a Uint8Array over the bytes (ArrayBuffer or non-shared view). A
 // detached buffer holds no bytes.
-function bufferSourceBytes(value, context) {
+// With allowShared (Web IDL AllowSharedBufferSource), bytes in a SharedArrayBuffer are
+// accepted too; the Uint8Array returned then views the shared memory (the caller copies).
+function bufferSourceBytes(value, context, allowShared = false) {
   if (ArrayBufferIsView(value)) {
     const buffer = viewBuffer(value);
     if (!isSharedArrayBuffer(buffer)) {
       if (isDetachedBuffer(buffer)) return new Uint8Array(0);
       return new Uint8Array(buffer, viewByteOffset(value), viewByteLength(value));
     }
+    if (allowShared) return new Uint8Array(buffer, viewByteOffset(value), viewByteLength(value));
   } else if (isArrayBuffer(value)) {
     if (isDetachedBuffer(value)) return new Uint8Array(0);
     return new Uint8Array(value, 0, arrayBufferByteLength(value));
+  } else if (allowShared && isSharedArrayBuffer(value)) {
+    return new Uint8Array(value, 0, SharedArrayBufferPrototypeGetByteLength(value));
   }
+  const types = allowShared ? '(ArrayBuffer or ArrayBufferView or SharedArrayBuffer)' :
+    '(ArrayBuffer or ArrayBufferView)';
   throw new TypeError(`${context}: The provided chunk is not of type ` +
-    `'(ArrayBuffer or ArrayBufferView)'. Write bytes (e.g. a Uint8Array) to this stream.`);
+    `'${types}'. Write bytes (e.g. a Uint8Array) to this stream.`);
 }
 
 // CloneArrayBuffer(src, offset, length): a new ArrayBuffer with a copy of the bytes.
@@ -337,6 +345,35 @@ function resolvedUndefined() {
   return PromiseResolve(undefined);
 }
 
+// Resolves `d` with `value` as the standard's "resolve" does, including its timing: a promise
+// or other thenable is adopted through a job, two microtasks later than a plain value. A
+// promise of this realm whose then was replaced is adopted through the captured then, in the
+// same microtasks, so a patched Promise.prototype.then is never called; another thenable's
+// own then is called, as the standard does.
+function resolveDeferredAdopting(d, value) {
+  if (isObject(value) && ops.getPromiseState(value) !== undefined &&
+      value.then !== builtinPromiseThen) {
+    queueMicrotask(() => {
+      PromisePrototypeThen(value, (v) => resolveDeferred(d, v), (e) => rejectDeferred(d, e));
+    });
+    return;
+  }
+  resolveDeferred(d, value);
+}
+
+// Web IDL's "a promise resolved with" x: a new promise, adopting x when it is a thenable.
+function promiseResolvedWith(value) {
+  if (!isObject(value)) return PromiseResolve(value);
+  // The built-in resolve adopts a promise whose then is the built-in one without running
+  // user code: the fast path.
+  if (ops.getPromiseState(value) !== undefined && value.then === builtinPromiseThen) {
+    return new Promise((resolve) => resolve(value));
+  }
+  const d = newDeferred();
+  resolveDeferredAdopting(d, value);
+  return d.promise;
+}
+
 // "upon fulfillment / rejection": the handlers must not return promises.
 function uponPromise(promise, onFulfilled, onRejected) {
   PromisePrototypeThen(promise, onFulfilled, onRejected);
@@ -364,10 +401,12 @@ function chainPromise(promise, onFulfilled, onRejected) {
   return d.promise;
 }
 
-// Invoke a Web IDL callback returning Promise<undefined>: exceptions become rejections.
+// Invoke a Web IDL callback returning Promise<undefined>: exceptions become rejections, and
+// the result is converted to a new promise as Web IDL converts to Promise<T> (a returned
+// promise is adopted, which takes two microtasks; the standard's algorithms rely on it).
 function promiseCall(fn, thisArg, args) {
   try {
-    return PromiseResolve(ReflectApply(fn, thisArg, args));
+    return promiseResolvedWith(ReflectApply(fn, thisArg, args));
   } catch (error) {
     return PromiseReject(error);
   }
@@ -1447,7 +1486,7 @@ function setUpReadableStreamDefaultController(stream, controller, startAlgorithm
   if (controller.wrapper === undefined) new ReadableStreamDefaultController(kInternal, controller);
   stream.controller = controller;
   const startResult = startAlgorithm(controller.wrapper);
-  const startPromise = PromiseResolve(startResult);
+  const startPromise = promiseResolvedWith(startResult);
   uponPromise(startPromise, () => {
     controller.started = true;
     readableStreamDefaultControllerCallPullIfNeeded(controller);
@@ -2112,7 +2151,7 @@ function setUpReadableByteStreamController(stream, controller, startAlgorithm, p
   if (controller.wrapper === undefined) new ReadableByteStreamController(kInternal, controller);
   stream.controller = controller;
   const startResult = startAlgorithm(controller.wrapper);
-  uponPromise(PromiseResolve(startResult), () => {
+  uponPromise(promiseResolvedWith(startResult), () => {
     controller.started = true;
     readableByteStreamControllerCallPullIfNeeded(controller);
   }, (r) => {
@@ -2554,20 +2593,43 @@ function readableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
   }
 
   // The loop: wait for the destination to be ready, read one chunk, write it (without waiting
-  // for the write to finish), repeat.
+  // for the write to finish), repeat. The piping runs "in parallel" with the caller: a chunk
+  // the source's enqueue() hands to a pending read is written in a microtask, never inside
+  // enqueue() (which would run the sink's write() synchronously from the source's code).
+  // currentWrite covers the chunk from the moment it is read, so a shutdown waits for it.
+  // A chunk our own read takes from the source's queue is written at once.
+  let readingFromQueue = false;
   const readRequest = {
     __proto__: null,
     chunk(chunk) {
-      currentWrite = writableStreamDefaultWriterWrite(writer, chunk);
-      markHandled(currentWrite);
-      pipeStep();
+      if (readingFromQueue) {
+        currentWrite = writableStreamDefaultWriterWrite(writer, chunk);
+        markHandled(currentWrite);
+        pipeStep();
+        return;
+      }
+      const written = newDeferred();
+      currentWrite = written.promise;
+      queueMicrotask(() => {
+        const settle = () => resolveDeferred(written, undefined);
+        // Finalized meanwhile (the destination errored): the chunk is dropped.
+        if (writer.stream === undefined) {
+          settle();
+          return;
+        }
+        const write = writableStreamDefaultWriterWrite(writer, chunk);
+        uponPromise(write, settle, settle);
+        pipeStep();
+      });
     },
     close: noop,
     error: noop,
   };
   const onReady = () => {
     if (shuttingDown) return;
+    readingFromQueue = source.controller.queue.size > 0;
     readableStreamDefaultReaderRead(reader, readRequest);
+    readingFromQueue = false;
   };
   const pipeStep = () => {
     if (shuttingDown) return;
@@ -2623,9 +2685,11 @@ class ReadableStreamAsyncIterator {
       s.finished = true;
       return asyncIteratorReturn(s, value);
     };
-    const returnPromise = s.ongoing !== undefined ?
+    // Web IDL: return() becomes the ongoing promise too, so a later next() or return() waits
+    // for this one to finish.
+    s.ongoing = s.ongoing !== undefined ?
       chainPromise(s.ongoing, returnSteps, returnSteps) : returnSteps();
-    return transformPromise(returnPromise, () => ({ value, done: true }));
+    return transformPromise(s.ongoing, () => ({ value, done: true }));
   }
 }
 ObjectSetPrototypeOf(ReadableStreamAsyncIterator.prototype, AsyncIteratorPrototype);
@@ -3374,7 +3438,7 @@ function setUpWritableStreamDefaultController(stream, controller, startAlgorithm
   const backpressure = writableStreamDefaultControllerGetBackpressure(controller);
   writableStreamUpdateBackpressure(stream, backpressure);
   const startResult = startAlgorithm(controller.wrapper);
-  uponPromise(PromiseResolve(startResult), () => {
+  uponPromise(promiseResolvedWith(startResult), () => {
     controller.started = true;
     writableStreamDefaultControllerAdvanceQueueIfNeeded(controller);
   }, (r) => {
@@ -3562,8 +3626,7 @@ class TransformStream {
     const controller = setUpTransformStreamDefaultControllerFromTransformer(stream, transformer, t);
     if (t.start !== undefined) {
       const startResult = ReflectApply(t.start, transformer, [controller.wrapper]);
-      uponPromise(PromiseResolve(startResult), (v) => resolveDeferred(startPromise, v),
-        (e) => rejectDeferred(startPromise, e));
+      resolveDeferredAdopting(startPromise, startResult);
     } else {
       resolveDeferred(startPromise, undefined);
     }
@@ -3954,7 +4017,8 @@ class TextDecoderStream {
     const decoder = new TextDecoder(label, options);
     this.#decoder = decoder;
     this.#transform = createTransformStreamFromAlgorithms((chunk) => {
-      const bytes = bufferSourceBytes(chunk, 'TextDecoderStream');
+      // The Encoding standard converts chunks to AllowSharedBufferSource; decode() copies.
+      const bytes = bufferSourceBytes(chunk, 'TextDecoderStream', true);
       const output = TextDecoderPrototypeDecode(decoder, bytes, kStreamOption);
       if (output !== '') transformEnqueue(this.#transform, output);
     }, () => {

@@ -1347,3 +1347,148 @@ export const worksWithManyBuiltinsReplaced = {
     if (failure !== null) throw failure;
   },
 };
+
+// An async iterator's return() queues behind pending next() calls and becomes the pending
+// operation itself, so a next() or return() made after it settles after it (Web IDL's
+// ongoing promise).
+export const asyncIteratorReturnIsQueuedLikeNext = {
+  async test() {
+    const order = [];
+    let cancelled = 0;
+    const stream = new ReadableStream({
+      cancel() {
+        cancelled++;
+        return new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    });
+    const it = stream.values();
+    const first = it.return('stop').then((r) => order.push(['first return', r.done]));
+    const second = it.next().then((r) => order.push(['next', r.done]));
+    const third = it.return('again').then((r) => order.push(['second return', r.value, r.done]));
+    await Promise.all([first, second, third]);
+    assert.deepStrictEqual(order, [
+      ['first return', true], ['next', true], ['second return', 'again', true],
+    ]);
+    assert.strictEqual(cancelled, 1);
+  },
+};
+
+// A transformer whose cancel() errors the controller while the writable side is being closed:
+// the error wins on both sides, because start() returning a plain value lets the writable
+// start (and finish erroring) before the cancel() result is looked at.
+export const transformCancelThatErrorsRejectsCancelAndClose = {
+  async test() {
+    const boom = new Error('from cancel');
+    let controller;
+    const ts = new TransformStream({
+      start(c) { controller = c; },
+      async cancel() { controller.error(boom); },
+      flush() { throw new Error('flush must not run'); },
+    });
+    const cancelling = ts.readable.cancel(new Error('reason'));
+    const closing = ts.writable.close();
+    const results = await Promise.allSettled([cancelling, closing]);
+    assert.deepStrictEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.strictEqual(results[0].reason, boom);
+    assert.strictEqual(results[1].reason, boom);
+  },
+};
+
+// writer.abort() before the TransformStream started, then readable.cancel(): the cancel
+// succeeds and the abort reason becomes the writable's error.
+export const transformAbortThenCancelDuringStart = {
+  async test() {
+    const reason = new Error('abort reason');
+    const ts = new TransformStream();
+    const writer = ts.writable.getWriter();
+    const aborting = writer.abort(reason);
+    const cancelling = ts.readable.cancel(new Error('cancel reason'));
+    await aborting;
+    await cancelling;
+    await assert.rejects(writer.closed, (e) => e === reason);
+  },
+};
+
+// A start() returning a promise is adopted like any promise resolution: the stream starts
+// (and pulls) only two microtasks after that promise settles.
+export const startPromiseIsAdopted = {
+  async test() {
+    const log = [];
+    const rs = new ReadableStream({
+      start() { return Promise.resolve(); },
+      pull() { log.push('pull'); },
+    });
+    Promise.resolve().then(() => log.push('tick 1'))
+      .then(() => log.push('tick 2')).then(() => log.push('tick 3'));
+    await tick();
+    assert.deepStrictEqual(log, ['tick 1', 'tick 2', 'pull', 'tick 3']);
+    assert.ok(rs instanceof ReadableStream);
+  },
+};
+
+// pipeTo() reads "in parallel": a chunk enqueued into a pending pipe read is written to the
+// destination in a later microtask, not from inside enqueue().
+export const pipeDoesNotWriteInsideEnqueue = {
+  async test() {
+    let controller;
+    const writes = [];
+    const piping = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 0 })
+      .pipeTo(new WritableStream({ write(chunk) { writes.push(chunk); } }));
+    await tick();
+    controller.enqueue('x');
+    assert.deepStrictEqual(writes, []);
+    controller.close();
+    await piping;
+    assert.deepStrictEqual(writes, ['x']);
+  },
+};
+
+// A chunk that is handed to a pending pipe read just before the pipe shuts down (abort signal)
+// is still written before the destination is aborted.
+export const pipeWritesReadChunkBeforeAbortShutdown = {
+  async test() {
+    let controller;
+    const log = [];
+    const ac = new AbortController();
+    const piping = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 0 })
+      .pipeTo(new WritableStream({
+        write(chunk) { log.push(['write', chunk]); },
+        abort(reason) { log.push(['abort', reason]); },
+      }), { signal: ac.signal });
+    await tick();
+    controller.enqueue('last');
+    ac.abort('stop');
+    await assert.rejects(piping, (e) => e === 'stop');
+    assert.deepStrictEqual(log, [['write', 'last'], ['abort', 'stop']]);
+  },
+};
+
+// Adopting a promise returned by start() or pull() never calls a replaced
+// Promise.prototype.then (`await` itself does not call it either).
+export const adoptingCallbackPromisesIgnoresPatchedThen = {
+  async test() {
+    const original = Promise.prototype.then;
+    let patchedCalls = 0;
+    let first;
+    let second;
+    Promise.prototype.then = function (...args) {
+      patchedCalls++;
+      return original.apply(this, args);
+    };
+    try {
+      const rs = new ReadableStream({
+        start() { return Promise.resolve(); },
+        pull(c) { c.enqueue('a'); c.close(); return Promise.resolve(); },
+      });
+      const reader = rs.getReader();
+      first = await reader.read();
+      second = await reader.read();
+      await reader.closed;
+    } finally {
+      Promise.prototype.then = original;
+    }
+    assert.strictEqual(patchedCalls, 0);
+    assert.deepStrictEqual([first, second],
+      [{ value: 'a', done: false }, { value: undefined, done: true }]);
+  },
+};

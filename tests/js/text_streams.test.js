@@ -133,3 +133,33 @@ export const roundTripThroughPipes = {
     assert.strictEqual(result, text);
   },
 };
+
+// TextDecoderStream takes AllowSharedBufferSource chunks (Encoding standard): bytes in a
+// SharedArrayBuffer, directly or through a view, are decoded like any others.
+export const decoderStreamAcceptsSharedBuffers = {
+  async test() {
+    const bytes = new TextEncoder().encode('h\u00e9llo');
+    const shared = new SharedArrayBuffer(bytes.length + 2);
+    new Uint8Array(shared).set(bytes, 1);
+    const dec = new TextDecoderStream();
+    const writer = dec.writable.getWriter();
+    writer.write(new Uint8Array(shared, 1, 2)); // 'h' and the first byte of 'é'
+    writer.write(new DataView(shared, 3, bytes.length - 2));
+    writer.write(new SharedArrayBuffer(0));
+    writer.close();
+    let text = '';
+    for await (const chunk of dec.readable) text += chunk;
+    assert.strictEqual(text, 'h\u00e9llo');
+  },
+};
+
+// CompressionStream takes BufferSource only: a SharedArrayBuffer chunk is a TypeError.
+export const compressionStreamRejectsSharedBuffers = {
+  async test() {
+    const cs = new CompressionStream('gzip');
+    const writer = cs.writable.getWriter();
+    const reading = cs.readable.getReader().read();
+    await assert.rejects(writer.write(new Uint8Array(new SharedArrayBuffer(4))), TypeError);
+    await assert.rejects(reading, TypeError);
+  },
+};
