@@ -33,6 +33,7 @@ const {
   ArrayBufferIsView,
   ArrayBufferPrototypeGetByteLength,
   ArrayIsArray,
+  ArrayPrototypeJoin,
   ArrayPrototypePush,
   ArrayPrototypeSort,
   BigIntPrototypeValueOf,
@@ -67,6 +68,7 @@ const {
   ReflectApply,
   ReflectGetPrototypeOf,
   ReflectOwnKeys,
+  RegExpPrototypeExec,
   RegExpPrototypeGetDotAll,
   RegExpPrototypeGetGlobal,
   RegExpPrototypeGetHasIndices,
@@ -86,6 +88,7 @@ const {
   StringPrototypeIndexOf,
   StringPrototypeRepeat,
   StringPrototypeSlice,
+  StringPrototypeSplit,
   StringPrototypeValueOf,
   SymbolFor,
   SymbolPrototypeToString,
@@ -1511,6 +1514,29 @@ function improveStack(stack, constructor, name, tag) {
   return stack;
 }
 
+// Stack frames of the runtime's own JS (internal:serve, internal:rpc, ...) say nothing to the
+// user and leak how dynworker is built: shown stacks keep only the user's frames (and all of
+// them if no user frame is left, so a runtime bug still shows where it happened).
+function hideInternalFrames(stack) {
+  const lines = StringPrototypeSplit(stack, '\n');
+  const kept = [];
+  let hidden = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (RegExpPrototypeExec(/^\s+at (?:.* \()?internal:[a-z_/]+:\d+:\d+\)?$/, line) !== null) {
+      hidden++;
+      continue;
+    }
+    ArrayPrototypePush(kept, line);
+  }
+  if (hidden === 0) return stack;
+  let userFrames = 0;
+  for (let i = 0; i < kept.length; i++) {
+    if (RegExpPrototypeExec(/^\s+at /, kept[i]) !== null) userFrames++;
+  }
+  return userFrames === 0 ? stack : ArrayPrototypeJoin(kept, '\n');
+}
+
 function formatError(ctx, err, constructor, tag, entries) {
   const nameValue = lookupValue(err, 'name', true);
   const name = nameValue === undefined || nameValue === null ? 'Error' : (safeString(nameValue) ?? 'Error');
@@ -1525,6 +1551,7 @@ function formatError(ctx, err, constructor, tag, entries) {
   } else {
     stack = errorToString(err);
   }
+  stack = hideInternalFrames(stack);
 
   // Own enumerable name/message/stack already visible in the stack are not repeated, nor are
   // those whose descriptor could not be read (V8 formats `stack` lazily, which can throw).

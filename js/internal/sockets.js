@@ -21,7 +21,7 @@ import {
 } from 'internal:streams';
 
 const {
-  ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
+  FinalizationRegistry, ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
   NumberIsFinite, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise,
   PromisePrototypeThen, PromiseReject, SharedArrayBufferPrototypeGetByteLength,
   StringPrototypeCharCodeAt, Symbol, SymbolToStringTag, TypeError,
@@ -206,6 +206,7 @@ function newSocketRecord(address, options, secureTransport, domain) {
   const s = {
     __proto__: null,
     id: 0,
+    handle: undefined,  // { id } for the collector (track)
     ready: newDeferred(),
     address,
     options,
@@ -252,7 +253,19 @@ function release(s) {
   const id = s.id;
   if (id === 0) return;
   s.id = 0;
+  if (s.handle !== undefined) s.handle.id = 0;
   ops.socketClose(id);
+}
+
+// A socket nobody can use any more (the Socket, its streams and any pending operation all
+// unreachable) that was never closed: close its connection when the record is collected,
+// instead of holding it until the worker ends. The registry holds a small box, not the record.
+const abandoned = new FinalizationRegistry((handle) => {
+  if (handle.id !== 0) ops.socketClose(handle.id);
+});
+function track(s) {
+  s.handle = { __proto__: null, id: s.id };
+  abandoned.register(s, s.handle);
 }
 
 // The connection could not be made (or secured): like workerd, `opened` and `closed` reject
@@ -511,9 +524,11 @@ class Socket {
       // Hand the connection over; this socket's streams end without touching it.
       s.detached = true;
       s.id = 0;
+      if (s.handle !== undefined) s.handle.id = 0;
       s.upgraded = true;
       if (s.readState === 'open') s.readState = 'cancelled';
       t.id = id;
+      track(t);
       const handshake = ops.socketStartTls(id, hostname);
       PromisePrototypeThen(readableStreamCancel(s.readable, undefined), undefined, noop);
       PromisePrototypeThen(writableStreamForceClose(s.writable), undefined, noop);
@@ -564,6 +579,7 @@ export function connect(address, options) {
   const s = newSocketRecord(parsed.address, opts, opts.secureTransport, parsed.hostname);
   const result = ops.socketConnect(parsed.hostname, parsed.port, mode);
   s.id = result[0];
+  track(s);
   resolveDeferred(s.ready, undefined);
   PromisePrototypeThen(result[1], (addresses) => {
     if (s.openState !== 'pending') return;

@@ -1,5 +1,8 @@
 #include "jsg/modules.h"
 
+#include <functional>
+#include <mutex>
+
 #include <regex>
 
 #include "absl/strings/str_cat.h"
@@ -219,6 +222,56 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
   return raw;
 }
 
+namespace {
+
+// Code caches by module URL + source hash, shared by every isolate of the process: creating a
+// dynamic worker compiles the runtime's ~17k lines of JS (and often the same user code) again,
+// and a cache hit skips the parse and most lazy compilation. Bounded in bytes; entries are
+// never replaced (same key, same source).
+class CodeCacheTable {
+ public:
+  std::shared_ptr<const std::vector<uint8_t>> Find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = table_.find(key);
+    return it == table_.end() ? nullptr : it->second;
+  }
+  bool Has(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return table_.count(key) != 0;
+  }
+  // A bigger cache for a key replaces the old one: it was made later, after more of the
+  // module's functions had been compiled.
+  void Put(const std::string& key, std::vector<uint8_t> data) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = table_.find(key);
+    size_t old = it == table_.end() ? 0 : it->second->size();
+    if (data.size() <= old || bytes_ - old + data.size() > kMaxBytes) return;
+    bytes_ = bytes_ - old + data.size();
+    table_[key] = std::make_shared<const std::vector<uint8_t>>(std::move(data));
+  }
+  // The first few workers to end refresh the caches of the modules they ran.
+  bool TakeRefresh() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (refreshes_ == 0) return false;
+    --refreshes_;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxBytes = 256u << 20;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const std::vector<uint8_t>>> table_;
+  size_t bytes_ = 0;
+  int refreshes_ = 3;
+};
+
+CodeCacheTable& CodeCaches() {
+  static CodeCacheTable* table = new CodeCacheTable();
+  return *table;
+}
+
+}  // namespace
+
 v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::string& source) {
   v8::Isolate* isolate = realm_.isolate();
   v8::ScriptOrigin origin(isolate, Str(isolate, entry.url), 0, 0, false, -1, v8::Local<v8::Value>(),
@@ -228,8 +281,37 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::stri
            .ToLocal(&code)) {
     return {};
   }
+  entry.cache_key = absl::StrCat(entry.url, "#", source.size(), ":", std::hash<std::string>{}(source));
+  std::shared_ptr<const std::vector<uint8_t>> cached = CodeCaches().Find(entry.cache_key);
+  if (cached) {
+    // Not owned: `cached` outlives the compilation.
+    auto* data = new v8::ScriptCompiler::CachedData(cached->data(), static_cast<int>(cached->size()),
+                                                    v8::ScriptCompiler::CachedData::BufferNotOwned);
+    v8::ScriptCompiler::Source src(code, origin, data);
+    v8::MaybeLocal<v8::Module> module =
+        v8::ScriptCompiler::CompileModule(isolate, &src, v8::ScriptCompiler::kConsumeCodeCache);
+    entry.cached = !src.GetCachedData()->rejected;
+    return module;
+  }
   v8::ScriptCompiler::Source src(code, origin);
   return v8::ScriptCompiler::CompileModule(isolate, &src);
+}
+
+void ModuleRegistry::SaveCodeCache(bool refresh) {
+  v8::Isolate* isolate = realm_.isolate();
+  if (refresh && !CodeCaches().TakeRefresh()) refresh = false;
+  for (auto& [url, entry] : entries_) {
+    if (entry->type != ModuleType::kEsm || entry->cache_key.empty()) continue;
+    if (entry->cached && !refresh) continue;
+    entry->cached = true;
+    if (!refresh && CodeCaches().Has(entry->cache_key)) continue;
+    v8::Local<v8::Module> module = entry->module.Get(isolate);
+    if (module->GetStatus() != v8::Module::kEvaluated) continue;  // failed modules: not worth it
+    std::unique_ptr<v8::ScriptCompiler::CachedData> data(
+        v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
+    if (!data || data->length <= 0) continue;
+    CodeCaches().Put(entry->cache_key, std::vector<uint8_t>(data->data, data->data + data->length));
+  }
 }
 
 bool ModuleRegistry::Link(Entry& entry) {

@@ -72,6 +72,13 @@ class ModuleRegistry {
   // Line `line` (1-based) of the user module at `url`, or "" (for error messages).
   std::string SourceLine(const std::string& url, int line);
 
+  // Stores V8 code caches of the ES modules this realm compiled (those not cached yet) in a
+  // process-wide table, so the next isolate compiling the same source skips parsing and most
+  // lazy compilation. Best called after the modules ran: the cache then holds the functions
+  // that were compiled while running. `refresh`: when a worker ends, the first few in the
+  // process also replace existing caches with fuller ones. The caller holds a HandleScope.
+  void SaveCodeCache(bool refresh = false);
+
   // Called by the runtime's ops for require(): returns module.exports / the namespace.
   v8::MaybeLocal<v8::Value> Require(const std::string& specifier, const std::string& referrer);
 
@@ -83,6 +90,8 @@ class ModuleRegistry {
     // For synthetic modules: the default export, computed at evaluation (CommonJS runs then).
     v8::Global<v8::Value> value;
     std::string source;  // kept for CommonJS, which compiles at evaluation
+    std::string cache_key;  // ES modules: the code cache key (URL + source hash)
+    bool cached = false;    // compiled from (or already saved to) the code cache
     bool cjs_evaluating = false;
     v8::Global<v8::Object> cjs_module;  // the `module` object while/after a CJS body runs
   };

@@ -27,7 +27,13 @@ std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions option
     if (options.log_sink) worker->realm_->set_log_sink(std::move(options.log_sink));
     worker->realm_->modules().set_provider(std::move(options.modules));
   }
-  if (!worker->Bootstrap()) {
+  bool booted = worker->Bootstrap();
+  if (booted) {
+    v8::Isolate::Scope iscope(worker->isolate_);
+    v8::HandleScope hs(worker->isolate_);
+    worker->realm_->modules().SaveCodeCache();
+  }
+  if (!booted) {
     // The runtime's own JS failed: a bug in dynworker, not in user code.
     fprintf(stderr, "dynworker: internal error: the runtime's bootstrap failed (see above)\n");
     abort();
@@ -38,6 +44,12 @@ std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions option
 Worker::~Worker() {
   {
     v8::Isolate::Scope iscope(isolate_);
+    {
+      // Modules compiled since bootstrap (the worker's own, runtime modules loaded on demand)
+      // are cached for the next isolate that loads them.
+      v8::HandleScope hs(isolate_);
+      realm_->modules().SaveCodeCache(/*refresh=*/true);
+    }
     realm_.reset();
   }
   isolate_->Dispose();

@@ -2,6 +2,7 @@
 // STARTTLS, a byte source with stall/resume controls, ...), the real `dynworker test` binary
 // running tests/js/fixtures/sockets_net.js with the ports passed as env vars through a
 // generated wrangler.jsonc, and the test CA trusted through DYNWORKER_EXTRA_CA_FILE.
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -329,5 +330,48 @@ TEST_F(SocketsTest, TrustComesFromTheExtraCaFile) {
                          garbage.string() + " (named by DYNWORKER_EXTRA_CA_FILE) are unusable: ");
 }
 
+// A socket dropped without close() is closed once it is garbage collected, not held until the
+// worker ends: a status server answers whether the first server has seen EOF yet, while the
+// test file still runs.
+TEST_F(SocketsTest, DroppedSocketIsClosedWhenCollected) {
+  std::atomic<bool> saw_eof{false};
+  net::TestServer waiter([&](net::ServerConn& c) {
+    char buf[256];
+    while (c.RecvSome(buf, sizeof buf) > 0) {
+    }
+    saw_eof = true;
+  });
+  net::TestServer status([&](net::ServerConn& c) { c.SendAll(saw_eof ? "eof" : "open"); });
+  fs::path config = Config({{"PORT", waiter.port()}, {"STATUS_PORT", status.port()}});
+  fs::path test = dir_ / "dropped.test.js";
+  WriteFile(test,
+            "import assert from 'node:assert';\n"
+            "import { connect } from 'cloudflare:sockets';\n"
+            "const sleep = (ms) => new Promise((r) => setTimeout(r, ms));\n"
+            "async function open(port) { await connect(`127.0.0.1:${port}`).opened; }\n"
+            "async function status(port) {\n"
+            "  const s = connect(`127.0.0.1:${port}`);\n"
+            "  const text = await new Response(s.readable).text();\n"
+            "  await s.close();\n"
+            "  return text;\n"
+            "}\n"
+            "export const dropped = { async test(ctrl, env) {\n"
+            "  await open(env.PORT);\n"
+            "  await sleep(50);\n"
+            "  assert.strictEqual(await status(env.STATUS_PORT), 'open');\n"
+            "  let answer;\n"
+            "  for (let i = 0; i < 20 && answer !== 'eof'; i++) {\n"
+            "    gc(); await sleep(50);\n"
+            "    answer = await status(env.STATUS_PORT);\n"
+            "  }\n"
+            "  assert.strictEqual(answer, 'eof');\n"
+            "} };\n");
+  RunResult r = RunDynworker({"DYNWORKER_V8_FLAGS=--expose-gc"},
+                             {"test", "--config", config.string(), test.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
+}
+
 }  // namespace
 }  // namespace dw
+
