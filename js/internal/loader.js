@@ -73,6 +73,8 @@ function isValidDate(text) {
   const m = RegExpPrototypeExec(/^(\d{4})-(\d{2})-(\d{2})$/, text);
   if (m === null) return false;
   const year = +m[1], month = +m[2], day = +m[3];
+  // workerd's range: no Workers date is before 2000 or after 2999.
+  if (year < 2000 || year > 2999) return false;
   if (month < 1 || month > 12 || day < 1) return false;
   const days = [31, (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28, 31, 30,
     31, 30, 31, 31, 30, 31, 30, 31];
@@ -83,8 +85,9 @@ function today() {
   return StringPrototypeSlice(DatePrototypeToISOString(new Date(DateNow())), 0, 10);
 }
 
-// Checks a WorkerCode and turns it into workerCreate's arguments. Throws TypeError with
-// loader.md section 3's messages (module-level ones come from the C++ validation).
+// Checks a WorkerCode and turns it into workerCreate's arguments. Throws with loader.md section
+// 3's messages (module-level ones come from the C++ validation). As workerd, compatibility
+// date and flag errors are plain Errors; a WorkerCode of the wrong shape is a TypeError.
 function prepare(code) {
   if (code === null || typeof code !== 'object') {
     throw new TypeError('The WorkerCode must be an object with compatibilityDate, mainModule and modules.');
@@ -93,14 +96,14 @@ function prepare(code) {
   if (date === undefined) {
     throw new TypeError('WorkerCode.compatibilityDate is required: give the date as "YYYY-MM-DD".');
   }
-  if (typeof date !== 'string' || !isValidDate(date)) throw new TypeError(`Invalid compatibility date: ${String(date)}`);
-  if (date > today()) throw new TypeError(`Can't set compatibility date in the future: ${date}`);
+  if (typeof date !== 'string' || !isValidDate(date)) throw new Error(`Invalid compatibility date: ${String(date)}`);
+  if (date > today()) throw new Error(`Can't set compatibility date in the future: ${date}`);
   const flags = code.compatibilityFlags;
   if (flags !== undefined) {
     if (!ArrayIsArray(flags)) throw new TypeError('WorkerCode.compatibilityFlags must be an array of strings.');
     for (let i = 0; i < flags.length; i++) {
       if (typeof flags[i] !== 'string' || !kKnownFlags.has(flags[i])) {
-        throw new TypeError(`No such compatibility flag: ${String(flags[i])}`);
+        throw new Error(`No such compatibility flag: ${String(flags[i])}`);
       }
     }
   }

@@ -227,12 +227,15 @@ class Encoder {
       return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: true });
     }
     if (typeof value !== 'object' || value === null) return value;
+    const stub = stubInfo.get(value);  // a Fetcher (stubs of entrypoints are objects)
+    if (stub !== undefined) return this.stub(stub);
     const prior = this.seen.get(value);
     if (prior !== undefined) return prior;
     if (ArrayIsArray(value)) {
       const out = new Array(value.length);
       this.seen.set(value, out);
-      for (let i = 0; i < value.length; i++) out[i] = this.encode(value[i]);
+      // Holes stay holes, as structured clone keeps them.
+      for (let i = 0; i < value.length; i++) if (ObjectHasOwn(value, i)) out[i] = this.encode(value[i]);
       return out;
     }
     if (ArrayBufferIsView(value)) return value;
@@ -275,16 +278,8 @@ class Encoder {
   }
 
   stub(info) {
-    if (info.disposed) throw new Error('RPC stub used after being disposed.');
+    checkSendable(info, this.allowUnspecialized);
     if (info.entry !== null) {
-      if (info.dynamic) {
-        throw new DOMException('An entrypoint of a dynamic worker cannot be sent to another worker.',
-          'DataCloneError');
-      }
-      if (info.unspecialized && !this.allowUnspecialized) {
-        throw new DOMException(`ctx.exports.${info.entry} must be specialized before it can be sent to ` +
-          `another worker: pass ctx.exports.${info.entry}({props: {...}}) instead.`, 'DataCloneError');
-      }
       if (info.realm === myRealm) {
         // Our own entrypoint: the props stay here, the receiver gets a number.
         const id = exportCapability({ __proto__: null, kind: 'entry', name: info.entry, props: info.props }, this.to);
@@ -331,6 +326,79 @@ class Encoder {
     const id = exportCapability({ __proto__: null, kind: 'writer', writer }, this.to);
     return this.cap({ __proto__: null, k: 'writable', realm: myRealm, cap: id });
   }
+}
+
+// Throws when the stub described by `info` may not leave this worker.
+function checkSendable(info, allowUnspecialized) {
+  if (info.disposed) throw new Error('RPC stub used after being disposed.');
+  if (info.entry === null) return;
+  if (info.dynamic) {
+    throw new DOMException('An entrypoint of a dynamic worker cannot be sent to another worker.',
+      'DataCloneError');
+  }
+  if (info.unspecialized && !allowUnspecialized) {
+    throw new DOMException(`ctx.exports.${info.entry} must be specialized before it can be sent to ` +
+      `another worker: pass ctx.exports.${info.entry}({props: {...}}) instead.`, 'DataCloneError');
+  }
+}
+
+// A Fetcher's props are fixed when it is made, as workerd serializes them then: later changes to
+// the caller's object are not seen, and props that could not be sent fail at once. Each call
+// also gets its own copy (`ctx.props` is fresh per request context). Plain data is copied;
+// stubs, functions and RpcTargets are capabilities and stay shared.
+export function snapshotProps(props) {
+  if (props === undefined || props === null) return {};
+  return copyProps(props, new SafeMap());
+}
+
+function copyProps(value, seen) {
+  const info = stubInfo.get(value);  // functions and objects (Fetchers) alike
+  if (info !== undefined) {
+    checkSendable(info, false);
+    return value;
+  }
+  if (typeof value === 'function') return value;
+  if (typeof value !== 'object' || value === null) return value;
+  const prior = seen.get(value);
+  if (prior !== undefined) return prior;
+  if (ArrayIsArray(value)) {
+    const out = new Array(value.length);
+    seen.set(value, out);
+    for (let i = 0; i < value.length; i++) if (ObjectHasOwn(value, i)) out[i] = copyProps(value[i], seen);
+    return out;
+  }
+  const proto = ObjectGetPrototypeOf(value);
+  if (proto === ObjectPrototype || proto === null) {
+    const out = proto === null ? { __proto__: null } : {};
+    seen.set(value, out);
+    const keys = ObjectKeys(value);
+    for (let i = 0; i < keys.length; i++) setOwn(out, keys[i], copyProps(value[keys[i]], seen));
+    return out;
+  }
+  if (isRpcTarget(value) || isRequest(value) || isResponse(value) || value instanceof Headers ||
+      value instanceof ReadableStream || value instanceof WritableStream) {
+    return value;  // sent as a capability or a copy of its own when a call carries the props
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    seen.set(value, out);
+    MapPrototypeForEach(value, (v, k) => { out.set(copyProps(k, seen), copyProps(v, seen)); });
+    return out;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    seen.set(value, out);
+    SetPrototypeForEach(value, (v) => { out.add(copyProps(v, seen)); });
+    return out;
+  }
+  if (value instanceof Error || value instanceof Date || value instanceof RegExp ||
+      value instanceof ArrayBuffer || ArrayBufferIsView(value) || value instanceof Boolean ||
+      value instanceof Number || value instanceof String || value instanceof BigInt) {
+    const out = ops.structuredClone(value, undefined);
+    seen.set(value, out);
+    return out;
+  }
+  throw dataCloneError(value);
 }
 
 function errorRecord(error) {
@@ -676,34 +744,78 @@ function finishTrace(trace, error, value) {
 
 // Each call sees its own copy of the props it was made with.
 function freshProps(props) {
-  try {
-    return ops.structuredClone(props, undefined);
-  } catch {
-    return props;  // holds stubs: those are capabilities, shared by design
-  }
+  return snapshotProps(props);
 }
 
-const reserved = new SafeSet([
+// Names refused before any lookup, whether or not the receiver has them (as workerd). On an
+// entrypoint, fetch and connect have their own events and the Durable Object handlers are kept
+// for later; every receiver refuses `constructor` (all classes have one) and `dup` (the stub's
+// own method). RpcTargets and functions may have methods named fetch or connect.
+const reservedOnEntrypoint = new SafeSet([
   'fetch', 'connect', 'constructor', 'dup', 'alarm', 'webSocketMessage', 'webSocketClose',
   'webSocketError',
 ]);
+const reservedOnTarget = new SafeSet(['constructor', 'dup']);
 
 function noSuchMethod(name) {
   return new TypeError(`The RPC receiver does not implement the method "${name}".`);
 }
 
-// The method `name` of an entrypoint or RpcTarget instance, with workerd's visibility rules:
-// reserved names refused, only inherited (prototype) members, never Object.prototype's.
-function lookupMethod(target, name, checkOwn) {
+// Member `name` of `holder` on an RPC path, with workerd's visibility rules: plain objects and
+// functions expose their own properties only; class instances (entrypoints, RpcTargets) only
+// what their classes define: no own properties (this.env, this.ctx, fields), nothing from
+// Object.prototype. Stubs met on the way are descended into (their members are remote calls).
+function member(holder, name, reserved) {
   if (typeof name !== 'string') throw noSuchMethod(String(name));
-  let value;
-  const inObjectProto = name in ObjectPrototype;
-  if (checkOwn && ObjectHasOwn(target, name)) throw noSuchMethod(name);
-  try { value = target[name]; } catch (error) { throw error; }
-  const implemented = value !== undefined && !(inObjectProto && value === ObjectPrototype[name]);
-  if (!implemented) throw noSuchMethod(name);
   if (reserved.has(name)) throw new TypeError(`'${name}' is a reserved method and cannot be called over RPC.`);
+  if (holder === null || (typeof holder !== 'object' && typeof holder !== 'function')) {
+    throw noSuchMethod(name);
+  }
+  if (stubInfo.get(holder) !== undefined) return holder[name];
+  const proto = ObjectGetPrototypeOf(holder);
+  if (typeof holder === 'function' || proto === ObjectPrototype || proto === null || ArrayIsArray(holder)) {
+    if (!ObjectHasOwn(holder, name)) throw noSuchMethod(name);
+    return holder[name];
+  }
+  if (!isRpcTarget(holder)) throw noSuchMethod(name);
+  if (ObjectHasOwn(holder, name)) throw noSuchMethod(name);
+  const value = holder[name];
+  if (value === undefined || value === ObjectPrototype[name]) throw noSuchMethod(name);
   return value;
+}
+
+// Follows `path` from `target`; returns [holder, value] for the last member.
+function walk(target, path, reserved) {
+  let holder = target;
+  let value = target;
+  for (let i = 0; i < path.length; i++) {
+    holder = value;
+    value = member(holder, path[i], reserved);
+  }
+  return [holder, value];
+}
+
+// A plain-object handler gets (arg, env, ctx), as workerd: exactly one argument from the caller,
+// and the function may declare no more than those three parameters.
+function callWithEnvCtx(fn, holder, name, args, env, ctx) {
+  const arity = fn.length;
+  if (typeof arity !== 'number' || !(arity >= 0 && arity < 256)) {
+    throw new TypeError(`RPC function has unreasonable length attribute: ${String(arity)}`);
+  }
+  if (arity > 3) {
+    throw new TypeError(`Cannot call handler function "${name}" over RPC because it has the wrong ` +
+      'number of arguments. A simple function handler can only be called over RPC if it has ' +
+      'exactly the arguments (arg, env, ctx), where only the first argument comes from the ' +
+      'client. To support multi-argument RPC functions, use class-based syntax (extending ' +
+      'WorkerEntrypoint) instead.');
+  }
+  if (args.length !== 1) {
+    throw new TypeError(`Attempted to call RPC function "${name}" with the wrong number of ` +
+      'arguments. When calling a top-level handler function that is not declared as part of a ' +
+      'class, you must always send exactly one argument. In order to support variable numbers ' +
+      'of arguments, the server must use class-based syntax (extending WorkerEntrypoint) instead.');
+  }
+  return ReflectApply(fn, holder, [args[0], env, ctx]);
 }
 
 function resolveEntrypoint(name) {
@@ -752,40 +864,17 @@ function invokeEntrypoint(name, props, kind, path, args, from) {
     });
   }
   if (kind === 'connect') return acceptConnect(target, plain, args[0], env, ctx);
-  // RPC: the first hop follows the entrypoint's rules, the rest are plain property reads.
-  const first = path[0];
-  if (kind === 'get' && path.length === 0) throw new TypeError('An entrypoint cannot be awaited.');
-  let holder = target;
-  let value = lookupMethod(target, first, !plain);
-  for (let i = 1; i < path.length; i++) {
-    holder = value;
-    value = lookupPath(value, path[i]);
+  // RPC: a path of members under the entrypoint's rules.
+  if (path.length === 0) {
+    throw new TypeError(kind === 'get' ? 'An entrypoint cannot be awaited.' : 'An entrypoint cannot be called.');
   }
+  const [holder, value] = walk(target, path, reservedOnEntrypoint);
   if (kind === 'get') return value;
-  if (typeof value !== 'function') throw noSuchMethod(path[path.length - 1]);
-  if (plain && path.length === 1) {
-    if (args.length > 1) {
-      throw new TypeError(`Cannot call handler function "${first}" over RPC because it has the ` +
-        'wrong number of arguments. A simple function handler can only be called over RPC with ' +
-        'exactly one argument. If you want to use multiple arguments, you must declare a class ' +
-        'that extends WorkerEntrypoint.');
-    }
-    return ReflectApply(value, holder, [args[0], env, ctx]);
-  }
+  const method = ArrayPrototypeJoin(path, '.');  // workerd names the method by its whole path
+  if (typeof value !== 'function') throw new TypeError(`"${method}" is not a function.`);
+  // A plain-object export gets env and ctx as arguments wherever the method is (as workerd).
+  if (plain) return callWithEnvCtx(value, holder, method, args, env, ctx);
   return ReflectApply(value, holder, args);
-}
-
-function lookupPath(holder, name) {
-  if (holder === null || (typeof holder !== 'object' && typeof holder !== 'function')) {
-    throw noSuchMethod(name);
-  }
-  if (typeof holder === 'object' && isRpcTarget(holder)) return lookupMethod(holder, name, true);
-  if (typeof holder === 'function' || ObjectGetPrototypeOf(holder) === ObjectPrototype ||
-      ObjectGetPrototypeOf(holder) === null || ArrayIsArray(holder)) {
-    if (!ObjectHasOwn(holder, name)) throw noSuchMethod(name);
-    return holder[name];
-  }
-  throw noSuchMethod(name);
 }
 
 function invokeExport(id, record, kind, path, args) {
@@ -813,15 +902,9 @@ function invokeExport(id, record, kind, path, args) {
         if (kind === 'call') return ReflectApply(target, undefined, args);
         throw new TypeError('A function stub cannot be read as a property.');
       }
-      let holder = target;
-      let value = target;
-      for (let i = 0; i < path.length; i++) {
-        holder = value;
-        value = typeof holder === 'object' && holder !== null && isRpcTarget(holder) && i === 0
-          ? lookupMethod(holder, path[i], true) : lookupPath(holder, path[i]);
-      }
+      const [holder, value] = walk(target, path, reservedOnTarget);
       if (kind === 'get') return value;
-      if (typeof value !== 'function') throw noSuchMethod(path[path.length - 1]);
+      if (typeof value !== 'function') throw new TypeError(`"${ArrayPrototypeJoin(path, '.')}" is not a function.`);
       return ReflectApply(value, holder, args);
     }
     default:
@@ -879,10 +962,15 @@ function rpcPromise(promise) {
     },
     apply(target, thisArg, args) {
       return rpcPromise(PromisePrototypeThen(promise, (v) => {
+        // `api.makeAdder(1)(2)`: the result itself is called.
+        if (path.length === 0) {
+          if (typeof v !== 'function') throw new TypeError('The RPC result is not a function.');
+          return ReflectApply(v, undefined, args);
+        }
         const holder = follow(v, ArrayPrototypeSlice(path, 0, path.length - 1));
         return PromisePrototypeThen(PromiseResolve(holder), (h) => {
-          const fn = h[path[path.length - 1]];
-          if (typeof fn !== 'function') throw noSuchMethod(path[path.length - 1]);
+          const fn = pipelineMember(h, path[path.length - 1]);
+          if (typeof fn !== 'function') throw new TypeError(`"${ArrayPrototypeJoin(path, '.')}" is not a function.`);
           return ReflectApply(fn, h, args);
         });
       }));
@@ -891,9 +979,17 @@ function rpcPromise(promise) {
   return pipelined([]);
 }
 
+// Pipelined members are looked up in the copy of the result the call returned, under the rules
+// the callee would apply (workerd sends them to the callee): stubs are descended into,
+// `constructor` and Object.prototype's members are not reachable.
+function pipelineMember(holder, name) {
+  if (stubInfo.get(holder) !== undefined) return holder[name];
+  return member(holder, name, reservedOnTarget);
+}
+
 function follow(value, path) {
   let v = value;
-  for (let i = 0; i < path.length; i++) v = v[path[i]];
+  for (let i = 0; i < path.length; i++) v = pipelineMember(v, path[i]);
   return v;
 }
 
@@ -927,19 +1023,24 @@ function makeStub(info) {
       if (fetcher && prop === 'fetch') return fetchFn;
       if (fetcher && prop === 'connect') return connectFn;
       if (prop === 'then') return undefined;  // a stub is not a promise
+      // JSON.stringify(env) must not turn into a remote call; a stub serializes as {}.
+      if (prop === 'toJSON') return undefined;
       if (prop === 'dup') return () => makeStub({ ...info, disposed: false });
       return pathRef(info, [prop]);
     },
     apply(target, thisArg, args) {
       if (info.unspecialized) {
         const options = args[0];
-        const props = options === undefined || options === null ? {} : options.props ?? {};
+        const props = options === undefined || options === null ? {} : snapshotProps(options.props);
         return makeStub({ ...info, props, unspecialized: false, disposed: false });
       }
       return rpcPromise(stubCall(info, 'call', [], args));
     },
   };
-  const stub = new Proxy(function stub() {}, handler);
+  // A Fetcher is an object (typeof 'object', JSON {}), as in workerd; ctx.exports.NAME is also
+  // callable (to specialize it with props), and stubs of functions and RpcTargets are callable.
+  const target = info.entry !== null && !info.unspecialized ? {} : function stub() {};
+  const stub = new Proxy(target, handler);
   stubInfo.set(stub, info);
   if (info.cap !== 0) {
     retainImport(info);
@@ -952,7 +1053,7 @@ function makeStub(info) {
 // promise of the worker's realm id once it has started (rejected if it failed to); it is
 // called for every call, so a worker evicted meanwhile is started again.
 export function entrypointFetcher(name, props, ready, dynamic) {
-  return makeStub({ realm: null, cap: 0, fn: false, entry: name ?? 'default', props: props ?? {},
+  return makeStub({ realm: null, cap: 0, fn: false, entry: name ?? 'default', props: snapshotProps(props),
     dynamic: dynamic === true, unspecialized: false, ready: ready ?? null });
 }
 
@@ -1050,6 +1151,15 @@ class ProxiedSocket {
 }
 export { ProxiedSocket };
 
+// Closes a TransformStream's readable side (after what is queued) and errors its writable side.
+function terminate(controller) {
+  try {
+    controller.terminate();
+  } catch {
+    // already closed or errored
+  }
+}
+
 function addressString(address) {
   if (typeof address === 'string') return address;
   if (typeof address === 'object' && address !== null) return `${address.hostname}:${address.port}`;
@@ -1058,8 +1168,11 @@ function addressString(address) {
 
 function connectThrough(info, address, options) {
   const where = addressString(address);
-  const inbound = new TransformStream();   // gateway -> this worker
-  const outbound = new TransformStream();  // this worker -> gateway
+  // Their controllers let close() end both directions even while the user holds a reader or a
+  // writer (ReadableStream.cancel() and WritableStream.close() refuse locked streams).
+  let inboundControl, outboundControl;
+  const inbound = new TransformStream({ __proto__: null, start(c) { inboundControl = c; } });   // gateway -> this worker
+  const outbound = new TransformStream({ __proto__: null, start(c) { outboundControl = c; } });  // this worker -> gateway
   const opened = deferred();
   const closed = deferred();
   PromisePrototypeThen(opened.promise, undefined, () => {});
@@ -1089,8 +1202,8 @@ function connectThrough(info, address, options) {
   // The socket counts as closed once the gateway has finished writing to us.
   const mine = inbound.readable;
   const closeFn = () => {
-    PromisePrototypeThen(outbound.writable.close(), undefined, () => {});
-    PromisePrototypeThen(mine.cancel(), undefined, () => {});
+    terminate(outboundControl);
+    terminate(inboundControl);
     finish(undefined);
   };
   return new ProxiedSocket(mine, outbound.writable, opened.promise, closed.promise, closeFn);
@@ -1104,12 +1217,37 @@ function acceptConnect(target, plain, arg, env, ctx) {
   const opened = PromiseResolve({ __proto__: null, remoteAddress: arg.address, localAddress: arg.address });
   const closed = deferred();
   PromisePrototypeThen(closed.promise, undefined, () => {});
+  // The handler gets streams of ours in front of the RPC ones, so that the connection can be
+  // ended when the handler settles even if it still holds a reader or a writer on them.
+  const fromWorker = arg.readable.getReader();
+  let readControl;
+  const readable = new ReadableStream({
+    __proto__: null,
+    start(c) { readControl = c; },
+    pull(c) {
+      return PromisePrototypeThen(fromWorker.read(), (result) => {
+        try {
+          if (result.done) c.close(); else c.enqueue(result.value);
+        } catch {
+          // ended meanwhile
+        }
+      });
+    },
+    cancel(reason) { return fromWorker.cancel(reason); },
+  });
+  let writeControl;
+  const toWorker = new TransformStream({ __proto__: null, start(c) { writeControl = c; } });
+  PromisePrototypeThen(toWorker.readable.pipeTo(arg.writable), undefined, () => {});
+  let ended = false;
   const end = () => {
-    PromisePrototypeThen(arg.writable.close(), undefined, () => {});
-    PromisePrototypeThen(arg.readable.cancel(), undefined, () => {});
+    if (ended) return;
+    ended = true;
+    terminate(writeControl);  // what was written is still delivered, then the worker reads EOF
+    PromisePrototypeThen(fromWorker.cancel(), undefined, () => {});
+    try { readControl.close(); } catch { /* already closed or errored */ }
     closed.resolve(undefined);
   };
-  const socket = new ProxiedSocket(arg.readable, arg.writable, opened, closed.promise, end);
+  const socket = new ProxiedSocket(readable, toWorker.writable, opened, closed.promise, end);
   const result = plain ? ReflectApply(handler, target, [socket, env, ctx])
     : ReflectApply(handler, target, [socket]);
   PromisePrototypeThen(PromiseResolve(result), end, end);

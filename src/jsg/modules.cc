@@ -116,6 +116,16 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
     ThrowNotFound(url, referrer_url);
     return nullptr;
   }
+  // Modules the embedder withholds from this realm's user code (a dynamic worker may not
+  // import dynworker:test, whose serve() would open a listening socket).
+  if (!trusted && !IsBuiltinSpecifier(referrer_url)) {
+    for (const std::string& prefix : withheld_) {
+      if (StartsWith(url, prefix)) {
+        ThrowNotFound(url, referrer_url);
+        return nullptr;
+      }
+    }
+  }
   auto found = entries_.find(url);
   if (found != entries_.end()) return found->second.get();
 

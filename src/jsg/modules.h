@@ -56,6 +56,8 @@ class ModuleRegistry {
   ~ModuleRegistry();
 
   void set_provider(std::unique_ptr<ModuleProvider> provider) { provider_ = std::move(provider); }
+  // Built-in modules whose URL starts with `prefix` cannot be imported by user code here.
+  void Withhold(std::string prefix) { withheld_.push_back(std::move(prefix)); }
 
   // Compiles and links the graph rooted at `url`, then evaluates it. For the runtime's C++
   // only: it may name internal:* modules. (User code reaches modules through import/require,
@@ -123,6 +125,7 @@ class ModuleRegistry {
   Realm& realm_;
   std::map<std::string, const BuiltinModule*> builtins_;
   std::unique_ptr<ModuleProvider> provider_;
+  std::vector<std::string> withheld_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
   std::unordered_multimap<int, Entry*> by_hash_;
 };

@@ -71,7 +71,9 @@ absl::StatusOr<Bundle> ValidateBundle(std::string main_module, std::vector<RawMo
     }
   }
   if (total > kMaxCodeSize) {
-    return Invalid(absl::StrCat("Dynamic Worker code size (", total,
+    // A limit, not a malformed bundle: workerd throws a plain Error for it (not a TypeError),
+    // which the status code tells the caller.
+    return absl::ResourceExhaustedError(absl::StrCat("Dynamic Worker code size (", total,
                                 " bytes) exceeds the maximum allowed size of ", kMaxCodeSize,
                                 " bytes."));
   }

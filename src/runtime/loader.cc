@@ -85,6 +85,8 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   options.realm_id = child_id;
   std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
   Worker* w = worker.get();
+  // Its network is only what globalOutbound allows: no loopback test servers either.
+  w->realm().modules().Withhold("dynworker:");
   creator->Slot<Children>().workers[child_id] = std::move(worker);
 
   jsg::Realm& realm = w->realm();
@@ -211,14 +213,19 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
   }
   auto bundle = ValidateBundle(std::move(main_module), std::move(modules));
   if (!bundle.ok()) {
-    cx.ThrowTypeError(std::string(bundle.status().message()));
+    // As workerd: a malformed bundle is a TypeError, the code size limit a plain Error.
+    if (absl::IsResourceExhausted(bundle.status())) {
+      cx.ThrowError(std::string(bundle.status().message()));
+    } else {
+      cx.ThrowTypeError(std::string(bundle.status().message()));
+    }
     return 0;
   }
   api::RpcBytes init_bytes = api::SerializeRpcMessage(cx.realm(), init);
   if (!init_bytes) return 0;  // DataCloneError pending
   constexpr size_t kMaxEnvSize = 1048576;
   if (init_bytes->size() > kMaxEnvSize) {
-    cx.ThrowTypeError(absl::StrCat("Dynamic Worker env size (", init_bytes->size(),
+    cx.ThrowError(absl::StrCat("Dynamic Worker env size (", init_bytes->size(),
                                    " bytes) exceeds the maximum allowed size of ", kMaxEnvSize,
                                    " bytes."));
     return 0;
