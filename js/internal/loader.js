@@ -231,19 +231,20 @@ function evict(entry) {
   entry.ready = null;
 }
 
-// Idle timeout, then LRU by count and by memory.
+// Idle timeout, then LRU by count and by memory. `entries` is kept in least-recently-used
+// order (touch moves an entry to the end), so idle and surplus workers are at the front and a
+// sweep looks at no more entries than it evicts, plus one.
 function sweep(cache) {
   const { options, entries } = cache;
   const now = DateNow();
-  const idle = [];
-  MapPrototypeForEach(entries, (entry) => {
-    if (now - entry.lastUsed > options.idleTimeoutMs) ArrayPrototypePush(idle, entry);
-  });
-  for (let i = 0; i < idle.length; i++) evict(idle[i]);
-  while (entries.size > options.maxWorkers) {
-    let oldest;
-    MapPrototypeForEach(entries, (entry) => { oldest ??= entry; });
-    evict(oldest);
+  for (;;) {
+    const oldest = entries.values().next().value;
+    if (oldest === undefined) break;
+    if (entries.size > options.maxWorkers || now - oldest.lastUsed > options.idleTimeoutMs) {
+      evict(oldest);
+      continue;
+    }
+    break;
   }
   if (now - cache.lastMemoryCheck < 1000) return;
   cache.lastMemoryCheck = now;
@@ -350,6 +351,7 @@ class WorkerLoader {
       throw new TypeError('get(id, getCode): getCode must be a function returning the WorkerCode.');
     }
     const cache = this.#cache;
+    sweep(cache);  // first, so an idle worker of this very id is not revived
     if (id === null || id === undefined) return anonymous(cache, getCode);
     const key = `id:${String(id)}`;
     let entry = cache.entries.get(key);
