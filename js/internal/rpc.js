@@ -290,20 +290,22 @@ class Encoder {
       entry: info.entry });
   }
 
-  body(bodyRecord, stream) {
+  // `owner.body` is read only when the bytes are not known up front: reading it makes a stream
+  // from the source, after which the source could no longer be sent inline.
+  body(bodyRecord, owner) {
     if (bodyRecord === null) return null;
     if (bodyRecord.stream === null && bodyRecord.source !== null && !bodyRecord.used) {
       bodyRecord.used = true;
       return bodyRecord.source;  // bytes known up front: copied inline
     }
-    return this.readable(stream, true);
+    return this.readable(owner.body, true);
   }
 
   request(request) {
     const r = requestRecord(request);
     return this.cap({
       __proto__: null, k: 'request', url: r.url, method: r.method, headers: headersList(r.headers),
-      redirect: request.redirect, body: this.body(r.body, request.body),
+      redirect: request.redirect, body: this.body(r.body, request),
     });
   }
 
@@ -311,7 +313,7 @@ class Encoder {
     const r = responseRecord(response);
     return this.cap({
       __proto__: null, k: 'response', status: r.status, statusText: r.statusText,
-      headers: headersList(r.headers), body: this.body(r.body, response.body),
+      headers: headersList(r.headers), body: this.body(r.body, response),
     });
   }
 
