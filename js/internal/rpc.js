@@ -18,7 +18,9 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException } from 'internal:dom_exception';
-import { Request, requestRecord, isRequest } from 'internal:request';
+import {
+  Request, requestRecord, isRequest, createIncomingRequest, createAbortSource,
+} from 'internal:request';
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
 import { ReadableStream, WritableStream, TransformStream } from 'internal:streams';
@@ -503,6 +505,10 @@ function materialize(from, d, resolve) {
       return remoteWritable(d.realm, d.cap);
     case 'request': {
       const body = resolve(d.body);
+      if (d.redirect === 'follow' && (body === null || body instanceof ReadableStream)) {
+        // The common case, built directly: the URL and headers come from a Request already.
+        return createIncomingRequest(d.method, d.url, d.headers, body, createAbortSource());
+      }
       const init = { __proto__: null, method: d.method, headers: headerPairs(d.headers), redirect: d.redirect };
       if (body !== null && body !== undefined) {
         init.body = body;
