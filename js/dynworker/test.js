@@ -6,6 +6,7 @@
 //   await upstream.close();
 import primordials from 'internal:primordials';
 import { listen, close } from 'internal:serve';
+import ops from 'internal:ops';
 
 const { ObjectFreeze } = primordials;
 
@@ -23,4 +24,10 @@ export async function serve(handler, options = {}) {
       await close(serverId);
     },
   });
+}
+
+// How many dynamic worker isolates this test file's loader has running now (each isolate
+// counts from its creation until it is destroyed: evicted, collected or failed to start).
+export function liveWorkerCount() {
+  return ops.workerCount();
 }

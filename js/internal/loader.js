@@ -65,8 +65,12 @@ ops.setHook('workerStarted', (realm, error) => {
   const pending = starting.get(realm);
   if (pending === undefined) return;
   starting.delete(realm);
-  if (error === null) pending.resolve(realm);
-  else pending.reject(new Error(`Failed to start Worker:\n${error}`));
+  if (error === null) {
+    pending.resolve(realm);
+  } else {
+    ops.workerDestroy(realm);  // its isolate exists; nothing will ever call it
+    pending.reject(new Error(`Failed to start Worker:\n${error}`));
+  }
 });
 
 function isValidDate(text) {
@@ -197,22 +201,35 @@ class Cache {
 const caches = new SafeMap();  // config id -> Cache (bindings with one id share it)
 
 // An entry is one worker slot: its code source, and the running worker when there is one.
+//
+// Workers from load() and get(null) are anonymous: not in the cache's LRU table, alive exactly
+// as long as something can call them (their WorkerStub, a Fetcher or a dup of one: all of
+// these reach the entry). When the entry is collected its isolate is destroyed; the creator's
+// GC is told what each isolate costs (runtime/loader.cc), so that happens soon enough.
 class Entry {
-  constructor(cache, key, getCode) {
+  constructor(cache, key, getCode, anonymous = false) {
     this.cache = cache;
     this.key = key;
     this.getCode = getCode;
     this.realm = null;
     this.ready = null;  // promise of the realm id while starting or running
     this.lastUsed = DateNow();
+    this.anonymous = anonymous;
+    // The realm, where the collector can see it without holding the entry.
+    this.box = { __proto__: null, realm: null };
+    if (anonymous) collected.register(this, this.box);
   }
 }
 
-const collected = new FinalizationRegistry((held) => {
-  // A load()ed worker nobody can reach any more.
-  const entry = held.cache.entries.get(held.key);
-  if (entry !== undefined) evict(entry);
+const collected = new FinalizationRegistry((box) => {
+  if (box.realm !== null) ops.workerDestroy(box.realm);
+  box.realm = null;
 });
+
+function setRealm(entry, realm) {
+  entry.realm = realm;
+  entry.box.realm = realm;
+}
 
 function touch(entry) {
   entry.lastUsed = DateNow();
@@ -227,7 +244,7 @@ function evict(entry) {
   const { entries } = entry.cache;
   if (entries.get(entry.key) === entry) entries.delete(entry.key);
   if (entry.realm !== null) ops.workerDestroy(entry.realm);
-  entry.realm = null;
+  setRealm(entry, null);
   entry.ready = null;
 }
 
@@ -265,7 +282,7 @@ function sweep(cache) {
 function ensureStarted(entry) {
   if (entry.ready !== null) return entry.ready;
   const { entries } = entry.cache;
-  if (entries.get(entry.key) !== entry) {
+  if (!entry.anonymous && entries.get(entry.key) !== entry) {
     // Evicted (or replaced after a failure): take the slot again, LRU rules apply.
     const other = entries.get(entry.key);
     if (other !== undefined && other.ready !== null) return other.ready;
@@ -286,7 +303,7 @@ function ensureStarted(entry) {
         ops.workerDestroy(realm);
         throw new Error('The Worker was unloaded.');
       }
-      entry.realm = realm;
+      setRealm(entry, realm);
       return realm;
     });
   });
@@ -370,10 +387,8 @@ class WorkerLoader {
   load(code) {
     const prepared = prepare(code);  // validation errors throw here, from load()
     const cache = this.#cache;
-    const key = `anon:${cache.anonymous++}`;
-    const entry = new Entry(cache, key, () => code);
-    cache.entries.set(key, entry);
     sweep(cache);
+    const entry = new Entry(cache, `anon:${cache.anonymous++}`, () => code, true);
     // Started at once from the already checked code (module errors throw from here too).
     const started = start(prepared);
     const ready = PromisePrototypeThen(started, (realm) => {
@@ -381,31 +396,21 @@ class WorkerLoader {
         ops.workerDestroy(realm);
         throw new Error('The Worker was unloaded.');
       }
-      entry.realm = realm;
+      setRealm(entry, realm);
       return realm;
     });
     entry.ready = ready;
     PromisePrototypeThen(ready, undefined, () => {
-      if (entry.ready === ready) {
-        entry.ready = null;
-        if (cache.entries.get(key) === entry) cache.entries.delete(key);
-      }
+      if (entry.ready === ready) entry.ready = null;  // the next call starts it again
     });
-    const stub = new WorkerStub(kInternal, entry);
-    collected.register(stub, { __proto__: null, cache, key });
-    return stub;
+    return new WorkerStub(kInternal, entry);
   }
 }
 
 function anonymous(cache, getCode) {
-  const key = `anon:${cache.anonymous++}`;
-  const entry = new Entry(cache, key, getCode);
-  cache.entries.set(key, entry);
-  sweep(cache);
+  const entry = new Entry(cache, `anon:${cache.anonymous++}`, getCode, true);
   PromisePrototypeThen(ensureStarted(entry), undefined, () => {});
-  const stub = new WorkerStub(kInternal, entry);
-  collected.register(stub, { __proto__: null, cache, key });
-  return stub;
+  return new WorkerStub(kInternal, entry);
 }
 
 // The binding object for one `worker_loaders` entry. Bindings with the same `id` share a cache.

@@ -21,6 +21,12 @@ struct Children {
   std::map<int, std::unique_ptr<Worker>> workers;
 };
 
+// What a dynamic worker costs its creator, reported to the creator's V8 heap as external
+// memory. Workers from load() die when their stubs are collected, and the creator's own heap is
+// small, so without this its GC (and with it those deaths) would come far too late: a loader
+// calling load() per request would pile up isolates.
+constexpr int64_t kWorkerExternalCost = 4 << 20;
+
 // "Uncaught SyntaxError: message\n  at main.js:1:5": the user's own error first, as loader.md
 // section 2 asks, then where it happened.
 std::string DescribeStartupError(jsg::Realm& realm, v8::Local<v8::Value> exception,
@@ -232,6 +238,7 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
   }
   int child = jsg::Realm::ReserveId();
   int creator = cx.realm().id();
+  isolate->AdjustAmountOfExternalAllocatedMemory(kWorkerExternalCost);
   auto shared = std::make_shared<const Bundle>(std::move(*bundle));
   cx.realm().loop().Defer([creator, child, shared, init_bytes]() {
     StartChild(creator, child, shared, init_bytes);
@@ -254,6 +261,7 @@ void WorkerDestroy(OpContext& cx, double id) {
     std::unique_ptr<Worker> doomed = std::move(it->second);
     workers.erase(it);
     doomed.reset();
+    realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
     api::BroadcastRealmGone(loop, child);
   });
 }
@@ -268,7 +276,13 @@ double WorkerHeapUsed(OpContext& cx, double id) {
   return static_cast<double>(stats.used_heap_size() + stats.external_memory());
 }
 
+// How many dynamic workers this realm has running (diagnostics and tests).
+double WorkerCount(OpContext& cx) {
+  return static_cast<double>(cx.realm().Slot<Children>().workers.size());
+}
+
 constexpr jsg::OpDef kOps[] = {
+    DW_OP("workerCount", WorkerCount),
     DW_OP("workerCreate", WorkerCreate),
     DW_OP("workerDestroy", WorkerDestroy),
     DW_OP("workerHeapUsed", WorkerHeapUsed),

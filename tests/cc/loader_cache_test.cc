@@ -36,13 +36,14 @@ TEST(LoaderCacheTest, ConfigBindingsShareEvictAndReload) {
 })";
   }
   const std::string fixture = "tests/js/fixtures/loader_cache.js";
-  RunResult r = testing::RunShell("cd " + ShellQuote(RepoRoot().string()) + " && timeout 120 " +
+  RunResult r = testing::RunShell("cd " + ShellQuote(RepoRoot().string()) +
+                                  " && DYNWORKER_V8_FLAGS=--expose-gc timeout 120 " +
                                   ShellQuote((ExeDir() / "dynworker").string()) + " test --config " +
                                   ShellQuote((dir / "wrangler.jsonc").string()) + " " + fixture +
                                   " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   DW_EXPECT_LACKS(r.output, "[ FAIL ]");
-  DW_EXPECT_CONTAINS(r.output, "4 passed, 0 failed");
+  DW_EXPECT_CONTAINS(r.output, "6 passed, 0 failed");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
