@@ -259,26 +259,26 @@ function renderTable(head, columns) {
     let out = left;
     for (let c = 0; c < widths.length; c++) {
       if (c > 0) out += middle;
-      out += StringPrototypeRepeat('─', widths[c]);
+      out += StringPrototypeRepeat('\u2500', widths[c]);
     }
     return out + right;
   };
   const row = (cells) => {
-    let out = '│';
+    let out = '\u2502';
     for (let c = 0; c < widths.length; c++) {
       const cell = cells[c] === undefined ? '' : cells[c];
       const pad = widths[c] - displayWidth(cell, false) - 1;
-      out += ` ${cell}${StringPrototypeRepeat(' ', pad > 0 ? pad : 0)}│`;
+      out += ` ${cell}${StringPrototypeRepeat(' ', pad > 0 ? pad : 0)}\u2502`;
     }
     return out;
   };
-  let out = `${line('┌', '┬', '┐')}\n${row(head)}\n${line('├', '┼', '┤')}\n`;
+  let out = `${line('\u250c', '\u252c', '\u2510')}\n${row(head)}\n${line('\u251c', '\u253c', '\u2524')}\n`;
   for (let r = 0; r < rows; r++) {
     const cells = [];
     for (let c = 0; c < columns.length; c++) ArrayPrototypePush(cells, columns[c][r]);
     out += `${row(cells)}\n`;
   }
-  return out + line('└', '┴', '┘');
+  return out + line('\u2514', '\u2534', '\u2518');
 }
 
 function buildTable(data, properties) {

@@ -1936,7 +1936,7 @@ export function captureStack(fn) {
     const stack = desc !== undefined && !isAccessor(desc) ? desc.value : undefined;
     if (typeof stack !== 'string') return '';
     const nl = StringPrototypeIndexOf(stack, '\n');
-    return nl === -1 ? '' : StringPrototypeSlice(stack, nl + 1);
+    return nl === -1 ? '' : hideInternalFrames(StringPrototypeSlice(stack, nl + 1));
   } catch {
     return '';
   }

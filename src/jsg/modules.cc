@@ -132,6 +132,8 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
   v8::Isolate* isolate = realm_.isolate();
   v8::Local<v8::Context> context = realm_.context();
   std::optional<ModuleContent> content;
+  const char* static_source = nullptr;
+  size_t static_length = 0;
 
   if (IsBuiltinSpecifier(url)) {
     if (url == "internal:ops") {
@@ -154,6 +156,8 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
       return nullptr;
     }
     content = ModuleContent{ModuleType::kEsm, std::string(b->second->source, b->second->length)};
+    static_source = b->second->source;
+    static_length = b->second->length;
   } else {
     auto loaded = provider_ ? provider_->Load(url) : std::nullopt;
     if (!loaded) {
@@ -171,6 +175,8 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
   auto entry = std::make_unique<Entry>();
   entry->url = url;
   entry->type = content->type;
+  entry->static_source = static_source;
+  entry->static_length = static_length;
   v8::Local<v8::Module> module;
   if (content->type == ModuleType::kEsm) {
     if (!Compile(*entry, content->source).ToLocal(&module)) return nullptr;
@@ -275,6 +281,26 @@ class CodeCacheTable {
   int refreshes_ = 3;
 };
 
+bool IsAscii(const char* data, size_t length) {
+  for (size_t i = 0; i < length; ++i) {
+    if (static_cast<unsigned char>(data[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Source text that lives in the binary for the whole process; V8 deletes the resource object
+// (not the text) when the string dies.
+class StaticOneByteSource final : public v8::String::ExternalOneByteStringResource {
+ public:
+  StaticOneByteSource(const char* data, size_t length) : data_(data), length_(length) {}
+  const char* data() const override { return data_; }
+  size_t length() const override { return length_; }
+
+ private:
+  const char* data_;
+  size_t length_;
+};
+
 CodeCacheTable& CodeCaches() {
   static CodeCacheTable* table = new CodeCacheTable();
   return *table;
@@ -287,8 +313,17 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::stri
   v8::ScriptOrigin origin(isolate, Str(isolate, entry.url), 0, 0, false, -1, v8::Local<v8::Value>(),
                           false, false, /*is_module=*/true);
   v8::Local<v8::String> code;
-  if (!v8::String::NewFromUtf8(isolate, source.data(), v8::NewStringType::kNormal, source.size())
-           .ToLocal(&code)) {
+  if (entry.static_source && IsAscii(entry.static_source, entry.static_length)) {
+    // Every isolate shares the one copy in the binary: the runtime's ~700 KB of JS would
+    // otherwise be copied onto each dynamic worker's heap.
+    if (!v8::String::NewExternalOneByte(
+             isolate, new StaticOneByteSource(entry.static_source, entry.static_length))
+             .ToLocal(&code)) {
+      return {};
+    }
+  } else if (!v8::String::NewFromUtf8(isolate, source.data(), v8::NewStringType::kNormal,
+                                      source.size())
+                  .ToLocal(&code)) {
     return {};
   }
   entry.cache_key = absl::StrCat(entry.url, "#", source.size(), ":", std::hash<std::string>{}(source));

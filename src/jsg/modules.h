@@ -93,6 +93,9 @@ class ModuleRegistry {
     v8::Global<v8::Value> value;
     std::string source;  // kept for CommonJS, which compiles at evaluation
     std::string cache_key;  // ES modules: the code cache key (URL + source hash)
+    // Built-in modules: their source in the binary, handed to V8 without a copy.
+    const char* static_source = nullptr;
+    size_t static_length = 0;
     bool cached = false;    // compiled from (or already saved to) the code cache
     bool cjs_evaluating = false;
     v8::Global<v8::Object> cjs_module;  // the `module` object while/after a CJS body runs

@@ -945,3 +945,25 @@ export const utilModule = {
     assert.strictEqual(types.isBooleanObject(new Boolean(false)), true);
   },
 };
+
+// Stacks shown to the user keep only the user's frames: the runtime's own (internal:*) frames
+// are dropped from inspected errors and console.trace output, unless nothing else is left.
+export const shownStacksHideRuntimeFrames = {
+  async test() {
+    const { inspect } = await import('node:util');
+    const own = inspect(new Error('mine'));
+    assert.match(own, /console\.test\.js/);
+    assert.doesNotMatch(own, /internal:/);
+    let thrown;
+    try {
+      new Response(null, { status: 99 });  // thrown from inside the runtime's JS
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown.stack.includes('internal:'), 'the raw stack still has them');
+    const shown = inspect(thrown);
+    assert.match(shown, /RangeError/);
+    assert.match(shown, /console\.test\.js/);
+    assert.doesNotMatch(shown, /internal:/);
+  },
+};
