@@ -6,8 +6,9 @@ import { console } from 'internal:console';
 import { inspect } from 'internal:inspect';
 import { DOMException } from 'internal:dom_exception';
 import {
-  Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter,
+  Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
 } from 'internal:events';
+import { FetchEvent } from 'internal:fetch_event';
 import {
   setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, setTimerErrorReporter,
 } from 'internal:timers';
@@ -141,6 +142,21 @@ define('btoa', btoa);
 define('DOMException', DOMException);
 define('Event', Event);
 define('EventTarget', EventTarget);
+define('FetchEvent', FetchEvent);
+// The global scope is an EventTarget, as in Workers (service-worker syntax listens on it).
+initEventTarget(global);
+{
+  const { addEventListener, removeEventListener, dispatchEvent } = EventTarget.prototype;
+  define('addEventListener', function addEventListener_(type, listener, options) {
+    return primordials.ReflectApply(addEventListener, global, arguments);
+  });
+  define('removeEventListener', function removeEventListener_(type, listener, options) {
+    return primordials.ReflectApply(removeEventListener, global, arguments);
+  });
+  define('dispatchEvent', function dispatchEvent_(event) {
+    return primordials.ReflectApply(dispatchEvent, global, arguments);
+  });
+}
 define('CustomEvent', CustomEvent);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);

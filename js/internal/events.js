@@ -438,6 +438,15 @@ function initEventTarget(obj) {
   return obj;
 }
 
+// Whether `target` has a listener for `type` (the serve command asks the global scope for
+// 'fetch' listeners: service-worker syntax).
+function hasEventListener(target, type) {
+  const ts = maybeTargetState(target);
+  if (ts === undefined || ts.listeners === null) return false;
+  const list = ts.listeners.get(type);
+  return list !== undefined && list.length > 0;
+}
+
 // WebIDL `EventListener?`: null/undefined -> null; other non-objects are a TypeError.
 function toListener(callback, method) {
   if (callback === undefined || callback === null) return null;
@@ -1032,6 +1041,7 @@ export {
   setErrorReporter,
   reportException,
   initEventTarget,
+  hasEventListener,
   isEvent,
   isEventTarget,
   isAbortSignal,

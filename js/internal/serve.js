@@ -11,11 +11,12 @@ import { headersList } from 'internal:headers';
 import { ReadableStream } from 'internal:streams';
 import { inspect } from 'internal:inspect';
 import { ctxExports } from 'internal:rpc';
+import { dispatchFetch, hasFetchListeners } from 'internal:fetch_event';
 
 const {
   PromisePrototypeThen, PromiseResolve, SafeMap, MapPrototypeGet, MapPrototypeSet,
   MapPrototypeDelete, TypeError, ArrayPrototypePush, ReflectApply, SafePromiseAll,
-  TypedArrayPrototypeGetByteLength, Uint8Array,
+  TypedArrayPrototypeGetByteLength, Uint8Array, ObjectKeys, ObjectDefineProperty, globalThis,
 } = primordials;
 
 let target = null;  // { handler, env }: the worker's own fetch handler (server id 0)
@@ -27,11 +28,24 @@ function mainTarget() { return target; }
 
 export function setServeTarget(namespace, env) {
   const handler = namespace.default;
-  if (handler === null || typeof handler !== 'object' || typeof handler.fetch !== 'function') {
-    throw new TypeError(
-      "The main module has no fetch handler: export default { async fetch(request, env, ctx) { ... } }");
+  if (handler !== null && typeof handler === 'object' && typeof handler.fetch === 'function') {
+    target = { handler, env };
+    return;
   }
-  target = { handler, env };
+  if (handler === undefined && hasFetchListeners()) {
+    // Service-worker syntax: bindings are globals, and requests are FetchEvents.
+    const names = ObjectKeys(env);
+    for (let i = 0; i < names.length; i++) {
+      ObjectDefineProperty(globalThis, names[i], {
+        __proto__: null, value: env[names[i]], writable: true, enumerable: false, configurable: true,
+      });
+    }
+    target = { handler: { fetch: (request, env, ctx) => dispatchFetch(request, ctx) }, env };
+    return;
+  }
+  throw new TypeError('The main module has no fetch handler: export default { async fetch(request, ' +
+    "env, ctx) { ... } } (or, service-worker syntax, addEventListener('fetch', (event) => " +
+    'event.respondWith(...)))');
 }
 
 function requestBody(id) {

@@ -1106,5 +1106,27 @@ export default {
   EXPECT_EQ(r.Header("x-back"), "caf\xe9");
 }
 
+// Service-worker syntax, which Workers still run: fetch listeners on the global scope, bindings
+// as globals, respondWith and waitUntil; a request no listener answers is a 500 saying why.
+TEST_F(ServeTest, ServiceWorkerSyntaxIsServed) {
+  WriteProject(
+      "addEventListener('fetch', (event) => {\n"
+      "  const url = new URL(event.request.url);\n"
+      "  if (url.pathname === '/ignored') return;\n"
+      "  event.waitUntil(new Promise((r) => setTimeout(r, 1)));\n"
+      "  event.respondWith((async () => new Response(\n"
+      "    `${event.request.method} ${url.pathname} ${GREETING} ${COUNT} ${event instanceof FetchEvent}`))());\n"
+      "});\n");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  Response r = Fetch(Req("GET", "/sw"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "GET /sw hi there 3 true");
+  r = Fetch(Req("GET", "/ignored"));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_TRUE(child_->WaitFor("No fetch event listener called event.respondWith()", 5000, Child::kErr))
+      << child_->all();
+  EXPECT_EQ(Fetch(Req("GET", "/sw")).body, "GET /sw hi there 3 true");
+}
+
 }  // namespace
 }  // namespace dw

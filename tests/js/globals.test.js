@@ -134,3 +134,23 @@ export const performanceAndNavigator = {
     assert.throws(() => new Navigator(), TypeError);
   },
 };
+
+// The global scope is an EventTarget, as in Workers: addEventListener/removeEventListener/
+// dispatchEvent are global functions acting on globalThis.
+export const globalScopeIsAnEventTarget = {
+  test() {
+    const seen = [];
+    const listener = (event) => seen.push([event.type, event.target === globalThis, this]);
+    addEventListener('ping', listener);
+    assert.strictEqual(dispatchEvent(new Event('ping')), true);
+    globalThis.dispatchEvent(new Event('ping'));
+    removeEventListener('ping', listener);
+    dispatchEvent(new Event('ping'));
+    assert.strictEqual(seen.length, 2);
+    assert.deepStrictEqual(seen.map((s) => s.slice(0, 2)), [['ping', true], ['ping', true]]);
+    assert.strictEqual(typeof FetchEvent, 'function');
+    assert.throws(() => new FetchEvent('fetch', {}), TypeError);
+    const request = new Request('http://x/');
+    assert.strictEqual(new FetchEvent('fetch', { request }).request, request);
+  },
+};
