@@ -9,6 +9,7 @@ import {
   Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
 } from 'internal:events';
 import { FetchEvent } from 'internal:fetch_event';
+import { cloneValue, registerPlatformClass } from 'internal:structured_clone';
 import {
   setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, setTimerErrorReporter,
 } from 'internal:timers';
@@ -109,12 +110,15 @@ function structuredClone(value, options = undefined) {
       for (const item of list) primordials.ArrayPrototypePush(transfer, item);
     }
   }
-  return ops.structuredClone(value, transfer);
+  return cloneValue(value, transfer);
 }
 
 // Web IDL: interface objects and operations are writable, configurable, not enumerable.
 function define(name, value) {
   ObjectDefineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+  // Interfaces (capitalized names) are platform classes for structuredClone's rules.
+  const first = primordials.StringPrototypeCharCodeAt(name, 0);
+  if (first >= 65 && first <= 90 && typeof value === 'function') registerPlatformClass(value);
 }
 define('console', console);
 define('self', global);

@@ -262,8 +262,19 @@ std::string RandomUuid(OpContext& cx) {
 class CloneDelegate final : public v8::ValueSerializer::Delegate {
  public:
   explicit CloneDelegate(jsg::Realm& realm) : realm_(realm) {}
+  void set_serializer(v8::ValueSerializer* serializer) { serializer_ = serializer; }
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
     realm_.ThrowDOMException(jsg::ToUtf8(realm_.isolate(), message), "DataCloneError");
+  }
+  // Placeholders stand for platform objects the JS clones itself (internal:structured_clone).
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    uint32_t index;
+    if (!serializer_ || !RpcPlaceholderIndex(realm_, object, &index)) {
+      realm_.ThrowDOMException("This object could not be cloned.", "DataCloneError");
+      return v8::Nothing<bool>();
+    }
+    serializer_->WriteUint32(index);
+    return v8::Just(true);
   }
   v8::Maybe<uint32_t> GetSharedArrayBufferId(v8::Isolate* isolate,
                                              v8::Local<v8::SharedArrayBuffer>) override {
@@ -272,6 +283,21 @@ class CloneDelegate final : public v8::ValueSerializer::Delegate {
   }
  private:
   jsg::Realm& realm_;
+  v8::ValueSerializer* serializer_ = nullptr;
+};
+
+class CloneReader final : public v8::ValueDeserializer::Delegate {
+ public:
+  explicit CloneReader(jsg::Realm& realm) : realm_(realm) {}
+  void set_deserializer(v8::ValueDeserializer* deserializer) { deserializer_ = deserializer; }
+  v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    uint32_t index;
+    if (!deserializer_->ReadUint32(&index)) return {};
+    return NewRpcPlaceholder(realm_, index);
+  }
+ private:
+  jsg::Realm& realm_;
+  v8::ValueDeserializer* deserializer_ = nullptr;
 };
 
 v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
@@ -280,6 +306,7 @@ v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
   v8::Local<v8::Context> ctx = cx.context();
   CloneDelegate delegate(cx.realm());
   v8::ValueSerializer serializer(isolate, &delegate);
+  delegate.set_serializer(&serializer);
   std::vector<std::shared_ptr<v8::BackingStore>> stores;
   std::vector<v8::Local<v8::ArrayBuffer>> buffers;
   if (transfer->IsArray()) {
@@ -317,7 +344,9 @@ v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
   }
   std::pair<uint8_t*, size_t> data = serializer.Release();
   std::unique_ptr<uint8_t, decltype(&free)> owned(data.first, &free);
-  v8::ValueDeserializer deserializer(isolate, data.first, data.second);
+  CloneReader reader(cx.realm());
+  v8::ValueDeserializer deserializer(isolate, data.first, data.second, &reader);
+  reader.set_deserializer(&deserializer);
   for (size_t i = 0; i < stores.size(); ++i) {
     deserializer.TransferArrayBuffer(static_cast<uint32_t>(i),
                                      v8::ArrayBuffer::New(isolate, stores[i]));

@@ -185,6 +185,16 @@ void BroadcastRealmGone(io::EventLoop& loop, int id) {
   });
 }
 
+bool RpcPlaceholderIndex(jsg::Realm& realm, v8::Local<v8::Object> object, uint32_t* index) {
+  if (!PlaceholderTemplate(realm)->HasInstance(object)) return false;
+  *index = object->GetInternalField(0).As<v8::Uint32>()->Value();
+  return true;
+}
+
+v8::MaybeLocal<v8::Object> NewRpcPlaceholder(jsg::Realm& realm, uint32_t index) {
+  return NewPlaceholder(realm, index);
+}
+
 std::span<const jsg::OpDef> RpcOps() { return kOps; }
 
 }  // namespace dw::api

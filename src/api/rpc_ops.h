@@ -33,6 +33,11 @@ void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes);
 // later turn.
 void BroadcastRealmGone(io::EventLoop& loop, int id);
 
+// Placeholders (see above) for other users of V8's serializer in this realm: structuredClone
+// uses them for the platform objects it clones itself (Blob, File, DOMException).
+bool RpcPlaceholderIndex(jsg::Realm& realm, v8::Local<v8::Object> object, uint32_t* index);
+v8::MaybeLocal<v8::Object> NewRpcPlaceholder(jsg::Realm& realm, uint32_t index);
+
 std::span<const jsg::OpDef> RpcOps();
 
 }  // namespace dw::api

@@ -154,3 +154,26 @@ export const globalScopeIsAnEventTarget = {
     assert.strictEqual(new FetchEvent('fetch', { request }).request, request);
   },
 };
+
+// Platform objects: Blob, File and DOMException clone faithfully (identity kept inside the
+// value); every other runtime interface is a DataCloneError rather than a silent {}.
+export const structuredClonePlatformObjects = {
+  async test() {
+    const b = new Blob(['hello'], { type: 'text/plain' });
+    const f = new File(['x'], 'a.txt', { type: 'text/a', lastModified: 42 });
+    const e = new DOMException('m', 'NotFoundError');
+    const out = structuredClone({ b, f, e, list: [b, b], plain: { n: 1 }, m: new Map([[1, b]]) });
+    assert.ok(out.b instanceof Blob); assert.notStrictEqual(out.b, b);
+    assert.strictEqual(await out.b.text(), 'hello'); assert.strictEqual(out.b.type, 'text/plain');
+    assert.strictEqual(out.list[0], out.list[1]); assert.strictEqual(out.list[0], out.b);
+    assert.ok(out.f instanceof File); assert.strictEqual(out.f.name, 'a.txt'); assert.strictEqual(out.f.lastModified, 42);
+    assert.ok(out.e instanceof DOMException); assert.strictEqual(out.e.name, 'NotFoundError'); assert.strictEqual(out.e.code, 8);
+    assert.strictEqual(out.m.get(1), out.b);
+    for (const v of [new Headers(), new Request('http://x/'), new Response(''), new URL('http://x/'), new FormData(), new Event('x'), new AbortController().signal, new TextDecoder(), new ReadableStream(), crypto]) {
+      assert.throws(() => structuredClone({ v }), (err) => err.name === 'DataCloneError' && /Could not serialize object of type/.test(err.message), String(v));
+    }
+    class Mine { constructor() { this.a = 1; } }
+    assert.deepStrictEqual(structuredClone(new Mine()), { a: 1 });
+    assert.deepStrictEqual(structuredClone({ a: [1, { b: 2 }] }), { a: [1, { b: 2 }] });
+  },
+};
