@@ -7,17 +7,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 DUR="${1:-5}"; ROUNDS="${2:-3}"
-WORKERD_VERSION=1.20261117.1
-WORK="$ROOT/bench/.work"
+source "$ROOT/bench/lib.sh"
 
-bash "$ROOT/tools/build.sh" dynworker >&2
-command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
-if [ ! -x "$WORK/node_modules/.bin/workerd" ]; then
-  mkdir -p "$WORK" && (cd "$WORK" && npm install --silent --no-audit --no-fund "workerd@$WORKERD_VERSION" >&2)
-fi
-WORKERD="$WORK/node_modules/.bin/workerd"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P_DW=$(free_port); P_WD=$(free_port)
 "$ROOT/out/Release/dynworker" serve "$HERE" --port "$P_DW" --no-request-log >/dev/null 2>&1 &
 DW_PID=$!
@@ -28,7 +19,6 @@ for p in $P_DW $P_WD; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$p/" >/dev/null && break; sleep 0.1; done
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # run NAME PID PORT CONNS -> "req/s cpu_us_per_req"
 run() {
   local pid=$2 port=$3 conns=$4 before after out rps reqs
@@ -37,8 +27,7 @@ run() {
   after=$(cpu_ticks "$pid")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  local tck; tck=$(getconf CLK_TCK)
-  echo "$rps $(awk -v a="$before" -v b="$after" -v n="$reqs" -v t="$tck" 'BEGIN{printf "%.1f", (b-a)/t*1e6/n}')"
+  echo "$rps $(awk -v a="$before" -v b="$after" -v n="$reqs" -v t="$TCK" 'BEGIN{printf "%.1f", (b-a)/t*1e6/n}')"
 }
 
 echo "bench/http: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${DUR}s x ${ROUNDS} rounds per point"

@@ -11,17 +11,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 DUR="${1:-5}"; N="${2:-500}"
-WORKERD_VERSION=1.20261117.1
-WORK="$ROOT/bench/.work"
+source "$ROOT/bench/lib.sh"
 
-bash "$ROOT/tools/build.sh" dynworker >&2
-command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
-if [ ! -x "$WORK/node_modules/.bin/workerd" ]; then
-  mkdir -p "$WORK" && (cd "$WORK" && npm install --silent --no-audit --no-fund "workerd@$WORKERD_VERSION" >&2)
-fi
-WORKERD="$WORK/node_modules/.bin/workerd"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P_DW=$(free_port); P_WD=$(free_port)
 "$ROOT/out/Release/dynworker" serve "$HERE" --port "$P_DW" --no-request-log >/dev/null 2>&1 &
 DW_PID=$!
@@ -33,9 +24,7 @@ for p in $P_DW $P_WD; do
   curl -sf "http://127.0.0.1:$p/gateway" >/dev/null
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-TCK=$(getconf CLK_TCK)
 # wrk_run PID PORT PATH CONNS -> "req/s cpu_us_per_req"
 wrk_run() {
   local pid=$1 port=$2 path=$3 conns=$4 before after out

@@ -278,6 +278,19 @@ function sweep(cache) {
   }
 }
 
+// The worker in `realm` (or a promise of it) becomes the entry's, unless the entry moved on
+// (evicted, or restarted) while it started: then it is destroyed at once.
+function adopt(entry, ready, realmOrPromise) {
+  return PromisePrototypeThen(PromiseResolve(realmOrPromise), (realm) => {
+    if (entry.ready !== ready) {
+      ops.workerDestroy(realm);
+      throw new Error('The Worker was unloaded.');
+    }
+    setRealm(entry, realm);
+    return realm;
+  });
+}
+
 // Starts (or restarts) the entry's worker; resolves to its realm id.
 function ensureStarted(entry) {
   if (entry.ready !== null) return entry.ready;
@@ -297,15 +310,7 @@ function ensureStarted(entry) {
   }
   const ready = PromisePrototypeThen(codePromise, (code) => {
     if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
-    const started = start(prepare(code));
-    return PromisePrototypeThen(started, (realm) => {
-      if (entry.ready !== ready) {
-        ops.workerDestroy(realm);
-        throw new Error('The Worker was unloaded.');
-      }
-      setRealm(entry, realm);
-      return realm;
-    });
+    return adopt(entry, ready, start(prepare(code)));
   });
   entry.ready = ready;
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
@@ -391,14 +396,7 @@ class WorkerLoader {
     const entry = new Entry(cache, `anon:${cache.anonymous++}`, () => code, true);
     // Started at once from the already checked code (module errors throw from here too).
     const started = start(prepared);
-    const ready = PromisePrototypeThen(started, (realm) => {
-      if (entry.ready !== ready) {
-        ops.workerDestroy(realm);
-        throw new Error('The Worker was unloaded.');
-      }
-      setRealm(entry, realm);
-      return realm;
-    });
+    const ready = PromisePrototypeThen(started, (realm) => adopt(entry, ready, realm));
     entry.ready = ready;
     PromisePrototypeThen(ready, undefined, () => {
       if (entry.ready === ready) entry.ready = null;  // the next call starts it again
