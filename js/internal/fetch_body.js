@@ -67,7 +67,8 @@ const {
   Uint8Array,
 } = primordials;
 
-const { utf8Encode } = ops;
+const { utf8Encode, getPromiseState } = ops;
+const kPromiseRejected = 2;  // getPromiseState's state of a rejected promise
 
 function noop() {}
 
@@ -361,8 +362,12 @@ function consumeBody(obj, internals, kind) {
   } catch (error) {
     return PromiseReject(error);
   }
-  return PromisePrototypeThen(readAllBytes(body.stream),
-    (bytes) => convertBytes(bytes, kind, headers, false));
+  // "Fully read" runs its error steps during the first read of an errored stream (an aborted
+  // fetch's body, say): the promise returned here is already rejected, with the stream's error.
+  const read = readAllBytes(body.stream);
+  const state = getPromiseState(read);
+  if (state !== undefined && state[0] === kPromiseRejected) return read;
+  return PromisePrototypeThen(read, (bytes) => convertBytes(bytes, kind, headers, false));
 }
 
 function defineBodyMixin(proto, internals) {

@@ -790,3 +790,45 @@ export const concurrent = {
     });
   },
 };
+
+// A HEAD request gets a response with a null body for data: URLs too (main fetch drops the
+// body of every HEAD response), while the headers still describe the resource.
+export const dataUrlHead = {
+  async test() {
+    const res = await fetch('data:text/plain,hello%20there', { method: 'HEAD' });
+    assert.strictEqual(res.status, 200);
+    assert.strictEqual(res.headers.get('content-type'), 'text/plain');
+    assert.strictEqual(res.body, null);
+    assert.strictEqual(await res.text(), '');
+    // GET still has the bytes.
+    assert.strictEqual(await (await fetch('data:text/plain,hello%20there')).text(), 'hello there');
+  },
+};
+
+// Reading the body of a response whose fetch was aborted gives a promise that is already
+// rejected when the method returns: its handlers run before a microtask queued afterwards.
+export const bodyOfAbortedResponseRejectsAtOnce = {
+  async test() {
+    await withServer(() => new Response(new ReadableStream({
+      start(controller) {
+        controller.enqueue(encoder.encode('first part'));
+        // never closed: the client aborts
+      },
+    })), async (srv) => {
+      for (const method of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) {
+        const controller = new AbortController();
+        const res = await fetch(srv.url, { signal: controller.signal });
+        const reason = new Error(`stop ${method}`);
+        controller.abort(reason);
+        const order = [];
+        const consumed = res[method]();
+        await Promise.all([
+          consumed.then(() => order.push('resolved'), (e) => order.push(e === reason ? 'rejected' : e)),
+          Promise.resolve().then(() => order.push('later microtask')),
+        ]);
+        assert.deepStrictEqual(order, ['rejected', 'later microtask'], method);
+        assert.strictEqual(res.bodyUsed, true);
+      }
+    });
+  },
+};
