@@ -367,7 +367,7 @@ function consumeBody(obj, internals, kind) {
   const read = readAllBytes(body.stream);
   const state = getPromiseState(read);
   if (state !== undefined && state[0] === kPromiseRejected) return read;
-  return PromisePrototypeThen(read, (bytes) => convertBytes(bytes, kind, headers, false));
+  return PromisePrototypeThen(read, (holder) => convertBytes(holder.bytes, kind, headers, false));
 }
 
 function defineBodyMixin(proto, internals) {

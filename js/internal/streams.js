@@ -18,7 +18,7 @@
 //   isReadableStream(x)                      -> boolean
 //   isReadableStreamLocked(stream)           -> boolean
 //   isReadableStreamDisturbed(stream)        -> boolean
-//   readAllBytes(stream)                     -> Promise<Uint8Array> (TypeError for a chunk that
+//   readAllBytes(stream)                     -> Promise<{ bytes: Uint8Array }> (TypeError for a chunk that
 //                                               is not a Uint8Array; the stream stays locked)
 //   createReadableStreamFromBytes(bytes)     -> a byte ReadableStream of a copy of the bytes
 //   readableStreamTee(stream, cloneForBranch2 = true) -> [branch1, branch2]
@@ -4197,7 +4197,9 @@ function readAllBytes(stream) {
         TypedArrayPrototypeSet(result, chunks[i], offset);
         offset += TypedArrayPrototypeGetByteLength(chunks[i]);
       }
-      resolveDeferred(d, result);
+      // In a null-prototype holder: resolving a promise with the array itself would look up
+      // `then` on it, reaching a user-patched Object.prototype.then.
+      resolveDeferred(d, { __proto__: null, bytes: result });
     },
     error(e) {
       rejectDeferred(d, e);

@@ -885,3 +885,29 @@ export const survivesObjectPrototypeAccessors = {
     }
   },
 };
+
+// Reading a streamed body never hands the runtime's internal promise a thenable: a user's
+// Object.prototype.then is not called and does not see the bytes.
+export const streamedBodyReadIgnoresPatchedThen = {
+  async test() {
+    let called = 0;
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('stream '));
+        controller.enqueue(new TextEncoder().encode('body'));
+        controller.close();
+      },
+    });
+    const response = new Response(stream);
+    // eslint-disable-next-line no-extend-native
+    Object.prototype.then = function then() { called++; };
+    let text;
+    try {
+      text = response.text();
+    } finally {
+      delete Object.prototype.then;
+    }
+    assert.strictEqual(await text, 'stream body');
+    assert.strictEqual(called, 0);
+  },
+};
