@@ -572,10 +572,11 @@ export function connect(address, options) {
     throw new TypeError("Failed to execute 'connect' on 'SocketsModule': parameter 1 is not of " +
       "type 'string or SocketAddress'.");
   }
-  if (connectOutbound !== null) return connectOutbound(address, options);
   const opts = parseOptions(options);
   const parsed = parseAddress(address);
   const mode = transportMode(opts.secureTransport);
+  // A dynamic worker's globalOutbound gets the address after the same checks as the network.
+  if (connectOutbound !== null) return connectOutbound(parsed.address, options);
   const s = newSocketRecord(parsed.address, opts, opts.secureTransport, parsed.hostname);
   const result = ops.socketConnect(parsed.hostname, parsed.port, mode);
   s.id = result[0];

@@ -1486,3 +1486,23 @@ export const fetchersAreObjectsAndSerializeAsEmptyJson = {
     assert.strictEqual(typeof ctx.exports.Svc({ props: {} }), 'object');
   },
 };
+
+// connect() through a gateway checks the address as the network path does, before the gateway
+// sees anything.
+export const connectThroughGatewayChecksTheAddress = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.load(code(`
+      import { connect } from 'cloudflare:sockets';
+      export default { fetch() {
+        const out = [];
+        for (const address of ['no-port', 'host:0', '', { hostname: 'h' }]) {
+          try { connect(address); out.push('connected'); } catch (e) { out.push(e.name + ': ' + e.message); }
+        }
+        return Response.json(out);
+      } };`, { globalOutbound: ctx.exports.EchoGateway({ props: {} }) }));
+    const out = await (await w.getEntrypoint().fetch('http://x/')).json();
+    assert.strictEqual(out.length, 4);
+    for (const line of out) assert.match(line, /^TypeError: /);
+    assert.match(out[0], /^TypeError: Specified address/);
+  },
+};
