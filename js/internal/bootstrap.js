@@ -1,9 +1,9 @@
 // Installs the Workers globals. Runs once per isolate, before any user code, so every module
 // imported here captures pristine built-ins.
-import primordials from 'internal:primordials';
+import primordials, { completePrimordials } from 'internal:primordials';
 import ops from 'internal:ops';
 import { console } from 'internal:console';
-import { inspect } from 'internal:inspect';
+import { inspect, initInspect } from 'internal:inspect';
 import { DOMException } from 'internal:dom_exception';
 import {
   Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
@@ -31,7 +31,7 @@ import {
 } from 'internal:streams';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
-import { SymbolDispose, traceUncaught } from 'internal:rpc';
+import { SymbolDispose, traceUncaught, initRealmId } from 'internal:rpc';
 
 const {
   ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
@@ -70,7 +70,6 @@ ObjectDefineProperty(Crypto.prototype, SymbolToStringTag, { value: 'Crypto', con
 const crypto = new Crypto(kIllegal);
 
 // ---- performance ----
-ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
 class Performance extends EventTarget {
   constructor(key) {
     if (key !== kIllegal) throw new TypeError('Illegal constructor');
@@ -190,3 +189,14 @@ define('Headers', Headers);
 define('Request', Request);
 define('Response', Response);
 define('fetch', fetch);
+
+// Per-realm start: C++ calls this once per realm, after the bootstrap above (or after the
+// realm was deserialized from the startup snapshot, which holds everything above, evaluated
+// once per process) and before any user code. Anything that differs between isolates is read
+// here, never at module top level, where the snapshot would bake one isolate's value into all.
+ops.setHook('realmInit', () => {
+  completePrimordials();
+  initInspect();
+  initRealmId();
+  ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
+});

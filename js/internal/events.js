@@ -413,6 +413,11 @@ const TargetState = recordClass(class TargetState {
 // EventTarget instances keep their state in a #field; existing objects made targets by
 // initEventTarget (the global scope) keep it here.
 const targets = new SafeWeakMap();
+// Except the global scope, whose state is held here: a context made from the startup snapshot
+// has a new global proxy object, which a WeakMap filled in the snapshot no longer finds (its
+// identity hash is new).
+let globalTarget;
+let globalTargetState;
 
 let ownTargetState;  // (object) -> the #field state, or undefined (set by EventTarget)
 
@@ -420,7 +425,8 @@ let ownTargetState;  // (object) -> the #field state, or undefined (set by Event
 function maybeTargetState(target) {
   if (!isObject(target)) return undefined;
   const s = ownTargetState(target);
-  return s !== undefined ? s : targets.get(target);
+  if (s !== undefined) return s;
+  return target === globalTarget ? globalTargetState : targets.get(target);
 }
 
 function targetState(target) {
@@ -434,7 +440,13 @@ function isEventTarget(value) {
 }
 
 function initEventTarget(obj) {
-  if (maybeTargetState(obj) === undefined) targets.set(obj, new TargetState());
+  if (maybeTargetState(obj) !== undefined) return obj;
+  if (obj === primordials.globalThis) {
+    globalTarget = obj;
+    globalTargetState = new TargetState();
+  } else {
+    targets.set(obj, new TargetState());
+  }
   return obj;
 }
 

@@ -428,9 +428,15 @@ intrinsicKinds.set(primordials.BooleanPrototype, 'boolean');
 intrinsicKinds.set(primordials.SymbolPrototype, 'symbol');
 intrinsicKinds.set(primordials.BigIntPrototype, 'bigint');
 intrinsicKinds.set(primordials.ArrayBufferPrototype, 'arraybuffer');
-intrinsicKinds.set(primordials.SharedArrayBufferPrototype, 'sharedarraybuffer');
 intrinsicKinds.set(primordials.DataViewPrototype, 'dataview');
 intrinsicKinds.set(primordials.PromisePrototype, 'promise');
+// SharedArrayBuffer may not exist yet when this module runs (inside the startup snapshot's
+// creator); internal:bootstrap's realmInit adds it, after completePrimordials().
+export function initInspect() {
+  if (primordials.SharedArrayBufferPrototype !== undefined) {
+    intrinsicKinds.set(primordials.SharedArrayBufferPrototype, 'sharedarraybuffer');
+  }
+}
 
 // The brand check that confirms each kind of intrinsicKinds.
 const brandChecks = {

@@ -65,35 +65,61 @@ const StringIteratorPrototype = Object.getPrototypeOf(''[Symbol.iterator]());
 const MapIteratorPrototype = Object.getPrototypeOf(new Map()[Symbol.iterator]());
 const SetIteratorPrototype = Object.getPrototypeOf(new Set()[Symbol.iterator]());
 
-const namespaces = { JSON, Math, Reflect, Atomics };
-for (const name of ObjectGetOwnPropertyNames(namespaces)) {
-  primordials[name] = namespaces[name];
-  copyProps(namespaces[name], name, primordials, false);
-}
+// Copies every built-in into `dest`. Run once at module evaluation and again by
+// completePrimordials(): when this module is evaluated inside V8's SnapshotCreator (the
+// startup snapshot, src/jsg/snapshot.cc), V8 has not installed Atomics, SharedArrayBuffer,
+// Object.hasOwn, Array/String/TypedArray.prototype.at, findLast*, Error.stackTraceLimit yet:
+// it adds them to each context deserialized from the snapshot. So nothing here may assume
+// they exist.
+function capture(dest) {
+  const namespaces = { JSON, Math, Reflect };
+  if (typeof Atomics === 'object') namespaces.Atomics = Atomics;
+  for (const name of ObjectGetOwnPropertyNames(namespaces)) {
+    dest[name] = namespaces[name];
+    copyProps(namespaces[name], name, dest, false);
+  }
 
-const constructors = {
-  AggregateError, Array, ArrayBuffer, BigInt, BigInt64Array, BigUint64Array, Boolean, DataView,
-  Date, Error, EvalError, FinalizationRegistry, Float32Array, Float64Array, Function, Int16Array,
-  Int32Array, Int8Array, Map, Number, Object, Promise, Proxy, RangeError, ReferenceError, RegExp,
-  Set, SharedArrayBuffer, String, Symbol, SyntaxError, TypeError, URIError, Uint16Array,
-  Uint32Array, Uint8Array, Uint8ClampedArray, WeakMap, WeakRef, WeakSet, TypedArray,
-};
-for (const name of ObjectGetOwnPropertyNames(constructors)) {
-  const ctor = constructors[name];
-  primordials[name] = ctor;
-  copyProps(ctor, name, primordials, false);
-  if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, primordials, true);
+  const constructors = {
+    AggregateError, Array, ArrayBuffer, BigInt, BigInt64Array, BigUint64Array, Boolean, DataView,
+    Date, Error, EvalError, FinalizationRegistry, Float32Array, Float64Array, Function, Int16Array,
+    Int32Array, Int8Array, Map, Number, Object, Promise, Proxy, RangeError, ReferenceError, RegExp,
+    Set, String, Symbol, SyntaxError, TypeError, URIError, Uint16Array,
+    Uint32Array, Uint8Array, Uint8ClampedArray, WeakMap, WeakRef, WeakSet, TypedArray,
+  };
+  if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
+  for (const name of ObjectGetOwnPropertyNames(constructors)) {
+    const ctor = constructors[name];
+    dest[name] = ctor;
+    copyProps(ctor, name, dest, false);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
+  }
+  for (const [name, proto] of [
+    ['AsyncIteratorPrototype', AsyncIteratorPrototype], ['ArrayIteratorPrototype', ArrayIteratorPrototype],
+    ['StringIteratorPrototype', StringIteratorPrototype], ['MapIteratorPrototype', MapIteratorPrototype],
+    ['SetIteratorPrototype', SetIteratorPrototype]]) {
+    dest[name] = proto;
+    copyProps(proto, name, dest, true);
+  }
+  for (const name of ['decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent',
+    'escape', 'unescape', 'isFinite', 'isNaN', 'parseFloat', 'parseInt']) {
+    dest[name] = globalThis[name];
+  }
 }
-for (const [name, proto] of [
-  ['AsyncIteratorPrototype', AsyncIteratorPrototype], ['ArrayIteratorPrototype', ArrayIteratorPrototype],
-  ['StringIteratorPrototype', StringIteratorPrototype], ['MapIteratorPrototype', MapIteratorPrototype],
-  ['SetIteratorPrototype', SetIteratorPrototype]]) {
-  primordials[name] = proto;
-  copyProps(proto, name, primordials, true);
-}
-for (const name of ['decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent',
-  'escape', 'unescape', 'isFinite', 'isNaN', 'parseFloat', 'parseInt']) {
-  primordials[name] = globalThis[name];
+capture(primordials);
+
+// Functions a runtime module may take from primordials at its top level although V8 adds them
+// only after deserialization (see capture()). Until completePrimordials() runs they are
+// forwarders to the real function, so a module that destructured one keeps a working function.
+const lateFunctions = { __proto__: null };
+for (const name of ['ObjectHasOwn', 'SharedArrayBufferPrototypeGetByteLength',
+  'SharedArrayBufferPrototypeSlice', 'ArrayPrototypeAt', 'StringPrototypeAt',
+  'TypedArrayPrototypeAt', 'ArrayPrototypeFindLast', 'ArrayPrototypeFindLastIndex',
+  'TypedArrayPrototypeFindLast', 'TypedArrayPrototypeFindLastIndex']) {
+  if (primordials[name] !== undefined) continue;
+  lateFunctions[name] = undefined;
+  const forward = function (...args) { return ReflectApply(lateFunctions[name], undefined, args); };
+  ObjectDefineProperty(forward, 'name', { value: name });
+  primordials[name] = forward;
 }
 primordials.SymbolFor = SymbolFor;
 
@@ -152,4 +178,26 @@ primordials.SafePromiseAll = (promises) => new PromiseCtor((resolve, reject) => 
   }
 });
 
-export default ObjectFreeze(primordials);
+// Completes and freezes the primordials, once per realm before any user code runs (the
+// realmInit hook of internal:bootstrap, on both the snapshot and the from-scratch path, so the
+// two give the same keys): adds what V8 installed after this module ran (see capture()), and
+// anything the bootstrap defined on built-ins (Symbol.dispose).
+let completed = false;
+export function completePrimordials() {
+  if (completed) return;
+  completed = true;
+  const full = { __proto__: null };
+  capture(full);
+  for (const key of ReflectOwnKeys(full)) {
+    if (key in lateFunctions || !(key in primordials)) primordials[key] = full[key];
+  }
+  for (const name of ReflectOwnKeys(lateFunctions)) {
+    lateFunctions[name] = full[name];
+    // Still absent (a V8 flag turned it off): as if it had never been captured.
+    if (full[name] === undefined) delete primordials[name];
+  }
+  ObjectFreeze(primordials);
+}
+
+// Not frozen yet: completePrimordials() adds the late built-ins first.
+export default primordials;

@@ -50,7 +50,11 @@ function setOwn(object, key, value) {
   }
 }
 
-const myRealm = ops.rpcRealmId();
+// This realm's id: per isolate, so read at realm init (internal:bootstrap's realmInit), never
+// while the startup snapshot is built.
+let myRealm = 0;
+export function initRealmId() { myRealm = ops.rpcRealmId(); }
+export function realmId() { return myRealm; }
 
 // ---------------------------------------------------------------------------------------------
 // The worker this realm runs: its main module's exports and its env.

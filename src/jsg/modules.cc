@@ -288,18 +288,34 @@ bool IsAscii(const char* data, size_t length) {
   return true;
 }
 
-// Source text that lives in the binary for the whole process; V8 deletes the resource object
-// (not the text) when the string dies.
+// Source text that lives in the binary for the whole process. One resource per built-in,
+// shared by every isolate and never deleted (Dispose does nothing): the startup snapshot
+// refers to it by address (an external reference), so each isolate made from the snapshot
+// shares the text in the binary too.
 class StaticOneByteSource final : public v8::String::ExternalOneByteStringResource {
  public:
   StaticOneByteSource(const char* data, size_t length) : data_(data), length_(length) {}
   const char* data() const override { return data_; }
   size_t length() const override { return length_; }
+  void Dispose() override {}
 
  private:
   const char* data_;
   size_t length_;
 };
+
+// The shared resource of a built-in's source, or null when it is not ASCII (V8 external
+// one-byte strings are Latin-1; those are copied instead).
+StaticOneByteSource* SharedSource(const char* data, size_t length) {
+  static std::mutex mu;
+  static auto* table = new std::map<const char*, StaticOneByteSource*>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = table->find(data);
+  if (it != table->end()) return it->second;
+  StaticOneByteSource* source = IsAscii(data, length) ? new StaticOneByteSource(data, length) : nullptr;
+  (*table)[data] = source;
+  return source;
+}
 
 CodeCacheTable& CodeCaches() {
   static CodeCacheTable* table = new CodeCacheTable();
@@ -313,12 +329,12 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::stri
   v8::ScriptOrigin origin(isolate, Str(isolate, entry.url), 0, 0, false, -1, v8::Local<v8::Value>(),
                           false, false, /*is_module=*/true);
   v8::Local<v8::String> code;
-  if (entry.static_source && IsAscii(entry.static_source, entry.static_length)) {
+  StaticOneByteSource* shared =
+      entry.static_source ? SharedSource(entry.static_source, entry.static_length) : nullptr;
+  if (shared) {
     // Every isolate shares the one copy in the binary: the runtime's ~700 KB of JS would
     // otherwise be copied onto each dynamic worker's heap.
-    if (!v8::String::NewExternalOneByte(
-             isolate, new StaticOneByteSource(entry.static_source, entry.static_length))
-             .ToLocal(&code)) {
+    if (!v8::String::NewExternalOneByte(isolate, shared).ToLocal(&code)) {
       return {};
     }
   } else if (!v8::String::NewFromUtf8(isolate, source.data(), v8::NewStringType::kNormal,
@@ -582,9 +598,7 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context>
   }
   v8::Local<v8::Value> ns = entry->module.Get(isolate)->GetModuleNamespace();
   v8::Local<v8::Function> to_namespace;
-  if (!v8::Function::New(context, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-        info.GetReturnValue().Set(info.Data());
-      }, ns).ToLocal(&to_namespace)) {
+  if (!v8::Function::New(context, &ModuleRegistry::ReturnNamespace, ns).ToLocal(&to_namespace)) {
     return {};
   }
   // Promise::Then uses V8's own then, not a user-replaced Promise.prototype.then.
@@ -592,6 +606,60 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context>
   if (!evaluated->Then(context, to_namespace).ToLocal(&chained)) return {};
   resolver->Resolve(context, chained).Check();
   return resolver->GetPromise();
+}
+
+void ModuleRegistry::ReturnNamespace(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.Data());
+}
+
+void ModuleRegistry::AddToSnapshot(v8::SnapshotCreator& creator, v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = realm_.isolate();
+  v8::Local<v8::Array> urls = v8::Array::New(isolate, static_cast<int>(entries_.size()));
+  uint32_t i = 0;
+  for (const auto& [url, entry] : entries_) urls->Set(context, i++, Str(isolate, url)).Check();
+  creator.AddData(context, urls);
+  for (const auto& [url, entry] : entries_) creator.AddData(context, entry->module.Get(isolate));
+}
+
+bool ModuleRegistry::RestoreFromSnapshot(v8::Local<v8::Context> context, size_t* index) {
+  v8::Isolate* isolate = realm_.isolate();
+  v8::Local<v8::Array> urls;
+  if (!context->GetDataFromSnapshotOnce<v8::Array>((*index)++).ToLocal(&urls)) return false;
+  for (uint32_t i = 0; i < urls->Length(); ++i) {
+    auto entry = std::make_unique<Entry>();
+    entry->url = ToUtf8(isolate, urls->Get(context, i).ToLocalChecked());
+    v8::Local<v8::Module> module;
+    if (!context->GetDataFromSnapshotOnce<v8::Module>((*index)++).ToLocal(&module)) return false;
+    entry->module.Reset(isolate, module);
+    if (entry->url == "internal:ops") {
+      entry->type = ModuleType::kData;
+      entry->value.Reset(isolate, realm_.OpsObject());
+    } else {
+      entry->type = ModuleType::kEsm;
+      auto b = builtins_.find(entry->url);
+      if (b == builtins_.end()) return false;
+      entry->static_source = b->second->source;
+      entry->static_length = b->second->length;
+      // Their code is in the snapshot: no code cache to make (an empty key skips them).
+      entry->cached = true;
+    }
+    // Identity hashes are part of the serialized heap, so lookups by module keep working.
+    by_hash_.emplace(module->GetIdentityHash(), entry.get());
+    entries_[entry->url] = std::move(entry);
+  }
+  return true;
+}
+
+void ModuleRegistry::AddExternalReferences(std::span<const BuiltinModule> builtins,
+                                           std::vector<intptr_t>& refs) {
+  refs.push_back(reinterpret_cast<intptr_t>(&ModuleRegistry::SyntheticSteps));
+  refs.push_back(reinterpret_cast<intptr_t>(&ModuleRegistry::RequireCallback));
+  refs.push_back(reinterpret_cast<intptr_t>(&ModuleRegistry::ReturnNamespace));
+  for (const BuiltinModule& b : builtins) {
+    if (StaticOneByteSource* source = SharedSource(b.source, b.length)) {
+      refs.push_back(reinterpret_cast<intptr_t>(source));
+    }
+  }
 }
 
 void ModuleRegistry::ImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,

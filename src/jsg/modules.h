@@ -81,6 +81,16 @@ class ModuleRegistry {
   // process also replace existing caches with fuller ones. The caller holds a HandleScope.
   void SaveCodeCache(bool refresh = false);
 
+  // The startup snapshot (jsg/snapshot.cc). AddToSnapshot adds, as data of the creator's
+  // context: an Array of the URLs of every module loaded so far (all built-in: the bootstrap's
+  // graph), then each module. RestoreFromSnapshot reads them back from `context`, starting at
+  // data index `*index`, which it advances past them.
+  void AddToSnapshot(v8::SnapshotCreator& creator, v8::Local<v8::Context> context);
+  bool RestoreFromSnapshot(v8::Local<v8::Context> context, size_t* index);
+  // Appends the callbacks and data a snapshot's modules point to (see ExternalReferences).
+  static void AddExternalReferences(std::span<const BuiltinModule> builtins,
+                                    std::vector<intptr_t>& refs);
+
   // Called by the runtime's ops for require(): returns module.exports / the namespace.
   v8::MaybeLocal<v8::Value> Require(const std::string& specifier, const std::string& referrer);
 
@@ -124,6 +134,8 @@ class ModuleRegistry {
   static void ImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
                          v8::Local<v8::Object> meta);
   static void RequireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  // import()'s reaction: returns the module namespace held as its data.
+  static void ReturnNamespace(const v8::FunctionCallbackInfo<v8::Value>& info);
 
   Realm& realm_;
   std::map<std::string, const BuiltinModule*> builtins_;

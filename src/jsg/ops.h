@@ -16,6 +16,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "jsg/v8.h"
 
@@ -176,6 +177,10 @@ struct OpSignature<R (*)(OpContext&, A...)> {
 Realm& RealmFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+
+// While `names` is set, every op this thread calls appends its name (the startup snapshot
+// records what the bootstrap calls: see jsg/snapshot.h). Null to stop.
+void TraceOps(std::vector<std::string>* names);
 
 template <auto Fn>
 void Trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {

@@ -105,14 +105,22 @@ Realm& RealmFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   return Realm::From(info.GetIsolate());
 }
 
+namespace {
+thread_local std::vector<std::string>* op_trace = nullptr;
+}  // namespace
+
+void TraceOps(std::vector<std::string>* names) { op_trace = names; }
+
 const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<const OpDef*>(info.Data().As<v8::External>()->Value())->name;
+  const char* name = static_cast<const OpDef*>(info.Data().As<v8::External>()->Value())->name;
+  if (op_trace) op_trace->push_back(name);
+  return name;
 }
 
 }  // namespace internal
 
 Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
-             std::span<const BuiltinModule> builtins, int id)
+             std::span<const BuiltinModule> builtins, int id, bool from_snapshot)
     : isolate_(isolate), loop_(loop), id_(id ? id : ReserveId()), ops_(ops) {
   if (!realms_by_id) realms_by_id = new std::map<int, Realm*>();
   (*realms_by_id)[id_] = this;
@@ -121,9 +129,18 @@ Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> o
   isolate_->SetPromiseRejectCallback(&Realm::PromiseRejectCallback);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 20);
   v8::HandleScope hs(isolate_);
-  v8::Local<v8::Context> context = v8::Context::New(isolate_);
+  v8::Local<v8::Context> context;
+  // Context 0 of the snapshot is the bootstrapped one (the default context is a bare one).
+  if (!from_snapshot || !v8::Context::FromSnapshot(isolate_, 0).ToLocal(&context)) {
+    context = v8::Context::New(isolate_);
+  }
   context_.Reset(isolate_, context);
   modules_ = std::make_unique<ModuleRegistry>(*this, builtins);
+  if (from_snapshot && !RestoreFromSnapshot(context)) {
+    // The snapshot does not match this binary's tables: a bug, not a user error.
+    fprintf(stderr, "dynworker: internal error: the startup snapshot could not be restored\n");
+    abort();
+  }
   RegisterIsolate(isolate_, &loop_, [this]() {
     v8::HandleScope scope(isolate_);
     v8::Context::Scope cs(this->context());
@@ -143,6 +160,37 @@ Realm::~Realm() {
   ops_object_.Reset();
   context_.Reset();
   isolate_->SetData(kRealmSlot, nullptr);
+}
+
+// Data layout of the snapshot's context: 0 = the ops object, 1 = an object of the hooks by
+// name, then the modules (ModuleRegistry::AddToSnapshot).
+void Realm::AddToSnapshot(v8::SnapshotCreator& creator) {
+  v8::Local<v8::Context> ctx = context();
+  creator.AddData(ctx, OpsObject());
+  v8::Local<v8::Object> hooks = v8::Object::New(isolate_, v8::Null(isolate_), nullptr, nullptr, 0);
+  for (const auto& [name, value] : hooks_) {
+    hooks->CreateDataProperty(ctx, Str(isolate_, name), value.Get(isolate_)).Check();
+  }
+  creator.AddData(ctx, hooks);
+  modules_->AddToSnapshot(creator, ctx);
+}
+
+bool Realm::RestoreFromSnapshot(v8::Local<v8::Context> context) {
+  v8::Context::Scope cs(context);
+  restored_ = true;
+  v8::Local<v8::Object> ops;
+  if (!context->GetDataFromSnapshotOnce<v8::Object>(0).ToLocal(&ops)) return false;
+  ops_object_.Reset(isolate_, ops);
+  v8::Local<v8::Object> hooks;
+  if (!context->GetDataFromSnapshotOnce<v8::Object>(1).ToLocal(&hooks)) return false;
+  v8::Local<v8::Array> names;
+  if (!hooks->GetOwnPropertyNames(context).ToLocal(&names)) return false;
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name = names->Get(context, i).ToLocalChecked();
+    hooks_[ToUtf8(isolate_, name)].Reset(isolate_, hooks->Get(context, name).ToLocalChecked());
+  }
+  size_t index = 2;
+  return modules_->RestoreFromSnapshot(context, &index);
 }
 
 Realm& Realm::From(v8::Isolate* isolate) {

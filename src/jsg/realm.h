@@ -24,8 +24,11 @@ class Realm {
  public:
   // `isolate` is entered by the caller; the realm creates its context.
   // `id` is one from ReserveId(), or 0 for a new one.
+  // `from_snapshot`: the isolate was created from the runtime's startup snapshot
+  // (jsg/snapshot.h); the realm's context, modules, ops object and hooks are the snapshot's,
+  // as AddToSnapshot left them. Check restored() after construction.
   Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
-        std::span<const struct BuiltinModule> builtins, int id = 0);
+        std::span<const struct BuiltinModule> builtins, int id = 0, bool from_snapshot = false);
   ~Realm();
 
   static Realm& From(v8::Isolate* isolate);
@@ -41,6 +44,11 @@ class Realm {
   int id() const { return id_; }
 
   v8::Isolate* isolate() const { return isolate_; }
+  // True when the context came from the startup snapshot (its bootstrap already ran).
+  bool restored() const { return restored_; }
+  // Adds this realm's state (modules, ops object, hooks) as data of its context, for the
+  // startup snapshot. The caller then adds the context to `creator`.
+  void AddToSnapshot(v8::SnapshotCreator& creator);
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
   io::EventLoop& loop() const { return loop_; }
   ModuleRegistry& modules() { return *modules_; }
@@ -106,10 +114,12 @@ class Realm {
 
  private:
   static void PromiseRejectCallback(v8::PromiseRejectMessage message);
+  bool RestoreFromSnapshot(v8::Local<v8::Context> context);
 
   v8::Isolate* isolate_;
   io::EventLoop& loop_;
   int id_;
+  bool restored_ = false;
   v8::Global<v8::Context> context_;
   std::span<const OpDef> ops_;
   v8::Global<v8::Object> ops_object_;

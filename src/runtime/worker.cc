@@ -3,36 +3,97 @@
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <atomic>
+#include <mutex>
 
 #include "api/ops.h"
 #include "jsg/platform.h"
+#include "jsg/snapshot.h"
 #include "runtime/builtins.h"
 #include "runtime/loader.h"
 
 namespace dw::runtime {
 
+namespace {
+
+// Evaluates internal:bootstrap in `realm` (from scratch, or inside the snapshot's creator).
+bool RunBootstrap(jsg::Realm& realm) {
+  v8::Isolate* isolate = realm.isolate();
+  jsg::Realm::CallbackScope scope(realm);
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Promise> done;
+  if (!realm.modules().Evaluate("internal:bootstrap").ToLocal(&done)) {
+    fprintf(stderr, "%s\n", realm.FormatException(try_catch.Exception(), try_catch.Message()).c_str());
+    return false;
+  }
+  realm.PerformCheckpoint();
+  if (done->State() != v8::Promise::kFulfilled) {
+    fprintf(stderr, "%s\n",
+            realm.FormatException(done->Result(), v8::Exception::CreateMessage(isolate, done->Result()))
+                .c_str());
+    return false;
+  }
+  return true;
+}
+
+// The process's startup snapshot (jsg/snapshot.h), kept for the life of the process. Null
+// when DYNWORKER_NO_SNAPSHOT=1 or when it could not be made: workers then run the bootstrap
+// themselves, as before. Built at the second Worker::Create, not the first: building costs
+// about two bootstraps, so a process that only ever runs one worker (`dynworker test` of a
+// file that loads no dynamic worker) would pay for nothing. From the second worker on, every
+// one is made from it.
+const v8::StartupData* RuntimeSnapshot() {
+  static std::atomic<int> calls{0};
+  if (calls.fetch_add(1) == 0) return nullptr;
+  static v8::StartupData* blob = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* off = getenv("DYNWORKER_NO_SNAPSHOT");
+    if (off && *off && strcmp(off, "0") != 0) return;
+    v8::StartupData data = jsg::BuildRuntimeSnapshot(RuntimeOps(), BuiltinModules(), RunBootstrap);
+    if (!data.data) {
+      fprintf(stderr, "dynworker: warning: could not build the startup snapshot; continuing without\n");
+      return;
+    }
+    blob = new v8::StartupData(data);
+  });
+  return blob;
+}
+
+}  // namespace
+
 Worker::Worker(io::EventLoop& loop) : loop_(loop) {}
 
 std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions options) {
   jsg::InitializeV8();
+  const v8::StartupData* snapshot = options.use_snapshot ? RuntimeSnapshot() : nullptr;
   std::unique_ptr<Worker> worker(new Worker(loop));
   worker->allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = worker->allocator_.get();
+  if (snapshot) {
+    params.snapshot_blob = const_cast<v8::StartupData*>(snapshot);  // V8 only reads it
+    params.external_references = jsg::ExternalReferences(RuntimeOps(), BuiltinModules());
+  }
   worker->isolate_ = v8::Isolate::New(params);
   {
     v8::Isolate::Scope iscope(worker->isolate_);
     worker->realm_ = std::make_unique<jsg::Realm>(worker->isolate_, loop, RuntimeOps(),
-                                                  BuiltinModules(), options.realm_id);
+                                                  BuiltinModules(), options.realm_id,
+                                                  /*from_snapshot=*/snapshot != nullptr);
     if (options.log_sink) worker->realm_->set_log_sink(std::move(options.log_sink));
     worker->realm_->modules().set_provider(std::move(options.modules));
   }
-  bool booted = worker->Bootstrap();
-  if (booted) {
+  // From the snapshot the bootstrap has already run (and its code is in the snapshot: no code
+  // cache to save); only the per-realm start is left.
+  bool booted = worker->realm_->restored() || worker->Bootstrap();
+  if (booted && !worker->realm_->restored()) {
     v8::Isolate::Scope iscope(worker->isolate_);
     v8::HandleScope hs(worker->isolate_);
     worker->realm_->modules().SaveCodeCache();
   }
+  if (booted) booted = worker->InitRealm();
   if (!booted) {
     // The runtime's own JS failed: a bug in dynworker, not in user code.
     fprintf(stderr, "dynworker: internal error: the runtime's bootstrap failed (see above)\n");
@@ -55,17 +116,19 @@ Worker::~Worker() {
   isolate_->Dispose();
 }
 
-bool Worker::Bootstrap() {
+bool Worker::Bootstrap() { return RunBootstrap(*realm_); }
+
+bool Worker::InitRealm() {
+  // internal:bootstrap's realmInit hook: what differs per isolate (realm id, clocks, the
+  // primordials V8 adds after deserialization), on both paths, before any user code.
   jsg::Realm::CallbackScope scope(*realm_);
   v8::TryCatch try_catch(isolate_);
-  v8::Local<v8::Promise> done;
-  if (!realm_->modules().Evaluate("internal:bootstrap").ToLocal(&done)) {
-    fprintf(stderr, "%s\n", realm_->FormatException(try_catch.Exception(), try_catch.Message()).c_str());
-    return false;
-  }
-  realm_->PerformCheckpoint();
-  if (done->State() != v8::Promise::kFulfilled) {
-    fprintf(stderr, "%s\n", Describe(done->Result()).c_str());
+  v8::Local<v8::Value> init = realm_->GetHook("realmInit");
+  if (!init->IsFunction() ||
+      init.As<v8::Function>()->Call(realm_->context(), v8::Undefined(isolate_), 0, nullptr).IsEmpty()) {
+    fprintf(stderr, "%s\n", try_catch.HasCaught()
+                                 ? realm_->FormatException(try_catch.Exception(), try_catch.Message()).c_str()
+                                 : "the realmInit hook is missing");
     return false;
   }
   return true;

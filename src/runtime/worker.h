@@ -17,6 +17,9 @@ struct WorkerOptions {
   std::unique_ptr<jsg::ModuleProvider> modules;
   jsg::LogSink log_sink;  // default: stdout/stderr
   int realm_id = 0;       // from jsg::Realm::ReserveId(), or 0 for a new one
+  // false: run the bootstrap in this isolate even when the process has a startup snapshot
+  // (tests compare the two paths).
+  bool use_snapshot = true;
 };
 
 class Worker {
@@ -46,6 +49,7 @@ class Worker {
  private:
   explicit Worker(io::EventLoop& loop);
   bool Bootstrap();
+  bool InitRealm();
 
   io::EventLoop& loop_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
