@@ -200,3 +200,25 @@ ops.setHook('realmInit', () => {
   initRealmId();
   ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
 });
+
+// Run once in the isolate that builds the startup snapshot (runtime/worker.cc): exercises what
+// nearly every request runs, so those functions are compiled in the snapshot instead of lazily
+// in each new isolate. Must not call ops or leave state behind (tests/cc/snapshot_test.cc
+// checks which ops the boot calls).
+ops.setHook('snapshotWarmup', () => {
+  const headers = new Headers([['content-type', 'text/plain'], ['x-a', 'b']]);
+  headers.set('x-b', 'c');
+  headers.get('content-type');
+  for (const pair of headers) void pair;
+  const url = new URL('https://example.com/a/b?c=d#e');
+  void url.pathname; void url.searchParams.get('c'); void url.href;
+  const request = new Request(url.href, { method: 'POST', headers, body: 'body' });
+  void request.method; void request.url; void request.headers.get('x-a');
+  const response = new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } });
+  void response.status; void response.headers.get('content-type');
+  const json = Response.json({ a: 1 });
+  primordials.PromisePrototypeThen(request.text(), undefined, () => {});
+  primordials.PromisePrototypeThen(response.text(), undefined, () => {});
+  primordials.PromisePrototypeThen(json.json(), undefined, () => {});
+  new TextDecoder().decode(new TextEncoder().encode('x'));
+});
