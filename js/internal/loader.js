@@ -17,7 +17,7 @@ const {
   MapPrototypeForEach, NumberIsInteger, ObjectKeys, Promise, PromisePrototypeThen,
   PromiseReject, PromiseResolve, RegExpPrototypeExec, SafeMap, String, Symbol, TypeError,
   ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
-  StringPrototypeSlice,
+  StringPrototypeSlice, MathMax, MathMin,
 } = primordials;
 
 const kInternal = Symbol('internal');
@@ -411,6 +411,10 @@ function anonymous(cache, getCode) {
   return new WorkerStub(kInternal, entry);
 }
 
+ops.setHook('workerSweep', () => {
+  MapPrototypeForEach(caches, (cache) => sweep(cache));
+});
+
 // The binding object for one `worker_loaders` entry. Bindings with the same `id` share a cache.
 export function makeLoaderBinding(cacheId, options) {
   const key = cacheId === null || cacheId === undefined ? Symbol('anonymous loader') : String(cacheId);
@@ -424,6 +428,9 @@ export function makeLoaderBinding(cacheId, options) {
     }
     cache = new Cache(merged);
     caches.set(key, cache);
+    // Idle workers go even when nothing uses the binding: a sweep at least every half idle
+    // timeout (at most every 30 s, at least every 10 ms).
+    ops.workerSweepEvery(MathMax(10, MathMin(30000, merged.idleTimeoutMs / 2)));
   }
   return new WorkerLoader(kInternal, cache);
 }

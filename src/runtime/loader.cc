@@ -276,6 +276,41 @@ double WorkerHeapUsed(OpContext& cx, double id) {
   return static_cast<double>(stats.used_heap_size() + stats.external_memory());
 }
 
+// The realm's maintenance timer: every `ms` it calls the `workerSweep` hook (idle eviction).
+// Unreferenced, so an idle loader does not keep the process alive for it.
+struct SweepTimer {
+  std::unique_ptr<io::Timer> timer;
+  double interval = 0;
+};
+
+void WorkerSweepEvery(OpContext& cx, double ms) {
+  SweepTimer& st = cx.realm().Slot<SweepTimer>();
+  if (ms <= 0) {
+    st.timer.reset();
+    st.interval = 0;
+    return;
+  }
+  if (st.timer && st.interval <= ms) return;  // already at least this often
+  int id = cx.realm().id();
+  st.timer = std::make_unique<io::Timer>(cx.realm().loop(), [id]() {
+    jsg::Realm* realm = jsg::Realm::FromId(id);
+    if (!realm) return;
+    jsg::Realm::CallbackScope scope(*realm);
+    v8::Isolate* isolate = realm->isolate();
+    v8::Local<v8::Value> hook = realm->GetHook("workerSweep");
+    if (!hook->IsFunction()) return;
+    v8::TryCatch try_catch(isolate);
+    if (hook.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 0, nullptr).IsEmpty() &&
+        try_catch.HasCaught() && !try_catch.HasTerminated()) {
+      realm->ReportUncaught(try_catch.Exception(), false);
+    }
+  });
+  uint64_t every = static_cast<uint64_t>(ms);
+  st.timer->Start(every, every);
+  st.timer->SetRef(false);
+  st.interval = ms;
+}
+
 // How many dynamic workers this realm has running (diagnostics and tests).
 double WorkerCount(OpContext& cx) {
   return static_cast<double>(cx.realm().Slot<Children>().workers.size());
@@ -286,6 +321,7 @@ constexpr jsg::OpDef kOps[] = {
     DW_OP("workerCreate", WorkerCreate),
     DW_OP("workerDestroy", WorkerDestroy),
     DW_OP("workerHeapUsed", WorkerHeapUsed),
+    DW_OP("workerSweepEvery", WorkerSweepEvery),
 };
 
 }  // namespace
