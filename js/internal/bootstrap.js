@@ -31,7 +31,7 @@ import {
 } from 'internal:streams';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
-import { SymbolDispose, traceUncaught, initRealmId } from 'internal:rpc';
+import { SymbolDispose, traceUncaught, initRealmId, warmRpc } from 'internal:rpc';
 
 const {
   ObjectDefineProperty, TypeError, SymbolToStringTag, globalThis: global,
@@ -221,4 +221,5 @@ ops.setHook('snapshotWarmup', () => {
   primordials.PromisePrototypeThen(response.text(), undefined, () => {});
   primordials.PromisePrototypeThen(json.json(), undefined, () => {});
   new TextDecoder().decode(new TextEncoder().encode('x'));
+  warmRpc();
 });

@@ -31,7 +31,9 @@ import { setConsoleTap } from 'internal:console';
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
   FinalizationRegistry, ObjectGetPrototypeOf, ObjectDefineProperty,
-  ObjectHasOwn, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
+  // ObjectPrototypeHasOwnProperty, not ObjectHasOwn: this module runs in the startup snapshot's
+  // warm-up, where V8 has not installed Object.hasOwn yet (see internal:primordials).
+  ObjectPrototypeHasOwnProperty, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
   PromiseResolve, Proxy, RangeError, ReferenceError, ReflectApply, SafeMap, SafeSet,
   SafeWeakMap, String, Symbol, SyntaxError, TypeError, URIError,
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
@@ -241,7 +243,7 @@ class Encoder {
       const out = new Array(value.length);
       this.seen.set(value, out);
       // Holes stay holes, as structured clone keeps them.
-      for (let i = 0; i < value.length; i++) if (ObjectHasOwn(value, i)) out[i] = this.encode(value[i]);
+      for (let i = 0; i < value.length; i++) if (ObjectPrototypeHasOwnProperty(value, i)) out[i] = this.encode(value[i]);
       return out;
     }
     if (ArrayBufferIsView(value)) return value;
@@ -372,7 +374,7 @@ function copyProps(value, seen) {
   if (ArrayIsArray(value)) {
     const out = new Array(value.length);
     seen.set(value, out);
-    for (let i = 0; i < value.length; i++) if (ObjectHasOwn(value, i)) out[i] = copyProps(value[i], seen);
+    for (let i = 0; i < value.length; i++) if (ObjectPrototypeHasOwnProperty(value, i)) out[i] = copyProps(value[i], seen);
     return out;
   }
   const proto = ObjectGetPrototypeOf(value);
@@ -786,11 +788,11 @@ function member(holder, name, reserved) {
   if (stubInfo.get(holder) !== undefined) return holder[name];
   const proto = ObjectGetPrototypeOf(holder);
   if (typeof holder === 'function' || proto === ObjectPrototype || proto === null || ArrayIsArray(holder)) {
-    if (!ObjectHasOwn(holder, name)) throw noSuchMethod(name);
+    if (!ObjectPrototypeHasOwnProperty(holder, name)) throw noSuchMethod(name);
     return holder[name];
   }
   if (!isRpcTarget(holder)) throw noSuchMethod(name);
-  if (ObjectHasOwn(holder, name)) throw noSuchMethod(name);
+  if (ObjectPrototypeHasOwnProperty(holder, name)) throw noSuchMethod(name);
   const value = holder[name];
   if (value === undefined || value === ObjectPrototype[name]) throw noSuchMethod(name);
   return value;
@@ -1075,7 +1077,7 @@ const ctxExports = new Proxy({ __proto__: null }, {
   __proto__: null,
   get(target, name) {
     if (typeof name !== 'string' || mainNamespace === null) return undefined;
-    if (!ObjectHasOwn(mainNamespace, name) && !(name in mainNamespace)) return undefined;
+    if (!ObjectPrototypeHasOwnProperty(mainNamespace, name) && !(name in mainNamespace)) return undefined;
     let stub = localEntries.get(name);
     if (stub === undefined) {
       stub = makeStub({ realm: myRealm, cap: 0, fn: false, entry: name, props: {}, dynamic: false,
@@ -1264,4 +1266,17 @@ function acceptConnect(target, plain, arg, env, ctx) {
     : ReflectApply(handler, target, [socket]);
   PromisePrototypeThen(PromiseResolve(result), end, end);
   return undefined;  // the reply means "opened"; the handler runs on
+}
+
+// For the startup snapshot's warm-up (internal:bootstrap): runs a call's encode and decode
+// steps on throwaway values, so they are compiled in the snapshot. Leaves no exports behind.
+export function warmRpc() {
+  const request = new Request('https://example.com/a?b=c', {
+    __proto__: null, method: 'POST', headers: { 'x-a': 'b' }, body: 'body',
+  });
+  const response = new Response('hello', { __proto__: null, headers: { 'content-type': 'text/plain' } });
+  const [value, caps] = encodeMessage(-1, [request, response, { a: [1, 'x', { b: 2 }] }, new Map([[1, 2]])]);
+  decodeMessage(-1, value, caps);
+
+  createContext({});
 }

@@ -76,9 +76,12 @@ v8::StartupData BuildRuntimeSnapshot(std::span<const OpDef> ops,
     // realm owns them all (context, modules, hooks, ops object).
     realm.reset();
     if (!ok) {
-      // CreateBlob is the only clean way to dispose of the creator's isolate.
-      v8::HandleScope hs(isolate);
-      creator.SetDefaultContext(v8::Context::New(isolate));
+      // CreateBlob is the only clean way to dispose of the creator's isolate. It must run with
+      // no HandleScope open (V8 checks), so the default context is made in a scope of its own.
+      {
+        v8::HandleScope hs(isolate);
+        creator.SetDefaultContext(v8::Context::New(isolate));
+      }
       creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kClear);
       return {nullptr, 0};
     }

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "jsg/platform.h"
 #include "jsg/snapshot.h"
+#include "runtime/builtins.h"
+#include "runtime/loader.h"
 #include "worker_fixture.h"
 
 namespace dw::testing {
@@ -196,8 +199,9 @@ TEST_F(SnapshotTest, FinalizationRegistryWorksAfterRestore) {
 // Whatever an op returns while the snapshot is built is frozen into every isolate made from
 // it. A new op called at boot must be checked for per-isolate state (a realm id, a clock, a
 // random value: read those in the realmInit hook of internal:bootstrap instead) and added here.
-// setHook registers the runtime's hooks; the others are pure conversions the snapshot warm-up
-// (bootstrap.js, snapshotWarmup) runs through, whose results it throws away.
+// setHook registers the runtime's hooks; the others are pure conversions and RPC placeholders
+// the snapshot warm-up (bootstrap.js, snapshotWarmup) runs through, whose results it throws
+// away.
 TEST_F(SnapshotTest, OpsCalledByTheBootstrapHoldNoPerIsolateState) {
   if (snapshot_off_) GTEST_SKIP() << "DYNWORKER_NO_SNAPSHOT is set";
   TestWorker tw = Make(true);
@@ -206,7 +210,18 @@ TEST_F(SnapshotTest, OpsCalledByTheBootstrapHoldNoPerIsolateState) {
   called.erase(std::unique(called.begin(), called.end()), called.end());
   std::string list;
   for (const auto& n : called) list += n + " ";
-  EXPECT_EQ(list, "getProxyDetails isSharedArrayBuffer setHook utf8Decode utf8Encode ");
+  EXPECT_EQ(list, "getProxyDetails isSharedArrayBuffer rpcPlaceholder rpcPlaceholderIndex setHook "
+                  "utf8Decode utf8Encode ");
+}
+
+// A boot that fails (a runtime bug) gives no snapshot and no crash: workers then bootstrap
+// themselves. (This path once called CreateBlob inside a HandleScope, a fatal V8 check.)
+TEST(SnapshotBuildTest, FailedBootGivesNoBlobAndNoCrash) {
+  jsg::InitializeV8();
+  v8::StartupData data = jsg::BuildRuntimeSnapshot(runtime::RuntimeOps(), runtime::BuiltinModules(),
+                                                   [](jsg::Realm&) { return false; });
+  EXPECT_EQ(data.data, nullptr);
+  EXPECT_EQ(data.raw_size, 0);
 }
 
 }  // namespace
