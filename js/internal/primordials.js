@@ -107,6 +107,23 @@ function capture(dest) {
 }
 capture(primordials);
 
+// The built-ins V8 installs only in deserialized contexts (see capture()), with everything
+// else on the same objects: completePrimordials() adds the keys primordials lack.
+function captureLate(dest) {
+  if (typeof Atomics === 'object') {
+    dest.Atomics = Atomics;
+    copyProps(Atomics, 'Atomics', dest, false);
+  }
+  const constructors = { Object, Array, String, TypedArray, Error };
+  if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
+  for (const name of ObjectGetOwnPropertyNames(constructors)) {
+    const ctor = constructors[name];
+    dest[name] = ctor;
+    copyProps(ctor, name, dest, false);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
+  }
+}
+
 // Functions a runtime module may take from primordials at its top level although V8 adds them
 // only after deserialization (see capture()). Until completePrimordials() runs they are
 // forwarders to the real function, so a module that destructured one keeps a working function.
@@ -186,8 +203,10 @@ let completed = false;
 export function completePrimordials() {
   if (completed) return;
   completed = true;
+  // Only what V8 may add after deserialization is captured again: recapturing everything
+  // (thousands of bound functions) cost a dynamic worker a quarter of its start-up.
   const full = { __proto__: null };
-  capture(full);
+  captureLate(full);
   for (const key of ReflectOwnKeys(full)) {
     if (key in lateFunctions || !(key in primordials)) primordials[key] = full[key];
   }
