@@ -65,6 +65,17 @@ const StringIteratorPrototype = Object.getPrototypeOf(''[Symbol.iterator]());
 const MapIteratorPrototype = Object.getPrototypeOf(new Map()[Symbol.iterator]());
 const SetIteratorPrototype = Object.getPrototypeOf(new Set()[Symbol.iterator]());
 
+// Each constructor of `constructors` ({ Name: ctor }) with its statics and uncurried
+// prototype methods.
+function copyConstructors(constructors, dest) {
+  for (const name of ObjectGetOwnPropertyNames(constructors)) {
+    const ctor = constructors[name];
+    dest[name] = ctor;
+    copyProps(ctor, name, dest, false);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
+  }
+}
+
 // Copies every built-in into `dest`. Run once at module evaluation and again by
 // completePrimordials(): when this module is evaluated inside V8's SnapshotCreator (the
 // startup snapshot, src/jsg/snapshot.cc), V8 has not installed Atomics, SharedArrayBuffer,
@@ -87,12 +98,7 @@ function capture(dest) {
     Uint32Array, Uint8Array, Uint8ClampedArray, WeakMap, WeakRef, WeakSet, TypedArray,
   };
   if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
-  for (const name of ObjectGetOwnPropertyNames(constructors)) {
-    const ctor = constructors[name];
-    dest[name] = ctor;
-    copyProps(ctor, name, dest, false);
-    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
-  }
+  copyConstructors(constructors, dest);
   for (const [name, proto] of [
     ['AsyncIteratorPrototype', AsyncIteratorPrototype], ['ArrayIteratorPrototype', ArrayIteratorPrototype],
     ['StringIteratorPrototype', StringIteratorPrototype], ['MapIteratorPrototype', MapIteratorPrototype],
@@ -116,12 +122,7 @@ function captureLate(dest) {
   }
   const constructors = { Object, Array, String, TypedArray, Error };
   if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
-  for (const name of ObjectGetOwnPropertyNames(constructors)) {
-    const ctor = constructors[name];
-    dest[name] = ctor;
-    copyProps(ctor, name, dest, false);
-    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
-  }
+  copyConstructors(constructors, dest);
 }
 
 // Functions a runtime module may take from primordials at its top level although V8 adds them

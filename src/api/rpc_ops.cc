@@ -90,24 +90,12 @@ class Deserializer final : public v8::ValueDeserializer::Delegate {
   v8::ValueDeserializer deserializer_;
 };
 
-// Runs `hook(args...)` of `realm` as a macrotask of its own.
-void CallHook(jsg::Realm& realm, const char* name, int argc, v8::Local<v8::Value>* argv) {
-  v8::Isolate* isolate = realm.isolate();
-  v8::Local<v8::Value> hook = realm.GetHook(name);
-  if (!hook->IsFunction()) return;
-  v8::TryCatch try_catch(isolate);
-  if (hook.As<v8::Function>()->Call(realm.context(), v8::Undefined(isolate), argc, argv).IsEmpty() &&
-      try_catch.HasCaught() && !try_catch.HasTerminated()) {
-    realm.ReportUncaught(try_catch.Exception(), false);
-  }
-}
-
 void NotifyGone(int receiver, int gone) {
   jsg::Realm* realm = jsg::Realm::FromId(receiver);
   if (!realm) return;
   jsg::Realm::CallbackScope scope(*realm);
   v8::Local<v8::Value> args[] = {v8::Integer::New(realm->isolate(), gone)};
-  CallHook(*realm, "rpcRealmGone", 1, args);
+  realm->CallHook("rpcRealmGone", 1, args);
 }
 
 void Deliver(int from, int to, const RpcBytes& bytes) {
@@ -129,7 +117,7 @@ void Deliver(int from, int to, const RpcBytes& bytes) {
     return;
   }
   v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, from), value};
-  CallHook(*realm, "rpcMessage", 2, args);
+  realm->CallHook("rpcMessage", 2, args);
 }
 
 // ---- ops ----

@@ -226,6 +226,16 @@ v8::Local<v8::Value> Realm::GetHook(const std::string& name) {
   return it->second.Get(isolate_);
 }
 
+void Realm::CallHook(const char* name, int argc, v8::Local<v8::Value>* argv) {
+  v8::Local<v8::Value> hook = GetHook(name);
+  if (!hook->IsFunction()) return;
+  v8::TryCatch try_catch(isolate_);
+  if (hook.As<v8::Function>()->Call(context(), v8::Undefined(isolate_), argc, argv).IsEmpty() &&
+      try_catch.HasCaught() && !try_catch.HasTerminated()) {
+    ReportUncaught(try_catch.Exception(), false);
+  }
+}
+
 void Realm::Log(LogLevel level, std::string_view text) {
   if (log_sink_) {
     log_sink_(level, text);

@@ -60,6 +60,9 @@ class Realm {
   // "DOMException", "reportError", ...).
   void SetHook(const std::string& name, v8::Local<v8::Value> value);
   v8::Local<v8::Value> GetHook(const std::string& name);
+  // Calls hook `name` (if registered) with `argv`; an exception it throws is reported as
+  // uncaught, never left pending. For C++ entering JS from a CallbackScope.
+  void CallHook(const char* name, int argc, v8::Local<v8::Value>* argv);
 
   void set_log_sink(LogSink sink) { log_sink_ = std::move(sink); }
   void Log(LogLevel level, std::string_view text);

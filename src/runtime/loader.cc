@@ -52,16 +52,10 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
     if (!realm) return;
     jsg::Realm::CallbackScope scope(*realm);
     v8::Isolate* isolate = realm->isolate();
-    v8::Local<v8::Value> hook = realm->GetHook("workerStarted");
-    if (!hook->IsFunction()) return;
     v8::Local<v8::Value> args[] = {
         v8::Integer::New(isolate, child),
         error.empty() ? v8::Null(isolate).As<v8::Value>() : Str(isolate, error).As<v8::Value>()};
-    v8::TryCatch try_catch(isolate);
-    if (hook.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 2, args).IsEmpty() &&
-        try_catch.HasCaught() && !try_catch.HasTerminated()) {
-      realm->ReportUncaught(try_catch.Exception(), false);
-    }
+    realm->CallHook("workerStarted", 2, args);
   });
 }
 
@@ -296,14 +290,7 @@ void WorkerSweepEvery(OpContext& cx, double ms) {
     jsg::Realm* realm = jsg::Realm::FromId(id);
     if (!realm) return;
     jsg::Realm::CallbackScope scope(*realm);
-    v8::Isolate* isolate = realm->isolate();
-    v8::Local<v8::Value> hook = realm->GetHook("workerSweep");
-    if (!hook->IsFunction()) return;
-    v8::TryCatch try_catch(isolate);
-    if (hook.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 0, nullptr).IsEmpty() &&
-        try_catch.HasCaught() && !try_catch.HasTerminated()) {
-      realm->ReportUncaught(try_catch.Exception(), false);
-    }
+    realm->CallHook("workerSweep", 0, nullptr);
   });
   uint64_t every = static_cast<uint64_t>(ms);
   st.timer->Start(every, every);
