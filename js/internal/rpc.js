@@ -44,7 +44,7 @@ const {
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
 export const SymbolDispose = primordials.SymbolDispose ?? Symbol('Symbol.dispose');
 
-function setOwn(object, key, value) {
+export function setOwn(object, key, value) {
   if (key === '__proto__') {
     ObjectDefineProperty(object, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
   } else {
@@ -63,7 +63,6 @@ export function realmId() { return myRealm; }
 
 let mainNamespace = null;
 let workerEnv = {};
-const entryClasses = new SafeWeakMap();  // class -> true for WorkerEntrypoint subclasses
 
 export function setMain(namespace, env) {
   mainNamespace = namespace;
@@ -76,8 +75,6 @@ export function currentEnv() { return workerEnv; }
 // ---------------------------------------------------------------------------------------------
 // RpcTarget and WorkerEntrypoint (cloudflare:workers).
 
-const kEntrypoint = Symbol('WorkerEntrypoint');
-
 export class RpcTarget {}
 
 export class WorkerEntrypoint {
@@ -86,7 +83,6 @@ export class WorkerEntrypoint {
     this.env = env;
   }
 }
-entryClasses.set(WorkerEntrypoint, true);
 
 function isRpcTarget(value) {
   let proto = ObjectGetPrototypeOf(value);
@@ -170,10 +166,7 @@ ops.setHook('rpcRealmGone', (realm) => {
   const drop = [];
   MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
   for (let i = 0; i < drop.length; i++) disposeExport(drop[i]);
-  for (let i = 0; i < goneListeners.length; i++) goneListeners[i](realm);
 });
-const goneListeners = [];
-export function onRealmGone(fn) { ArrayPrototypePush(goneListeners, fn); }
 
 // Exports recorded for holder `from` now belong to `to` (null: dropped).
 export function retargetExports(from, to) {
@@ -457,36 +450,46 @@ function encodeMessage(to, value, options) {
 
 function decodeMessage(from, value, caps) {
   if (caps === undefined || caps.length === 0) return value;
-  const built = new Array(caps.length);
+  return replacePlaceholders(value, caps.length, (index, replace) => materialize(from, caps[index], replace));
+}
+
+// Replaces, in place, each placeholder inside a value V8's deserializer just made (through
+// arrays, Maps, Sets and plain objects) with build(index, replace), built once per index so
+// identity is kept. The one walk behind RPC decoding and structuredClone's platform objects
+// (internal:structured_clone). Array holes stay holes.
+export function replacePlaceholders(value, count, build) {
+  const built = new Array(count);
   const visited = new SafeSet();
-  const resolve = (v) => {
-    if (typeof v !== 'object' || v === null) return v;
+  const replace = (v) => {
+    if (typeof v !== 'object' || v === null || ArrayBufferIsView(v)) return v;
     const index = ops.rpcPlaceholderIndex(v);
     if (index >= 0) {
-      if (built[index] === undefined) built[index] = materialize(from, caps[index], resolve);
+      built[index] ??= build(index, replace);
       return built[index];
     }
     if (visited.has(v)) return v;
     visited.add(v);
-    if (ArrayIsArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = resolve(v[i]);
-    } else if (v instanceof Map) {
+    if (v instanceof Map) {
       const entries = [];
       MapPrototypeForEach(v, (val, key) => { ArrayPrototypePush(entries, [key, val]); });
       v.clear();
-      for (let i = 0; i < entries.length; i++) v.set(resolve(entries[i][0]), resolve(entries[i][1]));
+      for (let i = 0; i < entries.length; i++) v.set(replace(entries[i][0]), replace(entries[i][1]));
     } else if (v instanceof Set) {
       const items = [];
       SetPrototypeForEach(v, (val) => { ArrayPrototypePush(items, val); });
       v.clear();
-      for (let i = 0; i < items.length; i++) v.add(resolve(items[i]));
-    } else if (!ArrayBufferIsView(v)) {
-      const keys = ObjectKeys(v);
-      for (let i = 0; i < keys.length; i++) setOwn(v, keys[i], resolve(v[keys[i]]));
+      for (let i = 0; i < items.length; i++) v.add(replace(items[i]));
+    } else {
+      const keys = ObjectKeys(v);  // array indices too, without the holes
+      for (let i = 0; i < keys.length; i++) {
+        const old = v[keys[i]];
+        const now = replace(old);
+        if (now !== old) setOwn(v, keys[i], now);
+      }
     }
     return v;
   };
-  return resolve(value);
+  return replace(value);
 }
 
 // headersList() gives [name, value, name, value, ...].
@@ -845,8 +848,8 @@ function resolveEntrypoint(name) {
 
 function isClass(value) {
   return typeof value === 'function' && value.prototype !== undefined &&
-    (value.prototype instanceof WorkerEntrypoint || value.prototype instanceof RpcTarget ||
-     entryClasses.get(value) === true);
+    (value === WorkerEntrypoint || value.prototype instanceof WorkerEntrypoint ||
+     value.prototype instanceof RpcTarget);
 }
 
 function invokeEntrypoint(name, props, kind, path, args, from) {

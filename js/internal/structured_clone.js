@@ -7,6 +7,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException, isDOMException } from 'internal:dom_exception';
+import { replacePlaceholders, setOwn } from 'internal:rpc';
 import {
   isBlob, isFile, getBlobBytes, getBlobType, getFileName, getFileLastModified, createBlob, createFile,
 } from 'internal:blob';
@@ -65,12 +66,6 @@ function needsCopy(value, seen) {
     if (needsCopy(value[keys[i]], seen)) return true;
   }
   return false;
-}
-
-function setOwn(object, key, value) {
-  ObjectDefineProperty(object, key, {
-    __proto__: null, value, writable: true, enumerable: true, configurable: true,
-  });
 }
 
 class Copier {
@@ -142,42 +137,10 @@ function rebuild(d) {
   }
 }
 
-function restore(value, caps, built, visited) {
-  if (typeof value !== 'object' || value === null || ArrayBufferIsView(value)) return value;
-  const index = ops.rpcPlaceholderIndex(value);
-  if (index >= 0) {
-    built[index] ??= rebuild(caps[index]);
-    return built[index];
-  }
-  if (visited.has(value)) return value;
-  visited.add(value);
-  if (value instanceof Map) {
-    const entries = [];
-    MapPrototypeForEach(value, (v, k) => { entries[entries.length] = [k, v]; });
-    value.clear();
-    for (let i = 0; i < entries.length; i++) {
-      value.set(restore(entries[i][0], caps, built, visited), restore(entries[i][1], caps, built, visited));
-    }
-  } else if (value instanceof Set) {
-    const items = [];
-    SetPrototypeForEach(value, (v) => { items[items.length] = v; });
-    value.clear();
-    for (let i = 0; i < items.length; i++) value.add(restore(items[i], caps, built, visited));
-  } else {
-    const keys = ObjectKeys(value);
-    for (let i = 0; i < keys.length; i++) {
-      const v = value[keys[i]];
-      const r = restore(v, caps, built, visited);
-      if (r !== v) setOwn(value, keys[i], r);
-    }
-  }
-  return value;
-}
-
 export function cloneValue(value, transfer) {
   if (!needsCopy(value, new SafeSet())) return ops.structuredClone(value, transfer);
   const copier = new Copier();
   const copy = copier.copy(value);
   const cloned = ops.structuredClone(copy, transfer);
-  return restore(cloned, copier.caps, new Array(copier.caps.length), new SafeSet());
+  return replacePlaceholders(cloned, copier.caps.length, (index) => rebuild(copier.caps[index]));
 }

@@ -76,14 +76,8 @@ void TimerStart(OpContext& cx, double id, double delay_ms) {
       self = std::move(it->second);
       timers.erase(it);
     }
-    v8::Local<v8::Value> handler = realm->GetHook("timerHandler");
-    if (!handler->IsFunction()) return;
     v8::Local<v8::Value> args[] = {v8::Number::New(isolate, id)};
-    v8::TryCatch try_catch(isolate);
-    if (handler.As<v8::Function>()->Call(realm->context(), v8::Undefined(isolate), 1, args).IsEmpty() &&
-        try_catch.HasCaught() && !try_catch.HasTerminated()) {
-      realm->ReportUncaught(try_catch.Exception(), false);
-    }
+    realm->CallHook("timerHandler", 1, args);
     // `self` is destroyed here, after its callback finished running.
     realm->loop().Post([keep = std::shared_ptr<io::Timer>(std::move(self))]() {});
   });

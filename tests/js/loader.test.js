@@ -1506,3 +1506,16 @@ export const connectThroughGatewayChecksTheAddress = {
     assert.match(out[0], /^TypeError: Specified address/);
   },
 };
+
+// Array holes survive a message that also carries capabilities (decoding walks such messages
+// to put stubs in; it once filled every hole with undefined).
+export const rpcArrayHolesSurviveBesideStubs = {
+  async test(ctrl, env) {
+    const [, stub] = api(env);
+    // eslint-disable-next-line no-sparse-arrays
+    const back = await stub.echo([1, , () => 2]);
+    assert.strictEqual(back.length, 3);
+    assert.strictEqual(1 in back, false);
+    assert.strictEqual(await back[2](), 2);
+  },
+};
