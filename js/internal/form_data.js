@@ -25,7 +25,8 @@
 
 import primordials from 'internal:primordials';
 import {
-  isObject, illegalInvocation, toUSVString, finishInterface, defineDefaultIterator, finishPairIteratorPrototype,
+  isObject, illegalInvocation, toUSVString, finishInterface, defineDefaultIterator,
+  definePairIterator, kPairKeys, kPairValues, kPairEntries,
 } from 'internal:webidl';
 import ops from 'internal:ops';
 import {
@@ -42,7 +43,6 @@ const {
   StringFromCharCode,
   StringPrototypeCharCodeAt,
   StringPrototypeSlice,
-  Symbol,
   SymbolFor,
   TypeError,
   TypedArrayPrototypeGetLength,
@@ -211,17 +211,17 @@ class FormData {
 
   entries() {
     formDataState(this);
-    return createIterator(this, kEntries);
+    return createIterator(this, kPairEntries);
   }
 
   keys() {
     formDataState(this);
-    return createIterator(this, kKeys);
+    return createIterator(this, kPairKeys);
   }
 
   values() {
     formDataState(this);
-    return createIterator(this, kValues);
+    return createIterator(this, kPairValues);
   }
 
   [customInspect](depth, options, inspect) {
@@ -251,42 +251,10 @@ defineDefaultIterator(FormData);
 // ---------------------------------------------------------------------------------------------
 // The default iterator (WebIDL pair iterator over the live entry list)
 
-const kKeys = 0;
-const kValues = 1;
-const kEntries = 2;
-const kCreateIterator = Symbol('kCreateIterator');
-
-let createIterator;
-
-class FormDataIterator {
-  #target;
-  #kind;
-  #index = 0;
-
-  constructor(key, target, kind) {
-    if (key !== kCreateIterator) throw new TypeError('Illegal constructor');
-    this.#target = target;
-    this.#kind = kind;
-  }
-
-  next() {
-    if (!isObject(this) || !(#target in this)) throw illegalInvocation();
-    const list = formDataState(this.#target).list;
-    const index = this.#index;
-    if (index * 2 >= list.length) return { value: undefined, done: true };
-    this.#index = index + 1;
-    const name = list[index * 2];
-    const value = list[index * 2 + 1];
-    const kind = this.#kind;
-    return { value: kind === kKeys ? name : kind === kValues ? value : [name, value], done: false };
-  }
-
-  static {
-    createIterator = (target, kind) => new FormDataIterator(kCreateIterator, target, kind);
-  }
-}
-
-finishPairIteratorPrototype(FormDataIterator.prototype, 'FormData Iterator');
+const createIterator = definePairIterator('FormData Iterator', (fd, index) => {
+  const list = formDataState(fd).list;
+  return index * 2 < list.length ? [list[index * 2], list[index * 2 + 1]] : undefined;
+}).create;
 
 function formDataEntries(fd) {
   const list = formDataState(fd).list;

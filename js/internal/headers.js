@@ -36,7 +36,7 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import {
   isObject, illegalInvocation, recordClass, finishInterface, defineDefaultIterator,
-  finishPairIteratorPrototype,
+  definePairIterator, kPairKeys, kPairValues, kPairEntries,
 } from 'internal:webidl';
 
 const {
@@ -339,17 +339,17 @@ class Headers {
 
   entries() {
     headersState(this);
-    return createIterator(this, kEntries);
+    return createIterator(this, kPairEntries);
   }
 
   keys() {
     headersState(this);
-    return createIterator(this, kKeys);
+    return createIterator(this, kPairKeys);
   }
 
   values() {
     headersState(this);
-    return createIterator(this, kValues);
+    return createIterator(this, kPairValues);
   }
 
   [customInspect](depth, options, inspect) {
@@ -380,46 +380,12 @@ defineDefaultIterator(Headers);
 // The default iterator (WebIDL pair iterator): an index into the sorted-and-combined list,
 // recomputed at each step.
 
-const kKeys = 0;
-const kValues = 1;
-const kEntries = 2;
-const kCreateIterator = Symbol('kCreateIterator');
-
-let createIterator;
-
-class HeadersIterator {
-  #target;
-  #kind;
-  #index = 0;
-
-  constructor(key, target, kind) {
-    if (key !== kCreateIterator) throw new TypeError('Illegal constructor');
-    this.#target = target;
-    this.#kind = kind;
-  }
-
-  next() {
-    if (!isObject(this) || !(#target in this)) throw illegalInvocation();
-    const pairs = sortAndCombine(headersState(this.#target));
-    const index = this.#index;
-    if (index >= pairs.length) return { value: undefined, done: true };
-    this.#index = index + 1;
-    const pair = pairs[index];
-    const kind = this.#kind;
-    const value = kind === kKeys ? pair[0] : kind === kValues ? pair[1] : [pair[0], pair[1]];
-    return { value, done: false };
-  }
-
-  static {
-    createIterator = (target, kind) => new HeadersIterator(kCreateIterator, target, kind);
-  }
-}
-
-const HeadersIteratorPrototype = HeadersIterator.prototype;
+const headersIterator = definePairIterator('Headers Iterator',
+  (headers, index) => sortAndCombine(headersState(headers))[index]);
+const createIterator = headersIterator.create;
+const HeadersIteratorPrototype = headersIterator.prototype;
 const headersIteratorNext = HeadersIteratorPrototype.next;
 const headersPrototypeEntries = Headers.prototype.entries;
-
-finishPairIteratorPrototype(HeadersIterator.prototype, 'Headers Iterator');
 
 // ---------------------------------------------------------------------------------------------
 // HeadersInit conversion and "fill"

@@ -25,12 +25,13 @@
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import { recordClass } from 'internal:webidl';
+import {
+  recordClass, definePairIterator, kPairKeys, kPairValues, kPairEntries,
+} from 'internal:webidl';
 
 const {
   ArrayBufferIsView,
   ArrayBufferPrototypeGetByteLength,
-  ArrayIteratorPrototype,
   ArrayPrototypePush,
   ArrayPrototypeSlice,
   ArrayPrototypeSort,
@@ -42,7 +43,6 @@ const {
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
   ObjectGetPrototypeOf,
-  ObjectSetPrototypeOf,
   ReflectApply,
   ReflectGetOwnPropertyDescriptor,
   ReflectOwnKeys,
@@ -1646,17 +1646,17 @@ export class URLSearchParams {
 
   entries() {
     if (!isParams(this)) throw illegalInvocation();
-    return createParamsIterator(this, KIND_ENTRIES);
+    return createParamsIterator(this, kPairEntries);
   }
 
   keys() {
     if (!isParams(this)) throw illegalInvocation();
-    return createParamsIterator(this, KIND_KEYS);
+    return createParamsIterator(this, kPairKeys);
   }
 
   values() {
     if (!isParams(this)) throw illegalInvocation();
-    return createParamsIterator(this, KIND_VALUES);
+    return createParamsIterator(this, kPairValues);
   }
 
   forEach(callback, thisArg = undefined) {
@@ -1688,40 +1688,8 @@ export class URLSearchParams {
 
 // ---- URLSearchParams Iterator ----
 
-const KIND_KEYS = 0;
-const KIND_VALUES = 1;
-const KIND_ENTRIES = 2;
-
-let createParamsIterator;
-
-class URLSearchParamsIterator {
-  #params;
-  #kind;
-  #index = 0;
-
-  static {
-    createParamsIterator = (params, kind) => {
-      const it = new URLSearchParamsIterator();
-      it.#params = params;
-      it.#kind = kind;
-      return it;
-    };
-  }
-
-  next() {
-    if (!isObject(this) || !(#params in this)) throw illegalInvocation();
-    const list = paramsList(this.#params);
-    const index = this.#index;
-    if (index >= list.length) return { value: undefined, done: true };
-    this.#index = index + 1;
-    const pair = list[index];
-    let value;
-    if (this.#kind === KIND_KEYS) value = pair[0];
-    else if (this.#kind === KIND_VALUES) value = pair[1];
-    else value = [pair[0], pair[1]];
-    return { value, done: false };
-  }
-}
+const createParamsIterator = definePairIterator('URLSearchParams Iterator',
+  (params, index) => paramsList(params)[index]).create;
 
 // ---------------------------------------------------------------------------------------------
 // URL
@@ -2016,18 +1984,6 @@ ObjectDefineProperty(URLSearchParams.prototype, SymbolIterator, {
 });
 // Non-standard members (inspect hooks) stay non-enumerable; finishInterface skips symbols.
 
-{
-  const proto = URLSearchParamsIterator.prototype;
-  ObjectSetPrototypeOf(proto, ObjectGetPrototypeOf(ArrayIteratorPrototype));  // %IteratorPrototype%
-  delete proto.constructor;
-  const desc = ObjectGetOwnPropertyDescriptor(proto, 'next');
-  desc.enumerable = true;
-  ObjectDefineProperty(proto, 'next', desc);
-  ObjectDefineProperty(proto, SymbolToStringTag, {
-    __proto__: null, value: 'URLSearchParams Iterator', writable: false, enumerable: false,
-    configurable: true,
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // For other runtime modules

@@ -19,6 +19,7 @@ const {
   StringFromCharCode,
   StringPrototypeCharCodeAt,
   StringPrototypeSlice,
+  Symbol,
   SymbolIterator,
   SymbolToStringTag,
   TypeError,
@@ -139,7 +140,50 @@ function finishPairIteratorPrototype(proto, tag) {
   });
 }
 
+// A WebIDL pair iterator for one interface: its own class (so its prototype is that
+// interface's "TAG Iterator" prototype and its brand check is its own), reading the target's
+// live list at every step. `pairAt(target, index)` gives the index-th [name, value] pair, or
+// undefined past the end. Returns create(target, kind) (kind: kPairKeys, kPairValues,
+// kPairEntries) and the prototype.
+const kPairKeys = 0;
+const kPairValues = 1;
+const kPairEntries = 2;
+
+function definePairIterator(tag, pairAt) {
+  const key = Symbol(tag);
+  class PairIterator {
+    #target;
+    #kind;
+    #index = 0;
+
+    constructor(guard, target, kind) {
+      if (guard !== key) throw new TypeError('Illegal constructor');
+      this.#target = target;
+      this.#kind = kind;
+    }
+
+    next() {
+      if (!isObject(this) || !(#target in this)) throw illegalInvocation();
+      const pair = pairAt(this.#target, this.#index);
+      if (pair === undefined) return { value: undefined, done: true };
+      this.#index++;
+      const kind = this.#kind;
+      return { value: kind === kPairKeys ? pair[0] : kind === kPairValues ? pair[1] : [pair[0], pair[1]], done: false };
+    }
+  }
+  finishPairIteratorPrototype(PairIterator.prototype, tag);
+  return {
+    __proto__: null,
+    create: (target, kind) => new PairIterator(key, target, kind),
+    prototype: PairIterator.prototype,
+  };
+}
+
 export {
+  kPairKeys,
+  kPairValues,
+  kPairEntries,
+  definePairIterator,
   isObject,
   illegalInvocation,
   recordClass,
