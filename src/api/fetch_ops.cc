@@ -1,5 +1,7 @@
 #include "api/fetch_ops.h"
 
+#include "api/header_list.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -117,25 +119,6 @@ io::HttpClient& Client(jsg::Realm& realm, FetchState& state) {
   return *state.client;
 }
 
-// A ByteString (every code unit <= 0xFF) as its bytes.
-bool Latin1(OpContext& cx, v8::Local<v8::Value> value, std::string* out) {
-  if (!value->IsString()) {
-    cx.ThrowTypeError("internal op: expected a string");
-    return false;
-  }
-  auto s = value.As<v8::String>();
-  out->assign(s->Length(), '\0');
-  s->WriteOneByte(cx.isolate(), reinterpret_cast<uint8_t*>(out->data()), 0,
-                  static_cast<int>(out->size()), v8::String::NO_NULL_TERMINATION);
-  return true;
-}
-
-v8::Local<v8::String> OneByte(v8::Isolate* isolate, std::string_view s) {
-  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(s.data()),
-                                    v8::NewStringType::kNormal, static_cast<int>(s.size()))
-      .ToLocalChecked();
-}
-
 v8::Local<v8::Value> TypeErrorValue(v8::Isolate* isolate, std::string_view message) {
   return v8::Exception::TypeError(Str(isolate, message));
 }
@@ -186,19 +169,7 @@ double FetchStart(OpContext& cx, v8::Local<v8::Value> method_value, std::string 
   request.port = static_cast<int>(port);
   request.path_and_query = target;
   request.timeout_ms = state.timeout_ms;
-  if (!headers_flat->IsArray()) {
-    cx.ThrowTypeError("internal op: headers must be a flat array of names and values");
-    return 0;
-  }
-  auto arr = headers_flat.As<v8::Array>();
-  v8::Local<v8::Context> ctx = cx.context();
-  for (uint32_t i = 0; i + 1 < arr->Length(); i += 2) {
-    v8::Local<v8::Value> name, value;
-    if (!arr->Get(ctx, i).ToLocal(&name) || !arr->Get(ctx, i + 1).ToLocal(&value)) return 0;
-    std::string n, v;
-    if (!Latin1(cx, name, &n) || !Latin1(cx, value, &v)) return 0;
-    request.headers.emplace_back(std::move(n), std::move(v));
-  }
+  if (!FlatToHeaderList(cx, headers_flat, &request.headers)) return 0;
 
   std::string bytes;  // copied out of V8 before anything asynchronous
   bool send_bytes = false;
@@ -266,14 +237,9 @@ v8::Local<v8::Value> FetchHead(OpContext& cx, double id) {
         MaybeErase(st, id);
         return;
       }
-      const auto& headers = head->headers;
-      v8::Local<v8::Array> flat = v8::Array::New(iso, static_cast<int>(headers.size() * 2));
-      for (size_t i = 0; i < headers.size(); ++i) {
-        flat->Set(c, static_cast<uint32_t>(i * 2), OneByte(iso, headers[i].first)).Check();
-        flat->Set(c, static_cast<uint32_t>(i * 2 + 1), OneByte(iso, headers[i].second)).Check();
-      }
       v8::Local<v8::Value> parts[] = {v8::Number::New(iso, head->status),
-                                      OneByte(iso, head->status_text), flat};
+                                      OneByteString(iso, head->status_text),
+                                      HeaderListToFlat(iso, c, head->headers)};
       r->Resolve(c, v8::Array::New(iso, parts, 3)).Check();
     });
   });

@@ -1,5 +1,7 @@
 #include "api/http_serve.h"
 
+#include "api/header_list.h"
+
 #include <uv.h>
 
 #include <map>
@@ -80,36 +82,6 @@ void Finish(jsg::Realm& realm, double id) {
 }
 
 // Header names and values are ByteStrings: one char (<= 0xFF, checked by Headers) per byte.
-std::string ByteString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  v8::Local<v8::String> str;
-  if (!value->ToString(isolate->GetCurrentContext()).ToLocal(&str)) return {};
-  std::string out(str->Length(), '\0');
-  str->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.data()), 0, str->Length(),
-                    v8::String::NO_NULL_TERMINATION);
-  return out;
-}
-
-v8::Local<v8::String> FromBytes(v8::Isolate* isolate, const std::string& bytes) {
-  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(bytes.data()),
-                                    v8::NewStringType::kNormal, static_cast<int>(bytes.size()))
-      .ToLocalChecked();
-}
-
-bool ToHeaderList(OpContext& cx, v8::Local<v8::Value> flat, io::HeaderList& out) {
-  if (!flat->IsArray()) {
-    cx.ThrowTypeError("internal op: headers must be a flat array of names and values");
-    return false;
-  }
-  auto arr = flat.As<v8::Array>();
-  v8::Local<v8::Context> ctx = cx.context();
-  for (uint32_t i = 0; i + 1 < arr->Length(); i += 2) {
-    v8::Local<v8::Value> name, value;
-    if (!arr->Get(ctx, i).ToLocal(&name) || !arr->Get(ctx, i + 1).ToLocal(&value)) return false;
-    out.emplace_back(ByteString(cx.isolate(), name), ByteString(cx.isolate(), value));
-  }
-  return true;
-}
-
 // httpReadBody(id) -> Promise<Uint8Array | undefined>; undefined at the end of the body.
 v8::Local<v8::Value> HttpReadBody(OpContext& cx, double id) {
   v8::Isolate* isolate = cx.isolate();
@@ -163,7 +135,7 @@ void HttpRespond(OpContext& cx, double id, double status, std::string status_tex
   Pending* p = Find(cx, id);
   if (!p) return;  // client gone and already cleaned up
   io::HeaderList headers;
-  if (!ToHeaderList(cx, headers_flat, headers)) return;
+  if (!FlatToHeaderList(cx, headers_flat, &headers)) return;
   p->status = static_cast<int>(status);
   std::optional<std::string> complete;
   if (body->IsNull()) {
@@ -326,12 +298,7 @@ void DispatchHttpRequest(jsg::Realm& realm, std::shared_ptr<io::HttpExchange> ex
   std::string host = exchange->host();
   if (host.empty()) host = "localhost";
   std::string url = "http://" + host + exchange->target();
-  const auto& headers = exchange->headers();
-  v8::Local<v8::Array> flat = v8::Array::New(isolate, static_cast<int>(headers.size() * 2));
-  for (size_t i = 0; i < headers.size(); ++i) {
-    flat->Set(ctx, i * 2, FromBytes(isolate, headers[i].first)).Check();
-    flat->Set(ctx, i * 2 + 1, FromBytes(isolate, headers[i].second)).Check();
-  }
+  v8::Local<v8::Array> flat = HeaderListToFlat(isolate, ctx, exchange->headers());
   v8::Local<v8::Value> args[] = {v8::Number::New(isolate, id), Str(isolate, exchange->method()),
                                  Str(isolate, url), flat, v8::Boolean::New(isolate, exchange->has_body()),
                                  v8::Number::New(isolate, server_id)};
