@@ -1,6 +1,6 @@
 // Installs the Workers globals. Runs once per isolate, before any user code, so every module
 // imported here captures pristine built-ins.
-import primordials, { completePrimordials } from 'internal:primordials';
+import primordials, { completePrimordials, warmPrimordials } from 'internal:primordials';
 import ops from 'internal:ops';
 import { console } from 'internal:console';
 import { inspect, initInspect } from 'internal:inspect';
@@ -222,4 +222,6 @@ ops.setHook('snapshotWarmup', () => {
   primordials.PromisePrototypeThen(json.json(), undefined, () => {});
   new TextDecoder().decode(new TextEncoder().encode('x'));
   warmRpc();
+  warmPrimordials();
+  initInspect();  // idempotent; what it adds exists only after deserialization
 });

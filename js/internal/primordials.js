@@ -38,11 +38,14 @@ function keyName(key) {
   return key[0].toUpperCase() + key.slice(1);
 }
 
-function copyProps(src, prefix, dest, uncurry) {
+// `skip(name)`, when given, leaves out the primordials it returns true for (by full name, so
+// accessors are checked by their getter's name).
+function copyProps(src, prefix, dest, uncurry, skip) {
   for (const key of ReflectOwnKeys(src)) {
     if (key === 'constructor' || key === 'caller' || key === 'callee' || key === 'arguments') continue;
     const name = keyName(key);
     if (name === undefined) continue;
+    if (skip !== undefined && (skip(`${prefix}${name}`) || skip(`${prefix}Get${name}`))) continue;
     const desc = ObjectGetOwnPropertyDescriptor(src, key);
     if ('get' in desc || 'set' in desc) {
       if (desc.get) dest[`${prefix}Get${name}`] = uncurry ? uncurryThis(desc.get) : desc.get;
@@ -67,12 +70,12 @@ const SetIteratorPrototype = Object.getPrototypeOf(new Set()[Symbol.iterator]())
 
 // Each constructor of `constructors` ({ Name: ctor }) with its statics and uncurried
 // prototype methods.
-function copyConstructors(constructors, dest) {
+function copyConstructors(constructors, dest, skip) {
   for (const name of ObjectGetOwnPropertyNames(constructors)) {
     const ctor = constructors[name];
     dest[name] = ctor;
-    copyProps(ctor, name, dest, false);
-    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
+    copyProps(ctor, name, dest, false, skip);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true, skip);
   }
 }
 
@@ -113,16 +116,19 @@ function capture(dest) {
 }
 capture(primordials);
 
-// The built-ins V8 installs only in deserialized contexts (see capture()), with everything
-// else on the same objects: completePrimordials() adds the keys primordials lack.
+// The built-ins V8 installs only in deserialized contexts (see capture()): what primordials
+// lack on the objects V8 adds to, and the forwarders' targets (lateFunctions). Keys already
+// captured are skipped before their uncurried copies are made: recapturing these objects whole
+// was most of a dynamic worker's realm start.
 function captureLate(dest) {
+  const present = (name) => name in primordials && !(name in lateFunctions);
   if (typeof Atomics === 'object') {
     dest.Atomics = Atomics;
-    copyProps(Atomics, 'Atomics', dest, false);
+    copyProps(Atomics, 'Atomics', dest, false, present);
   }
   const constructors = { Object, Array, String, TypedArray, Error };
   if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
-  copyConstructors(constructors, dest);
+  copyConstructors(constructors, dest, present);
 }
 
 // Functions a runtime module may take from primordials at its top level although V8 adds them
@@ -217,6 +223,12 @@ export function completePrimordials() {
     if (full[name] === undefined) delete primordials[name];
   }
   ObjectFreeze(primordials);
+}
+
+// For the startup snapshot's warm-up: compiles what completePrimordials() runs in every new
+// realm, without changing primordials.
+export function warmPrimordials() {
+  captureLate({ __proto__: null });
 }
 
 // Not frozen yet: completePrimordials() adds the late built-ins first.
