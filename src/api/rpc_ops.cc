@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace dw::api {
 namespace {
@@ -90,6 +92,20 @@ class Deserializer final : public v8::ValueDeserializer::Delegate {
   v8::ValueDeserializer deserializer_;
 };
 
+// Who hears of a realm's end (NotifyRealmGone): listeners[id] are the realms that have sent
+// to `id`; sent_to[id] the other way round, to take `id` off those lists when it goes. Per
+// thread, like the realms themselves (jsg::Realm::FromId).
+struct Listeners {
+  std::unordered_map<int, std::unordered_set<int>> listeners;
+  std::unordered_map<int, std::unordered_set<int>> sent_to;
+};
+thread_local Listeners* listeners = nullptr;
+
+void AddListener(int from, int to) {
+  if (!listeners) listeners = new Listeners();
+  if (listeners->listeners[to].insert(from).second) listeners->sent_to[from].insert(to);
+}
+
 void NotifyGone(int receiver, int gone) {
   jsg::Realm* realm = jsg::Realm::FromId(receiver);
   if (!realm) return;
@@ -161,15 +177,34 @@ RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value) {
   return bytes;
 }
 
-void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes) { Deliver(from, to, bytes); }
+void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes) {
+  AddListener(from, to);
+  Deliver(from, to, bytes);
+}
 
 void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes) {
+  AddListener(from, to);
   loop.Defer([from, to, bytes = std::move(bytes)]() { Deliver(from, to, bytes); });
 }
 
-void BroadcastRealmGone(io::EventLoop& loop, int id) {
+void NotifyRealmGone(io::EventLoop& loop, int id) {
   loop.Defer([id]() {
-    for (int receiver : jsg::Realm::LiveIds()) NotifyGone(receiver, id);
+    if (!listeners) return;
+    std::unordered_set<int> receivers;
+    if (auto it = listeners->listeners.find(id); it != listeners->listeners.end()) {
+      receivers = std::move(it->second);
+      listeners->listeners.erase(it);
+    }
+    if (auto it = listeners->sent_to.find(id); it != listeners->sent_to.end()) {
+      for (int to : it->second) {
+        if (auto l = listeners->listeners.find(to); l != listeners->listeners.end()) l->second.erase(id);
+      }
+      listeners->sent_to.erase(it);
+    }
+    for (int receiver : receivers) {
+      if (auto s = listeners->sent_to.find(receiver); s != listeners->sent_to.end()) s->second.erase(id);
+    }
+    for (int receiver : receivers) NotifyGone(receiver, id);
   });
 }
 

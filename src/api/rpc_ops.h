@@ -24,14 +24,18 @@ RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value);
 // Schedules delivery of `bytes` from realm `from` to realm `to`: on a later turn of the loop,
 // the receiver's `rpcMessage(from, value)` hook runs. If `to` is gone by then, the sender's
 // `rpcRealmGone(to)` hook runs instead, so its pending calls can fail rather than hang.
+// Either way `from` becomes a listener of `to` (see NotifyRealmGone).
 void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes);
 
-// Delivers at once (the caller is at the top of the loop, in no realm's callback).
+// Delivers at once (the caller is at the top of the loop, in no realm's callback); `from`
+// becomes a listener of `to`.
 void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes);
 
-// Tells every live realm on this thread that realm `id` is gone (`rpcRealmGone(id)`), on a
-// later turn.
-void BroadcastRealmGone(io::EventLoop& loop, int id);
+// Tells realm `id`'s listeners, on a later turn, that it is gone (`rpcRealmGone(id)`), and
+// forgets its place in the listener lists. A realm's listeners are the realms that have sent
+// it messages: only they can have calls pending on it or have made exports for it to hold.
+// (Telling every live realm made each worker's teardown a call into every other isolate.)
+void NotifyRealmGone(io::EventLoop& loop, int id);
 
 // Placeholders (see above) for other users of V8's serializer in this realm: structuredClone
 // uses them for the platform objects it clones itself (Blob, File, DOMException).

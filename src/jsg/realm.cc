@@ -18,14 +18,6 @@ std::atomic<int> next_realm_id{1};
 thread_local std::map<int, Realm*>* realms_by_id = nullptr;
 }  // namespace
 
-std::vector<int> Realm::LiveIds() {
-  std::vector<int> ids;
-  if (realms_by_id) {
-    for (const auto& [id, realm] : *realms_by_id) ids.push_back(id);
-  }
-  return ids;
-}
-
 int Realm::ReserveId() { return next_realm_id.fetch_add(1); }
 
 Realm* Realm::FromId(int id) {

@@ -39,8 +39,6 @@ class Realm {
   static int ReserveId();
   // The live realm of this thread with that number, or null (never made, or gone).
   static Realm* FromId(int id);
-  // The ids of this thread's live realms.
-  static std::vector<int> LiveIds();
   int id() const { return id_; }
 
   v8::Isolate* isolate() const { return isolate_; }

@@ -240,8 +240,8 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
   return child;
 }
 
-// Destroys a worker this realm created, on a later turn; every realm then hears
-// `rpcRealmGone(id)`.
+// Destroys a worker this realm created, on a later turn; the realms that talked to it (its
+// creator among them: the init message) then hear `rpcRealmGone(id)`.
 void WorkerDestroy(OpContext& cx, double id) {
   int creator = cx.realm().id();
   int child = static_cast<int>(id);
@@ -256,7 +256,7 @@ void WorkerDestroy(OpContext& cx, double id) {
     workers.erase(it);
     doomed.reset();
     realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
-    api::BroadcastRealmGone(loop, child);
+    api::NotifyRealmGone(loop, child);
   });
 }
 

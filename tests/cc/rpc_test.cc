@@ -1,0 +1,81 @@
+// The RPC transport between realms (api/rpc_ops.h): who hears that a realm is gone.
+#include <utility>
+#include <vector>
+
+#include "api/rpc_ops.h"
+#include "worker_fixture.h"
+
+namespace dw::testing {
+namespace {
+
+// (receiver, gone) for each rpcRealmGone hook call, recorded by the hook installed below.
+std::vector<std::pair<int, int>>* gone_calls = nullptr;
+
+void RecordGone(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  jsg::Realm* realm = jsg::Realm::FromId(info.Data().As<v8::Int32>()->Value());
+  gone_calls->emplace_back(realm ? realm->id() : -1,
+                           info[0]->Int32Value(info.GetIsolate()->GetCurrentContext()).FromJust());
+}
+
+class RpcTest : public WorkerTest {
+ protected:
+  void SetUp() override { gone_calls = &calls_; }
+  void TearDown() override { gone_calls = nullptr; }
+
+  // A worker whose rpcRealmGone hook records into calls_ instead of running internal:rpc's.
+  TestWorker Make() {
+    TestWorker tw = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+    jsg::Realm& realm = tw.worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Isolate* isolate = realm.isolate();
+    v8::Local<v8::Function> fn =
+        v8::Function::New(realm.context(), RecordGone, v8::Int32::New(isolate, realm.id()))
+            .ToLocalChecked();
+    realm.SetHook("rpcRealmGone", fn);
+    return tw;
+  }
+
+  // Posts an (ignored) message from `from` to `to` and lets the loop deliver it.
+  void Post(TestWorker& from, TestWorker& to) {
+    jsg::Realm& realm = from.worker->realm();
+    api::RpcBytes bytes;
+    {
+      jsg::Realm::CallbackScope scope(realm);
+      v8::Local<v8::Object> message = v8::Object::New(realm.isolate());
+      bytes = api::SerializeRpcMessage(realm, message);  // {}: no `t`, so the receiver ignores it
+    }
+    ASSERT_TRUE(bytes);
+    api::PostRpcMessage(loop_, realm.id(), to.worker->realm().id(), std::move(bytes));
+    loop_.Run();
+  }
+
+  void Gone(TestWorker& w) {
+    api::NotifyRealmGone(loop_, w.worker->realm().id());
+    loop_.Run();
+  }
+
+  std::vector<std::pair<int, int>> calls_;
+};
+
+// Only realms that sent to a realm can have calls pending on it or exports it holds: they, and
+// no other realm, hear that it is gone, once. (Telling every realm made each worker's teardown
+// a call into every live isolate.)
+TEST_F(RpcTest, OnlyRealmsThatSentToARealmHearItIsGone) {
+  TestWorker a = Make(), b = Make(), c = Make(), d = Make();
+  const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
+  Post(a, b);
+  Post(a, b);
+  Post(b, c);  // b's own messages do not make c hear of b
+  Gone(b);
+  EXPECT_EQ(calls_, (std::vector<std::pair<int, int>>{{ia, ib}}));
+  calls_.clear();
+  Gone(b);  // forgotten after the first notice
+  EXPECT_TRUE(calls_.empty());
+  // b's listings are gone too: c no longer lists b as a listener.
+  Gone(c);
+  EXPECT_TRUE(calls_.empty());
+  (void)d;
+}
+
+}  // namespace
+}  // namespace dw::testing
