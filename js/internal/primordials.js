@@ -38,14 +38,32 @@ function keyName(key) {
   return key[0].toUpperCase() + key.slice(1);
 }
 
-// `skip(name)`, when given, leaves out the primordials it returns true for (by full name, so
-// accessors are checked by their getter's name).
-function copyProps(src, prefix, dest, uncurry, skip) {
-  for (const key of ReflectOwnKeys(src)) {
+// How many own string and symbol keys each object had when copyProps() first copied it. V8
+// appends the built-ins it installs after deserialization (see capture()) to both lists, so
+// completePrimordials() copies only the keys past these counts.
+const WeakMapGet = uncurryThis(WeakMap.prototype.get);
+const WeakMapSet = uncurryThis(WeakMap.prototype.set);
+const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
+const ArrayPrototypeConcat = uncurryThis(Array.prototype.concat);
+const keyCounts = new WeakMap();
+
+// `onlyNew`: only the keys `src` gained since it was first copied.
+function copyProps(src, prefix, dest, uncurry, onlyNew = false) {
+  const names = ObjectGetOwnPropertyNames(src);
+  const symbols = ObjectGetOwnPropertySymbols(src);
+  const counts = WeakMapGet(keyCounts, src);
+  let keys;
+  if (onlyNew && counts !== undefined) {
+    keys = ArrayPrototypeConcat(ArrayPrototypeSlice(names, counts[0]), ArrayPrototypeSlice(symbols, counts[1]));
+  } else {
+    keys = ArrayPrototypeConcat(names, symbols);
+    if (counts === undefined) WeakMapSet(keyCounts, src, [names.length, symbols.length]);
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (key === 'constructor' || key === 'caller' || key === 'callee' || key === 'arguments') continue;
     const name = keyName(key);
     if (name === undefined) continue;
-    if (skip !== undefined && (skip(`${prefix}${name}`) || skip(`${prefix}Get${name}`))) continue;
     const desc = ObjectGetOwnPropertyDescriptor(src, key);
     if ('get' in desc || 'set' in desc) {
       if (desc.get) dest[`${prefix}Get${name}`] = uncurry ? uncurryThis(desc.get) : desc.get;
@@ -70,12 +88,12 @@ const SetIteratorPrototype = Object.getPrototypeOf(new Set()[Symbol.iterator]())
 
 // Each constructor of `constructors` ({ Name: ctor }) with its statics and uncurried
 // prototype methods.
-function copyConstructors(constructors, dest, skip) {
+function copyConstructors(constructors, dest, onlyNew) {
   for (const name of ObjectGetOwnPropertyNames(constructors)) {
     const ctor = constructors[name];
     dest[name] = ctor;
-    copyProps(ctor, name, dest, false, skip);
-    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true, skip);
+    copyProps(ctor, name, dest, false, onlyNew);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true, onlyNew);
   }
 }
 
@@ -116,19 +134,17 @@ function capture(dest) {
 }
 capture(primordials);
 
-// The built-ins V8 installs only in deserialized contexts (see capture()): what primordials
-// lack on the objects V8 adds to, and the forwarders' targets (lateFunctions). Keys already
-// captured are skipped before their uncurried copies are made: recapturing these objects whole
-// was most of a dynamic worker's realm start.
+// The built-ins V8 installs only in deserialized contexts (see capture()): the keys the objects
+// it adds to gained since capture() (Atomics and SharedArrayBuffer whole when they are new).
+// Recapturing these objects whole was most of a dynamic worker's realm start.
 function captureLate(dest) {
-  const present = (name) => name in primordials && !(name in lateFunctions);
   if (typeof Atomics === 'object') {
     dest.Atomics = Atomics;
-    copyProps(Atomics, 'Atomics', dest, false, present);
+    copyProps(Atomics, 'Atomics', dest, false, true);
   }
   const constructors = { Object, Array, String, TypedArray, Error };
   if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
-  copyConstructors(constructors, dest, present);
+  copyConstructors(constructors, dest, true);
 }
 
 // Functions a runtime module may take from primordials at its top level although V8 adds them
