@@ -2,8 +2,7 @@
 // imported here captures pristine built-ins.
 import primordials, { completePrimordials, warmPrimordials } from 'internal:primordials';
 import ops from 'internal:ops';
-import { console } from 'internal:console';
-import { inspect, initInspect } from 'internal:inspect';
+import { console, inspect } from 'internal:console';
 import { DOMException } from 'internal:dom_exception';
 import {
   Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
@@ -196,7 +195,6 @@ define('fetch', fetch);
 // here, never at module top level, where the snapshot would bake one isolate's value into all.
 ops.setHook('realmInit', () => {
   completePrimordials();
-  initInspect();
   initRealmId();
   ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
 });
@@ -223,5 +221,4 @@ ops.setHook('snapshotWarmup', () => {
   new TextDecoder().decode(new TextEncoder().encode('x'));
   warmRpc();
   warmPrimordials();
-  initInspect();  // idempotent; what it adds exists only after deserialization
 });

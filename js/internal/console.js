@@ -8,9 +8,6 @@
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import {
-  inspect, format, formatWithOptions, captureStack, formatDuration, displayWidth, indentNewlines,
-} from 'internal:inspect';
 import { isMap, isSet } from 'internal:types';
 
 const {
@@ -31,6 +28,21 @@ const {
   SymbolToStringTag,
   ObjectDefineProperty,
 } = primordials;
+
+// internal:inspect, the largest runtime module, is loaded on first use rather than imported:
+// then it is not in the startup snapshot, which every dynamic worker deserializes whether it
+// logs or not (about 3% of a new worker's start).
+let inspectModule = null;
+function lazyInspect() {
+  if (inspectModule === null) inspectModule = ops.loadBuiltin('internal:inspect');
+  return inspectModule;
+}
+export function inspect(value, opts) { return lazyInspect().inspect(value, opts); }
+function format(...args) { return ReflectApply(lazyInspect().format, undefined, args); }
+function captureStack(fn) { return lazyInspect().captureStack(fn); }
+function formatDuration(ms) { return lazyInspect().formatDuration(ms); }
+function displayWidth(text, ansi) { return lazyInspect().displayWidth(text, ansi); }
+function indentNewlines(text, indent) { return lazyInspect().indentNewlines(text, indent); }
 
 let groupIndent = '';
 const counts = new SafeMap();
@@ -414,4 +426,6 @@ ObjectDefineProperty(console, SymbolToStringTag, {
 });
 
 // Lets the runtime format with options (colors...) the same way console does.
-export { formatWithOptions };
+export function formatWithOptions(...args) {
+  return ReflectApply(lazyInspect().formatWithOptions, undefined, args);
+}

@@ -430,12 +430,10 @@ intrinsicKinds.set(primordials.BigIntPrototype, 'bigint');
 intrinsicKinds.set(primordials.ArrayBufferPrototype, 'arraybuffer');
 intrinsicKinds.set(primordials.DataViewPrototype, 'dataview');
 intrinsicKinds.set(primordials.PromisePrototype, 'promise');
-// SharedArrayBuffer may not exist yet when this module runs (inside the startup snapshot's
-// creator); internal:bootstrap's realmInit adds it, after completePrimordials().
-export function initInspect() {
-  if (primordials.SharedArrayBufferPrototype !== undefined) {
-    intrinsicKinds.set(primordials.SharedArrayBufferPrototype, 'sharedarraybuffer');
-  }
+// Loaded on first use (internal:console), after internal:bootstrap's realmInit completed the
+// primordials, so SharedArrayBuffer is known when V8 has it.
+if (primordials.SharedArrayBufferPrototype !== undefined) {
+  intrinsicKinds.set(primordials.SharedArrayBufferPrototype, 'sharedarraybuffer');
 }
 
 // The brand check that confirms each kind of intrinsicKinds.

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "absl/strings/str_format.h"
+#include "jsg/modules.h"
 #include "jsg/realm.h"
 
 namespace dw::api {
@@ -415,7 +416,28 @@ double Now(OpContext& cx) {
 
 double TimeOrigin(OpContext& cx) { return cx.realm().Slot<Clock>().origin_wall_ms; }
 
+// loadBuiltin(url) -> the namespace of runtime module `url`, evaluated now if it was not yet.
+// For what the runtime loads on first use rather than at bootstrap (so that it is not in the
+// startup snapshot every dynamic worker deserializes): runtime modules have no top-level await,
+// so evaluation is complete when Evaluate returns.
+v8::Local<v8::Value> LoadBuiltin(OpContext& cx, std::string url) {
+  if (url.rfind("internal:", 0) != 0) {
+    cx.ThrowTypeError("loadBuiltin: only internal: modules");
+    return {};
+  }
+  jsg::ModuleRegistry& modules = cx.realm().modules();
+  v8::Local<v8::Promise> evaluated;
+  v8::Local<v8::Object> ns;
+  if (!modules.Evaluate(url).ToLocal(&evaluated) || !modules.Namespace(url).ToLocal(&ns)) return {};
+  if (evaluated->State() == v8::Promise::kRejected) {
+    cx.isolate()->ThrowException(evaluated->Result());
+    return {};
+  }
+  return ns;
+}
+
 const jsg::OpDef kOps[] = {
+    DW_OP("loadBuiltin", LoadBuiltin),
     DW_OP("log", Log),
     DW_OP("setHook", SetHook),
     DW_OP("timerStart", TimerStart),
