@@ -568,4 +568,11 @@ function fetch(input, init = undefined) {
 let outbound = null;
 function setOutbound(fn) { outbound = fn; }
 
-export { fetch, setOutbound };
+// The same for connect() (internal:sockets), held here so that setting it does not load
+// internal:sockets: a worker that never connects does not carry it (nor does the startup
+// snapshot). null = the network; else a function (address, options) returning the socket.
+let connectOutbound = null;
+function setConnectOutbound(fn) { connectOutbound = fn; }
+function getConnectOutbound() { return connectOutbound; }
+
+export { fetch, setOutbound, setConnectOutbound, getConnectOutbound };

@@ -24,8 +24,7 @@ import {
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
 import { ReadableStream, WritableStream, TransformStream } from 'internal:streams';
-import { setOutbound } from 'internal:fetch';
-import { setConnectOutbound } from 'internal:sockets';
+import { setOutbound, setConnectOutbound } from 'internal:fetch';
 import { setConsoleTap } from 'internal:console';
 
 const {

@@ -12,6 +12,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { parseURL } from 'internal:url';
+import { getConnectOutbound } from 'internal:fetch';
 import { isArrayBuffer, isSharedArrayBuffer } from 'internal:types';
 import {
   createReadableByteStream, readableStreamControllerEnqueue, readableStreamControllerClose,
@@ -576,6 +577,7 @@ export function connect(address, options) {
   const parsed = parseAddress(address);
   const mode = transportMode(opts.secureTransport);
   // A dynamic worker's globalOutbound gets the address after the same checks as the network.
+  const connectOutbound = getConnectOutbound();
   if (connectOutbound !== null) return connectOutbound(parsed.address, options);
   const s = newSocketRecord(parsed.address, opts, opts.secureTransport, parsed.hostname);
   const result = ops.socketConnect(parsed.hostname, parsed.port, mode);
@@ -589,10 +591,5 @@ export function connect(address, options) {
   }, (error) => fail(s, error));
   return new Socket(kInternal, s);
 }
-
-// A dynamic worker's globalOutbound for connect(): null = the network; else a function
-// (address, options) returning the socket.
-let connectOutbound = null;
-export function setConnectOutbound(fn) { connectOutbound = fn; }
 
 export { Socket };
