@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# bench/loader/instructions.sh: user-space instructions per new dynamic worker (load() and one
+# fetch to it), counted by valgrind (callgrind, all threads). Runs `dynworker test` on a file
+# that loads N1 and then N2 fresh workers and prints (count(N2) - count(N1)) / (N2 - N1), so
+# process start-up and the startup snapshot's creation cancel out. Unlike CPU time, the count
+# hardly depends on machine load: use it to compare builds. Kernel time (page faults, mmap) is
+# not counted. Slow (valgrind, ~1 min), not part of CI.
+# Usage: bench/loader/instructions.sh [dynworker binary, default out/Release/dynworker] [N1 20] [N2 60]
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BIN="${1:-$ROOT/out/Release/dynworker}"
+N1="${2:-20}"; N2="${3:-60}"
+command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+count() {
+  local n=$1
+  cat >"$TMP/new$n.test.js" <<JS
+const CHILD = "export default { fetch() { return new Response('hello from a dynamic worker'); } };";
+export const newWorkers = {
+  async test(ctrl, env) {
+    for (let i = 0; i < $n; i++) {
+      const res = await env.LOADER.load({ compatibilityDate: '2025-06-01', mainModule: 'main.js',
+        modules: { 'main.js': CHILD } }).getEntrypoint().fetch('http://x/');
+      await res.text();
+    }
+  },
+};
+JS
+  valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=/dev/null \
+    "$BIN" test "$TMP/new$n.test.js" 2>&1 | awk '/Collected :/ {print $NF}'
+}
+a=$(count "$N1"); b=$(count "$N2")
+awk -v a="$a" -v b="$b" -v n=$((N2 - N1)) 'BEGIN { printf "%.2f M instructions per new dynamic worker\n", (b - a) / n / 1e6 }'
