@@ -17,7 +17,9 @@ const {
   MapPrototypeForEach, NumberIsInteger, ObjectKeys, Promise, PromisePrototypeThen,
   PromiseReject, PromiseResolve, RegExpPrototypeExec, SafeMap, String, Symbol, TypeError,
   ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
-  StringPrototypeSlice, MathMax, MathMin,
+  StringPrototypeSlice, MathMax, MathMin, Uint8Array, TypedArrayPrototypeSlice,
+  TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetByteLength,
+  ArrayBufferPrototypeSlice,
 } = primordials;
 
 const kInternal = Symbol('internal');
@@ -89,6 +91,19 @@ function today() {
   return StringPrototypeSlice(DatePrototypeToISOString(new Date(DateNow())), 0, 10);
 }
 
+// `data` and `wasm` bytes are copied when the code is taken (loader.md section 3): changing the
+// caller's buffer afterwards changes nothing, not even for a restart of the same worker.
+function copyBytes(content, name, key) {
+  if (ArrayBufferIsView(content)) {
+    return TypedArrayPrototypeSlice(new Uint8Array(TypedArrayPrototypeGetBuffer(content),
+      TypedArrayPrototypeGetByteOffset(content), TypedArrayPrototypeGetByteLength(content)));
+  }
+  if (ObjectPrototypeToString(content) === '[object ArrayBuffer]') {
+    return new Uint8Array(ArrayBufferPrototypeSlice(content, 0));
+  }
+  throw new TypeError(`Module '${name}': '${key}' must be an ArrayBuffer or a typed array.`);
+}
+
 // Checks a WorkerCode and turns it into workerCreate's arguments. Throws with loader.md section
 // 3's messages (module-level ones come from the C++ validation). As workerd, compatibility
 // date and flag errors are plain Errors; a WorkerCode of the wrong shape is a TypeError.
@@ -135,11 +150,15 @@ function prepare(code) {
     const fields = [];
     for (let j = 0; j < keys.length; j++) {
       let content = value[keys[j]];
-      if (keys[j] === 'json') content = JSONStringify(content);
-      else if ((keys[j] === 'data' || keys[j] === 'wasm') && !ArrayBufferIsView(content) &&
-               ObjectPrototypeToString(content) !== '[object ArrayBuffer]') {
-        throw new TypeError(`Module '${name}': '${keys[j]}' must be an ArrayBuffer or a typed array.`);
-      } else if (keys[j] !== 'data' && keys[j] !== 'wasm' && typeof content !== 'string') {
+      // With other than one key the C++ validation reports the count (loader.md section 3's
+      // message), whatever the fields hold.
+      if (keys.length !== 1) {
+        content = '';
+      } else if (keys[j] === 'json') {
+        content = JSONStringify(content);
+      } else if (keys[j] === 'data' || keys[j] === 'wasm') {
+        content = copyBytes(content, name, keys[j]);
+      } else if (typeof content !== 'string') {
         content = String(content);
       }
       ArrayPrototypePush(fields, [keys[j], content]);
@@ -207,10 +226,13 @@ const caches = new SafeMap();  // config id -> Cache (bindings with one id share
 // these reach the entry). When the entry is collected its isolate is destroyed; the creator's
 // GC is told what each isolate costs (runtime/loader.cc), so that happens soon enough.
 class Entry {
-  constructor(cache, key, getCode, anonymous = false) {
+  // `prepared`: load()'s code as checked by load() itself, which every (re)start of the entry
+  // uses; get() entries have null and call getCode for each start.
+  constructor(cache, key, getCode, anonymous = false, prepared = null) {
     this.cache = cache;
     this.key = key;
     this.getCode = getCode;
+    this.prepared = prepared;
     this.realm = null;
     this.ready = null;  // promise of the realm id while starting or running
     this.lastUsed = DateNow();
@@ -304,13 +326,13 @@ function ensureStarted(entry) {
   }
   let codePromise;
   try {
-    codePromise = PromiseResolve(entry.getCode());
+    codePromise = PromiseResolve(entry.prepared ?? entry.getCode());
   } catch (error) {
     codePromise = PromiseReject(error);
   }
   const ready = PromisePrototypeThen(codePromise, (code) => {
     if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
-    return adopt(entry, ready, start(prepare(code)));
+    return adopt(entry, ready, start(entry.prepared ?? prepare(code)));
   });
   entry.ready = ready;
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
@@ -393,7 +415,7 @@ class WorkerLoader {
     const prepared = prepare(code);  // validation errors throw here, from load()
     const cache = this.#cache;
     sweep(cache);
-    const entry = new Entry(cache, `anon:${cache.anonymous++}`, () => code, true);
+    const entry = new Entry(cache, `anon:${cache.anonymous++}`, null, true, prepared);
     // Started at once from the already checked code (module errors throw from here too).
     const started = start(prepared);
     const ready = PromisePrototypeThen(started, (realm) => adopt(entry, ready, realm));

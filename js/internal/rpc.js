@@ -288,11 +288,12 @@ class Encoder {
       if (info.realm === myRealm) {
         // Our own entrypoint: the props stay here, the receiver gets a number.
         const id = exportCapability({ __proto__: null, kind: 'entry', name: info.entry, props: info.props }, this.to);
-        return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: false, entry: info.entry });
+        return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: false, entry: info.entry,
+          dynamic: dynamicRealm });
       }
     }
     return this.cap({ __proto__: null, k: 'stub', realm: info.realm, cap: info.cap, fn: info.fn,
-      entry: info.entry });
+      entry: info.entry, dynamic: info.dynamic });
   }
 
   // `owner.body` is read only when the bytes are not known up front: reading it makes a stream
@@ -507,7 +508,7 @@ function materialize(from, d, resolve) {
   switch (d.k) {
     case 'stub':
       return makeStub({ realm: d.realm, cap: d.cap, fn: d.fn, entry: d.entry ?? null, props: undefined,
-        dynamic: false, unspecialized: false });
+        dynamic: d.dynamic === true, unspecialized: false });
     case 'headers':
       return new Headers(headerPairs(d.list));
     case 'error':
@@ -868,8 +869,10 @@ function invokeEntrypoint(name, props, kind, path, args, from) {
   } else if (typeof exported === 'object' && exported !== null) {
     target = exported;
     plain = true;
+  } else if (name === null || name === undefined || name === 'default') {
+    throw new Error('Worker has no default entrypoint.');
   } else {
-    throw new Error(`Worker has no such entrypoint: ${name ?? 'default'}`);
+    throw new Error(`Worker has no such entrypoint: ${name}`);
   }
   if (kind === 'fetch') {
     const handler = target.fetch;
@@ -1088,7 +1091,7 @@ const ctxExports = new Proxy({ __proto__: null }, {
     if (!ObjectPrototypeHasOwnProperty(mainNamespace, name) && !(name in mainNamespace)) return undefined;
     let stub = localEntries.get(name);
     if (stub === undefined) {
-      stub = makeStub({ realm: myRealm, cap: 0, fn: false, entry: name, props: {}, dynamic: false,
+      stub = makeStub({ realm: myRealm, cap: 0, fn: false, entry: name, props: {}, dynamic: dynamicRealm,
         unspecialized: true });
       localEntries.set(name, stub);
     }
@@ -1128,7 +1131,12 @@ export const kNoInternet = 'This worker is not permitted to access the internet 
   "functions like fetch(). It must use capabilities (such as bindings in 'env') to talk to the " +
   'outside world.';
 
+// True in a dynamic worker (it got an init message): its own entrypoints, as ctx.exports or
+// sent out, are marked dynamic and cannot be passed on to other workers (loader.md section 4).
+let dynamicRealm = false;
+
 function onInit(from, message) {
+  dynamicRealm = true;
   const value = decodeMessage(from, message.value, message.caps);
   workerEnv = value.env ?? {};
   if (ArrayIsArray(value.tails)) tails = value.tails;
@@ -1300,4 +1308,5 @@ export function warmRpc() {
   onSetMain(null);
   workerEnv = savedEnv;
   tails = savedTails;
+  dynamicRealm = false;
 }

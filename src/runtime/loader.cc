@@ -223,12 +223,25 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
   }
   api::RpcBytes init_bytes = api::SerializeRpcMessage(cx.realm(), init);
   if (!init_bytes) return 0;  // DataCloneError pending
+  // The limit is on the env alone (loader.md section 3), while the init message also holds the
+  // outbound and tails: only when the whole message is over it is the env measured by itself.
   constexpr size_t kMaxEnvSize = 1048576;
   if (init_bytes->size() > kMaxEnvSize) {
-    cx.ThrowError(absl::StrCat("Dynamic Worker env size (", init_bytes->size(),
-                                   " bytes) exceeds the maximum allowed size of ", kMaxEnvSize,
-                                   " bytes."));
-    return 0;
+    size_t env_size = init_bytes->size();
+    v8::Local<v8::Value> value, env;
+    if (init->IsObject() &&
+        init.As<v8::Object>()->Get(ctx, Str(isolate, "value")).ToLocal(&value) && value->IsObject() &&
+        value.As<v8::Object>()->Get(ctx, Str(isolate, "env")).ToLocal(&env)) {
+      api::RpcBytes env_bytes = api::SerializeRpcMessage(cx.realm(), env);
+      if (!env_bytes) return 0;
+      env_size = env_bytes->size();
+    }
+    if (env_size > kMaxEnvSize) {
+      cx.ThrowError(absl::StrCat("Dynamic Worker env size (", env_size,
+                                 " bytes) exceeds the maximum allowed size of ", kMaxEnvSize,
+                                 " bytes."));
+      return 0;
+    }
   }
   int child = jsg::Realm::ReserveId();
   int creator = cx.realm().id();

@@ -1519,3 +1519,104 @@ export const rpcArrayHolesSurviveBesideStubs = {
     assert.strictEqual(await back[2](), 2);
   },
 };
+
+// A dynamic worker's own entrypoints (ctx.exports there) are entrypoints of a dynamic worker
+// too: they cannot leave it, neither returned to the loader nor relayed into another worker.
+export const dynamicWorkersOwnExportsCannotBePassedOn = {
+  async test(ctrl, env) {
+    const a = env.LOADER.load(code(`
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      export class Inner extends WorkerEntrypoint { hello() { return 'inner of A'; } }
+      export class Api extends WorkerEntrypoint {
+        own() { return this.ctx.exports.Inner({ props: {} }); }
+        ownPlain() { return this.ctx.exports.Inner; }
+        inside() { return this.ctx.exports.Inner({ props: {} }).hello(); }
+      }
+      export default { fetch() { return new Response('a'); } };
+    `)).getEntrypoint('Api');
+    const dataClone = { name: 'DataCloneError' };
+    await rejects(a.own(), dataClone);
+    await rejects(a.ownPlain(), dataClone);
+    // Inside the worker itself they work.
+    assert.strictEqual(await a.inside(), 'inner of A');
+  },
+};
+
+// load() checks the code when it is called and keeps what it checked: a restart after a failed
+// start uses the same modules and bytes even if the caller changed its objects since.
+export const loadKeepsTheCodeItChecked = {
+  async test(ctrl, env) {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const c = code(`
+      import data from './data.bin';
+      export default { fetch() { return new Response(String([...new Uint8Array(data)])); } };
+      throw new Error('boom at start');
+    `);
+    c.modules['data.bin'] = { data: bytes };
+    const w = env.LOADER.load(c).getEntrypoint();
+    await rejects(w.fetch('http://x/'), /boom at start/);
+    c.modules['main.js'] = `export default { fetch() { return new Response('changed'); } };`;
+    bytes[0] = 99;
+    await rejects(w.fetch('http://x/'), /boom at start/);  // restarted from the checked code
+    // The bytes of a worker that starts are those given to load().
+    const b2 = new Uint8Array([4, 5, 6]);
+    const c2 = code(`
+      import data from './data.bin';
+      export default { fetch() { return new Response(String([...new Uint8Array(data)])); } };
+    `);
+    c2.modules['data.bin'] = { data: b2 };
+    const w2 = env.LOADER.load(c2).getEntrypoint();
+    b2[0] = 99;
+    assert.strictEqual(await (await w2.fetch('http://x/')).text(), '4,5,6');
+  },
+};
+
+// The same for get(): bytes are copied when getCode's code is taken.
+export const getCopiesBytesWhenTakingTheCode = {
+  async test(ctrl, env) {
+    const bytes = new Uint8Array([7, 8, 9]);
+    const w = env.LOADER.get('copies-bytes', async () => {
+      const c = code(`
+        import data from './data.bin';
+        export default { fetch() { return new Response(String([...new Uint8Array(data)])); } };
+      `);
+      c.modules['data.bin'] = { data: bytes.buffer };
+      return c;
+    }).getEntrypoint();
+    await settle();
+    bytes[0] = 99;
+    assert.strictEqual(await (await w.fetch('http://x/')).text(), '7,8,9');
+  },
+};
+
+// "contained N properties" is about the count, whatever the fields hold.
+export const moduleObjectKeyCountIsCheckedFirst = {
+  test(ctrl, env) {
+    assert.throws(() => env.LOADER.load(code('export default {};', {
+      modules: { 'main.js': 'export default {};', 'x.js': { js: 'export {}', data: 'not bytes' } },
+    })), {
+      name: 'TypeError',
+      message: "Each module must contain exactly one of 'js', 'cjs', 'text', 'data', 'json', 'py', " +
+        "or 'wasm'. Module 'x.js' contained 2 properties.",
+    });
+  },
+};
+
+// The 1 MiB limit is on the env: a globalOutbound and tails beside an env just under it are fine.
+export const envLimitCountsTheEnvAlone = {
+  test(ctrl, env, ctx) {
+    const big = 'x'.repeat(1048576 - 64);
+    env.LOADER.load(code(kCounter, {
+      env: { big }, globalOutbound: ctx.exports.Svc({ props: { tag: 'a'.repeat(200) } }),
+    }));
+  },
+};
+
+// A default export that is neither an object nor a class is no entrypoint.
+export const defaultExportThatIsNotAnEntrypoint = {
+  async test(ctrl, env) {
+    const w = env.LOADER.load(code('export default 5;'));
+    await rejects(w.getEntrypoint().fetch('http://x/'), { message: 'Worker has no default entrypoint.' });
+    await rejects(w.getEntrypoint('default').fetch('http://x/'), { message: 'Worker has no default entrypoint.' });
+  },
+};
