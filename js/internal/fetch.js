@@ -28,8 +28,10 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { Request, requestRecord } from 'internal:request';
-import { createResponseFromRecord, newResponseRecord } from 'internal:response';
-import { createHeaders, headersAppendUnchecked, headersEntries, normalizeHeaderValue } from 'internal:headers';
+import { createResponseFromRecord, newResponseRecord, responseRecord } from 'internal:response';
+import {
+  createHeaders, headersAppendUnchecked, headersEntries, headersGetCombined, normalizeHeaderValue,
+} from 'internal:headers';
 import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
 import {
   ReadableStream, ReadableStreamDefaultReader, isReadableStreamDisturbed, isReadableStreamLocked,
@@ -465,6 +467,63 @@ function unsupportedScheme(f) {
   return new TypeError(`Fetch API cannot load: ${url}`);
 }
 
+function discardResponseBody(record, reason) {
+  if (record.body === null) return;
+  const stream = bodyStream(record.body);
+  if (!isReadableStreamLocked(stream)) markHandled(readableStreamCancel(stream, reason));
+}
+
+function redirectModeError(f, status, location) {
+  return new TypeError(`Fetch to ${serializeURL(f.url, false)} was redirected ` +
+    `(${status}${location === null ? '' : ` to ${location}`}), and the request's ` +
+    "redirect mode is 'error'.");
+}
+
+// One exchange through a dynamic worker's globalOutbound (loader.md section 4): the gateway's
+// fetch(request) answers instead of the network, and the rest of fetch() is as for the network
+// (the same loop): an aborted signal rejects at once, redirects the gateway answers with are
+// followed by the caller as its redirect mode says, response.url is the final URL. The gateway
+// gets the request as it is (re)sent, with the caller's redirect mode; signals do not cross
+// isolates, so an abort ends the caller's fetch while the gateway's call runs on.
+function exchangeThroughOutbound(f) {
+  const init = { __proto__: null, method: f.method, headers: f.headers, redirect: f.redirect };
+  if (f.bodySource !== null) {
+    init.body = f.bodySource;
+  } else if (f.bodyStream !== null) {
+    init.body = f.bodyStream;
+    init.duplex = 'half';
+    f.bodyStream = null;  // the Request owns it now
+  }
+  const request = new Request(serializeURL(f.url, false), init);
+  PromisePrototypeThen(outbound(request), (response) => {
+    const record = responseRecord(response);
+    if (f.settled) {
+      discardResponseBody(record, signalReason(f.signal));
+      return;
+    }
+    try {
+      const status = record.status;
+      if (isRedirectStatus(status) && f.redirect !== 'manual') {
+        const location = headersGetCombined(record.headers, 'location');
+        if (f.redirect === 'error') throw redirectModeError(f, status, location);
+        if (location !== null) {
+          discardResponseBody(record, undefined);  // the redirect's own body is not read
+          followRedirect(f, status, location);
+          run(f);
+          return;
+        }
+      }
+      record.urlList = f.urlList;
+      endBody(f);
+      settle(f, true, response);
+    } catch (error) {
+      failFetch(f, error);
+    }
+  }, (error) => {
+    failFetch(f, error);
+  });
+}
+
 // The fetch loop: one exchange per URL until a response that is not followed.
 function run(f) {
   const scheme = f.url.scheme;
@@ -472,6 +531,10 @@ function run(f) {
     const response = dataResponse(f);
     endBody(f);
     settle(f, true, response);
+    return;
+  }
+  if (outbound !== null) {
+    exchangeThroughOutbound(f);
     return;
   }
   if (scheme !== 'http' && scheme !== 'https') throw unsupportedScheme(f);
@@ -488,11 +551,7 @@ function run(f) {
             break;
           }
         }
-        if (f.redirect === 'error') {
-          throw new TypeError(`Fetch to ${serializeURL(f.url, false)} was redirected ` +
-            `(${status}${location === null ? '' : ` to ${location}`}), and the request's ` +
-            "redirect mode is 'error'.");
-        }
+        if (f.redirect === 'error') throw redirectModeError(f, status, location);
         if (location !== null) {
           fetchAbort(f.id);  // the redirect's own body is not read
           f.id = 0;
@@ -519,7 +578,6 @@ function fetch(input, init = undefined) {
   try {
     const request = new Request(input, init);
     const r = requestRecord(request);
-    if (outbound !== null && StringPrototypeSlice(r.url, 0, 5) !== 'data:') return outbound(request);
     f = newFetch(r);
     f.url = parseURL(r.url);
     const body = r.body;

@@ -89,6 +89,22 @@ export class EchoGateway extends WorkerEntrypoint {
   }
 }
 
+// A gateway answering with redirects: /r/N redirects to /r/N-1, /r/0 is the final answer. It
+// counts its calls per tag (props.tag) in `redirectGatewayCalls`.
+export const redirectGatewayCalls = new Map();
+export class RedirectGateway extends WorkerEntrypoint {
+  fetch(request) {
+    const tag = this.ctx.props.tag;
+    redirectGatewayCalls.set(tag, (redirectGatewayCalls.get(tag) ?? 0) + 1);
+    const url = new URL(request.url);
+    const n = Number(url.pathname.slice(3));
+    if (url.pathname.startsWith('/r/') && n > 0) {
+      return new Response(null, { status: 302, headers: { location: `/r/${n - 1}` } });
+    }
+    return new Response(`final ${url.pathname} ${request.method} redirect=${request.redirect}`);
+  }
+}
+
 // A gateway without a connect handler.
 export class FetchOnlyGateway extends WorkerEntrypoint {
   fetch() { return new Response('fetch only'); }
@@ -1618,5 +1634,53 @@ export const defaultExportThatIsNotAnEntrypoint = {
     const w = env.LOADER.load(code('export default 5;'));
     await rejects(w.getEntrypoint().fetch('http://x/'), { message: 'Worker has no default entrypoint.' });
     await rejects(w.getEntrypoint('default').fetch('http://x/'), { message: 'Worker has no default entrypoint.' });
+  },
+};
+
+// fetch() through a gateway is fetch(): redirects the gateway answers with are followed as the
+// request's redirect mode says (response.url is the final URL), and an aborted signal rejects
+// before anything reaches the gateway.
+export const gatewayFetchFollowsRedirectsAndSignals = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.load(code(`
+      export default {
+        async fetch(request) {
+          const mode = new URL(request.url).searchParams.get('mode');
+          if (mode === 'follow') {
+            const r = await fetch('https://api.example.com/r/2');
+            return new Response(r.status + ' ' + r.url + ' ' + r.redirected + ' ' + await r.text());
+          }
+          if (mode === 'manual') {
+            const r = await fetch('https://api.example.com/r/1', { redirect: 'manual' });
+            return new Response(r.status + ' ' + r.headers.get('location'));
+          }
+          if (mode === 'error') {
+            try { await fetch('https://api.example.com/r/1', { redirect: 'error' }); return new Response('resolved'); }
+            catch (e) { return new Response(e.name + ': ' + e.message); }
+          }
+          if (mode === 'aborted') {
+            try { await fetch('https://api.example.com/r/0', { signal: AbortSignal.abort() }); return new Response('resolved'); }
+            catch (e) { return new Response(e.name); }
+          }
+          if (mode === 'post') {
+            const r = await fetch('https://api.example.com/r/1', { method: 'POST', body: 'x' });
+            return new Response(await r.text());
+          }
+          return new Response('?');
+        },
+      };
+    `, { globalOutbound: ctx.exports.RedirectGateway({ props: { tag: 'redirects' } }) })).getEntrypoint();
+    const get = async (mode) => (await w.fetch(`http://x/?mode=${mode}`)).text();
+    assert.strictEqual(await get('follow'),
+      '200 https://api.example.com/r/0 true final /r/0 GET redirect=follow');
+    assert.strictEqual(redirectGatewayCalls.get('redirects'), 3);
+    assert.strictEqual(await get('manual'), '302 /r/0');
+    assert.strictEqual(await get('error'), "TypeError: Fetch to https://api.example.com/r/1 was " +
+      "redirected (302 to /r/0), and the request's redirect mode is 'error'.");
+    const before = redirectGatewayCalls.get('redirects');
+    assert.strictEqual(await get('aborted'), 'AbortError');
+    assert.strictEqual(redirectGatewayCalls.get('redirects'), before);
+    // A 302 after a POST is followed with GET, as for the network.
+    assert.strictEqual(await get('post'), 'final /r/0 GET redirect=follow');
   },
 };
