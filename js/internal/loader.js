@@ -19,7 +19,7 @@ const {
   ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
   StringPrototypeSlice, MathMax, MathMin, Uint8Array, TypedArrayPrototypeSlice,
   TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetByteLength,
-  ArrayBufferPrototypeSlice,
+  ArrayBufferPrototypeSlice, ArrayPrototypeIndexOf,
 } = primordials;
 
 const kInternal = Symbol('internal');
@@ -182,8 +182,36 @@ function prepare(code) {
       }
     }
   }
+  const limits = checkLimits(code.limits, 'WorkerCode.limits');
   const env = code.env === undefined ? {} : code.env;
-  return { __proto__: null, main, list, env, outbound, tails };
+  return { __proto__: null, main, list, env, outbound, tails, limits };
+}
+
+// `limits` of a WorkerCode or of getEntrypoint(name, {limits}) (loader.md sections 3 and 5):
+// each a positive number; an entrypoint's may only lower the worker's, so the lower of the two
+// applies. Checked here; enforced by the containment work (section 5), not yet.
+const kLimitNames = ['cpuMs', 'memoryMb', 'subRequests', 'wallMs'];
+function checkLimits(limits, where) {
+  if (limits === undefined || limits === null) return null;
+  if (typeof limits !== 'object') {
+    throw new TypeError(`${where} must be an object such as { cpuMs: 50, memoryMb: 128 }.`);
+  }
+  const out = { __proto__: null };
+  const keys = ObjectKeys(limits);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (ArrayPrototypeIndexOf(kLimitNames, key) === -1) {
+      throw new TypeError(`${where}: unknown limit '${key}'; the limits are cpuMs, memoryMb, ` +
+        'subRequests and wallMs.');
+    }
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value > 0) || value === Infinity) {
+      throw new TypeError(`${where}.${key} must be a positive number, not ${String(value)}.`);
+    }
+    out[key] = value;
+  }
+  return out;
 }
 
 // Creates the isolate now (validation errors throw); returns a promise of its realm id once
@@ -364,6 +392,7 @@ class WorkerStub {
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw new TypeError('getEntrypoint(name, options): options must be an object.');
       if (options.props !== undefined) props = options.props;
+      checkLimits(options.limits, 'getEntrypoint(name, options): options.limits');
     }
     const ready = () => {
       touch(entry);

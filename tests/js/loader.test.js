@@ -1684,3 +1684,26 @@ export const gatewayFetchFollowsRedirectsAndSignals = {
     assert.strictEqual(await get('post'), 'final /r/0 GET redirect=follow');
   },
 };
+
+// limits: checked when given (enforcement is the containment work, loader.md section 5).
+export const limitsAreChecked = {
+  test(ctrl, env) {
+    env.LOADER.load(code(kCounter, { limits: { cpuMs: 10, memoryMb: 64, subRequests: 5, wallMs: 1000 } }));
+    assert.throws(() => env.LOADER.load(code(kCounter, { limits: 'bogus' })), {
+      name: 'TypeError', message: 'WorkerCode.limits must be an object such as { cpuMs: 50, memoryMb: 128 }.',
+    });
+    assert.throws(() => env.LOADER.load(code(kCounter, { limits: { cpuMs: -5 } })), {
+      name: 'TypeError', message: 'WorkerCode.limits.cpuMs must be a positive number, not -5.',
+    });
+    assert.throws(() => env.LOADER.load(code(kCounter, { limits: { cpu: 5 } })), {
+      name: 'TypeError',
+      message: "WorkerCode.limits: unknown limit 'cpu'; the limits are cpuMs, memoryMb, subRequests and wallMs.",
+    });
+    const w = env.LOADER.load(code(kCounter));
+    w.getEntrypoint(undefined, { limits: { cpuMs: 5 } });
+    assert.throws(() => w.getEntrypoint(undefined, { limits: { subRequests: NaN } }), {
+      name: 'TypeError',
+      message: 'getEntrypoint(name, options): options.limits.subRequests must be a positive number, not NaN.',
+    });
+  },
+};
