@@ -1161,21 +1161,26 @@ function deferred() {
   return { __proto__: null, promise, resolve, reject };
 }
 
+// A socket opened through a gateway, on either side. `secureTransport` is what the dynamic
+// worker asked for ('off', 'on' or 'starttls'): the gateway reads it from its socket and is the
+// one to speak TLS to the destination (the hop between the two isolates never leaves the
+// process).
 class ProxiedSocket {
-  #readable; #writable; #opened; #closed; #closeFn;
-  constructor(readable, writable, opened, closed, closeFn) {
+  #readable; #writable; #opened; #closed; #closeFn; #secureTransport;
+  constructor(readable, writable, opened, closed, closeFn, secureTransport) {
     this.#readable = readable;
     this.#writable = writable;
     this.#opened = opened;
     this.#closed = closed;
     this.#closeFn = closeFn;
+    this.#secureTransport = secureTransport;
   }
   get readable() { return this.#readable; }
   get writable() { return this.#writable; }
   get opened() { return this.#opened; }
   get closed() { return this.#closed; }
   get upgraded() { return false; }
-  get secureTransport() { return 'off'; }
+  get secureTransport() { return this.#secureTransport; }
   close() { this.#closeFn(); return this.#closed; }
   startTls() { throw new TypeError('startTls() is not available on a socket opened through a gateway.'); }
 }
@@ -1220,7 +1225,9 @@ function connectThrough(info, address, options) {
     close() { finish(undefined); return inboundWriter.close(); },
     abort(reason) { finish(undefined); return inboundWriter.abort(reason); },
   });
-  const socketArg = { __proto__: null, address: where, readable: outbound.readable, writable: toWorker };
+  const secureTransport = requestedTransport(options);
+  const socketArg = { __proto__: null, address: where, readable: outbound.readable, writable: toWorker,
+    secureTransport };
   PromisePrototypeThen(stubCall(info, 'connect', [], [socketArg]), () => {
     opened.resolve({ __proto__: null, remoteAddress: where, localAddress: where });
   }, (error) => {
@@ -1236,7 +1243,14 @@ function connectThrough(info, address, options) {
     terminate(inboundControl);
     finish(undefined);
   };
-  return new ProxiedSocket(mine, outbound.writable, opened.promise, closed.promise, closeFn);
+  return new ProxiedSocket(mine, outbound.writable, opened.promise, closed.promise, closeFn, secureTransport);
+}
+
+// connect()'s options were checked by internal:sockets before they got here.
+function requestedTransport(options) {
+  if (options === null || typeof options !== 'object') return 'off';
+  const mode = options.secureTransport;
+  return mode === 'on' || mode === 'starttls' ? mode : 'off';
 }
 
 // The gateway side of connect(): a socket whose readable is what the worker writes and whose
@@ -1277,7 +1291,8 @@ function acceptConnect(target, plain, arg, env, ctx) {
     try { readControl.close(); } catch { /* already closed or errored */ }
     closed.resolve(undefined);
   };
-  const socket = new ProxiedSocket(readable, toWorker.writable, opened, closed.promise, end);
+  const transport = arg.secureTransport === 'on' || arg.secureTransport === 'starttls' ? arg.secureTransport : 'off';
+  const socket = new ProxiedSocket(readable, toWorker.writable, opened, closed.promise, end, transport);
   const result = plain ? ReflectApply(handler, target, [socket, env, ctx])
     : ReflectApply(handler, target, [socket]);
   PromisePrototypeThen(PromiseResolve(result), end, end);

@@ -105,6 +105,14 @@ export class RedirectGateway extends WorkerEntrypoint {
   }
 }
 
+// Tells a connecting worker which transport it asked for, as its gateway socket says.
+export class TransportGateway extends WorkerEntrypoint {
+  async connect(socket) {
+    const writer = socket.writable.getWriter();
+    await writer.write(new TextEncoder().encode(`transport=${socket.secureTransport}`));
+  }
+}
+
 // A gateway without a connect handler.
 export class FetchOnlyGateway extends WorkerEntrypoint {
   fetch() { return new Response('fetch only'); }
@@ -1705,5 +1713,34 @@ export const limitsAreChecked = {
       name: 'TypeError',
       message: 'getEntrypoint(name, options): options.limits.subRequests must be a positive number, not NaN.',
     });
+  },
+};
+
+// connect() options reach the gateway: the secureTransport asked for is on the gateway's socket
+// (the gateway speaks TLS to the destination) and the worker's socket reports it too.
+export const connectThroughGatewayKeepsTheTransportAsked = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.load(code(`
+      import { connect } from 'cloudflare:sockets';
+      export default {
+        async fetch(request) {
+          const mode = new URL(request.url).searchParams.get('mode');
+          const socket = mode === 'none' ? connect('h.test:443') : connect('h.test:443', { secureTransport: mode });
+          const reader = socket.readable.getReader();
+          let text = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            text += new TextDecoder().decode(value);
+          }
+          return new Response(socket.secureTransport + ' ' + text);
+        },
+      };
+    `, { globalOutbound: ctx.exports.TransportGateway({ props: {} }) })).getEntrypoint();
+    const get = async (mode) => (await w.fetch(`http://x/?mode=${mode}`)).text();
+    assert.strictEqual(await get('on'), 'on transport=on');
+    assert.strictEqual(await get('starttls'), 'starttls transport=starttls');
+    assert.strictEqual(await get('off'), 'off transport=off');
+    assert.strictEqual(await get('none'), 'off transport=off');
   },
 };
