@@ -113,6 +113,15 @@ export class TransportGateway extends WorkerEntrypoint {
   }
 }
 
+// Collects what tail workers receive, per props.tag.
+export const tailItems = new Map();
+export class TailCollector extends WorkerEntrypoint {
+  tail(items) {
+    const tag = this.ctx.props.tag;
+    tailItems.set(tag, [...(tailItems.get(tag) ?? []), ...items]);
+  }
+}
+
 // A gateway without a connect handler.
 export class FetchOnlyGateway extends WorkerEntrypoint {
   fetch() { return new Response('fetch only'); }
@@ -1742,5 +1751,128 @@ export const connectThroughGatewayKeepsTheTransportAsked = {
     assert.strictEqual(await get('starttls'), 'starttls transport=starttls');
     assert.strictEqual(await get('off'), 'off transport=off');
     assert.strictEqual(await get('none'), 'off transport=off');
+  },
+};
+
+// tails: after each call into an entrypoint, every tail gets tail([item]) with the event, the
+// call's console output and exceptions, and its outcome.
+export const tailsGetEachCallsLogsExceptionsAndOutcome = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.load(code(`
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      export class Api extends WorkerEntrypoint {
+        add(a, b) { console.log('adding', a, b); return a + b; }
+        fail() { console.warn('about to fail'); throw new RangeError('nope'); }
+      }
+      export default {
+        fetch(request) { console.log('saw', new URL(request.url).pathname); return new Response('ok', { status: 201 }); },
+      };
+    `, { tails: [ctx.exports.TailCollector({ props: { tag: 'a' } }), ctx.exports.TailCollector({ props: { tag: 'b' } })] }));
+    const res = await w.getEntrypoint().fetch('http://x/path', { headers: { 'x-h': 'v' } });
+    assert.strictEqual(res.status, 201);
+    assert.strictEqual(await w.getEntrypoint('Api').add(2, 3), 5);
+    await rejects(w.getEntrypoint('Api').fail(), { name: 'RangeError', message: 'nope' });
+    for (let i = 0; i < 50 && (tailItems.get('b') ?? []).length < 3; i++) await settle(10);
+    for (const tag of ['a', 'b']) {
+      const items = tailItems.get(tag);
+      assert.strictEqual(items.length, 3, tag);
+      const [fetchItem, addItem, failItem] = items;
+      assert.strictEqual(fetchItem.entrypoint, 'default');
+      assert.strictEqual(fetchItem.outcome, 'ok');
+      assert.strictEqual(fetchItem.event.request.url, 'http://x/path');
+      assert.strictEqual(fetchItem.event.request.method, 'GET');
+      assert.strictEqual(fetchItem.event.request.headers['x-h'], 'v');
+      assert.strictEqual(fetchItem.event.response.status, 201);
+      assert.deepStrictEqual(fetchItem.logs.map((l) => [l.level, l.message]), [['log', ['saw /path']]]);
+      assert.strictEqual(typeof fetchItem.eventTimestamp, 'number');
+      assert.strictEqual(addItem.entrypoint, 'Api');
+      assert.strictEqual(addItem.event.rpcMethod, 'add');
+      assert.deepStrictEqual(addItem.logs.map((l) => l.message), [['adding 2 3']]);
+      assert.strictEqual(addItem.outcome, 'ok');
+      assert.strictEqual(failItem.outcome, 'exception');
+      assert.strictEqual(failItem.exceptions.length, 1);
+      assert.strictEqual(failItem.exceptions[0].name, 'RangeError');
+      assert.strictEqual(failItem.exceptions[0].message, 'nope');
+      assert.deepStrictEqual(failItem.logs.map((l) => l.level), ['warn']);
+    }
+    assert.throws(() => env.LOADER.load(code(kCounter, { tails: 'x' })), {
+      name: 'TypeError', message: 'WorkerCode.tails must be an array of Fetchers.',
+    });
+  },
+};
+
+// fetch, connect and dup are reserved too, wherever they are on a path.
+export const rpcReservedFetchConnectDup = {
+  async test(ctrl, env) {
+    const ep = env.LOADER.load(code(`
+      export default { nested: { hello(x) { return 'nested ' + x; }, fetch() { return 'f'; } } };
+    `)).getEntrypoint();
+    await rejects(ep.nested.fetch(), reservedName('fetch'));
+    await rejects(ep.nested.connect(), reservedName('connect'));
+    await rejects(ep.nested.dup(), reservedName('dup'));
+    assert.strictEqual(await ep.nested.hello('a'), 'nested a');
+  },
+};
+
+// compatibilityDate and mainModule are required.
+export const requiredWorkerCodeFields = {
+  test(ctrl, env) {
+    assert.throws(() => env.LOADER.load({ mainModule: 'main.js', modules: { 'main.js': '' } }), {
+      name: 'TypeError', message: 'WorkerCode.compatibilityDate is required: give the date as "YYYY-MM-DD".',
+    });
+    assert.throws(() => env.LOADER.load({ compatibilityDate: DATE, modules: { 'main.js': '' } }), {
+      name: 'TypeError', message: 'WorkerCode.mainModule is required: the name of the main module in modules.',
+    });
+    assert.throws(() => env.LOADER.load({ compatibilityDate: DATE, mainModule: 'main.js' }), {
+      name: 'TypeError', message: 'WorkerCode.modules is required: an object mapping module names to their code.',
+    });
+  },
+};
+
+// A stub can be disposed ([Symbol.dispose]): later calls fail with the disposed message.
+export const stubsCanBeDisposed = {
+  async test(ctrl, env) {
+    const [, stub] = api(env);
+    const counter = await stub.counter(5);
+    assert.strictEqual(await counter.inc(), 6);
+    counter[Symbol.dispose]();
+    await rejects(counter.inc(), { message: 'RPC stub used after being disposed.' });
+    assert.strictEqual(await stub.add(1, 1), 2);
+  },
+};
+
+// Streams, Request, Response and Headers cross isolates both ways over RPC.
+export const rpcCarriesPlatformObjects = {
+  async test(ctrl, env) {
+    const ep = env.LOADER.load(code(`
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      export class Api extends WorkerEntrypoint {
+        async readAll(stream) { return new Response(stream).text(); }
+        makeStream() { return new Response('streamed back').body; }
+        async describeRequest(r) { return r.method + ' ' + r.url + ' ' + r.headers.get('x-a') + ' ' + await r.text(); }
+        makeResponse() { return new Response('made', { status: 202, headers: { 'x-b': 'c' } }); }
+        headers(h) { return [...h].map(([k, v]) => k + '=' + v).join('&'); }
+        makeHeaders() { return new Headers({ 'x-c': 'd' }); }
+        async writeTo(writable) { const w = writable.getWriter(); await w.write(new TextEncoder().encode('written')); await w.close(); return 'done'; }
+      }
+      export default {};
+    `)).getEntrypoint('Api');
+    assert.strictEqual(await ep.readAll(new Response('to the worker').body), 'to the worker');
+    assert.strictEqual(await new Response(await ep.makeStream()).text(), 'streamed back');
+    assert.strictEqual(await ep.describeRequest(new Request('https://r.test/p', { method: 'PUT', headers: { 'x-a': 'b' }, body: 'body' })),
+      'PUT https://r.test/p b body');
+    const res = await ep.makeResponse();
+    assert.ok(res instanceof Response);
+    assert.strictEqual(res.status, 202);
+    assert.strictEqual(res.headers.get('x-b'), 'c');
+    assert.strictEqual(await res.text(), 'made');
+    assert.strictEqual(await ep.headers(new Headers([['x-a', '1'], ['x-b', '2']])), 'x-a=1&x-b=2');
+    const h = await ep.makeHeaders();
+    assert.ok(h instanceof Headers);
+    assert.strictEqual(h.get('x-c'), 'd');
+    const { readable, writable } = new TransformStream();
+    const [result, text] = await Promise.all([ep.writeTo(writable), new Response(readable).text()]);
+    assert.strictEqual(result, 'done');
+    assert.strictEqual(text, 'written');
   },
 };
