@@ -609,5 +609,35 @@ TEST_F(ConfigTest, WorkerConfigFromValue) {
                          "string");
 }
 
+// Bindings sharing an id share one cache and its limits: set on one, they apply to all; two
+// different values are a clear error naming both bindings.
+TEST_F(ConfigTest, WorkerLoadersSharingAnIdShareTheirLimits) {
+  Write("index.js", "");
+  Write("wrangler.json", R"({ "main": "index.js", "worker_loaders": [
+    { "binding": "A", "id": "shared", "max_workers": 3 },
+    { "binding": "B", "id": "shared", "idle_timeout_ms": 500 },
+    { "binding": "C" } ] })");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->worker_loaders.size(), 3u);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(c->worker_loaders[i].max_workers, 3) << i;
+    EXPECT_EQ(c->worker_loaders[i].idle_timeout_ms, 500) << i;
+  }
+  EXPECT_EQ(c->worker_loaders[2].max_workers, 0);
+  EXPECT_EQ(c->worker_loaders[2].idle_timeout_ms, -1);
+
+  Write("wrangler.json", R"({ "main": "index.js", "worker_loaders": [
+    { "binding": "A", "id": "shared", "max_workers": 3 },
+    { "binding": "B", "id": "shared", "max_workers": 4 } ] })");
+  auto bad = LoadWorkerConfig(dir_.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find(
+                "\"worker_loaders\"[1] (B) and \"worker_loaders\"[0] (A) share id \"shared\", so one "
+                "cache, but set max_workers to 4 and 3: set it once, or to the same value"),
+            std::string::npos)
+      << bad.status();
+}
+
 }  // namespace
 }  // namespace dw
