@@ -37,7 +37,7 @@ const {
   SafeWeakMap, String, Symbol, SyntaxError, TypeError, URIError,
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
   Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
-  ArrayPrototypeSplice, ArrayPrototypeJoin,
+  ArrayPrototypeSplice, ArrayPrototypeJoin, StringPrototypeSlice, FunctionPrototypeToString,
 } = primordials;
 
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
@@ -1084,11 +1084,25 @@ export function entrypointFetcher(name, props, ready, dynamic) {
 
 // ctx.exports: NAME -> a Fetcher to this worker's own export NAME (callable with {props}).
 const localEntries = new SafeMap();
+// Only exports that can be entrypoints are there (as workerd): objects (handlers such as the
+// default export) and classes; `export const n = 42` or a plain function is not.
+function isEntrypointExport(name) {
+  if (typeof name !== 'string' || mainNamespace === null || !(name in mainNamespace)) return false;
+  let value;
+  try {
+    value = mainNamespace[name];
+  } catch {
+    return false;  // not initialized yet
+  }
+  if (typeof value === 'object') return value !== null;
+  return typeof value === 'function' && value.prototype !== undefined &&
+    StringPrototypeSlice(FunctionPrototypeToString(value), 0, 5) === 'class';
+}
+
 const ctxExports = new Proxy({ __proto__: null }, {
   __proto__: null,
   get(target, name) {
-    if (typeof name !== 'string' || mainNamespace === null) return undefined;
-    if (!ObjectPrototypeHasOwnProperty(mainNamespace, name) && !(name in mainNamespace)) return undefined;
+    if (!isEntrypointExport(name)) return undefined;
     let stub = localEntries.get(name);
     if (stub === undefined) {
       stub = makeStub({ realm: myRealm, cap: 0, fn: false, entry: name, props: {}, dynamic: dynamicRealm,
@@ -1097,10 +1111,14 @@ const ctxExports = new Proxy({ __proto__: null }, {
     }
     return stub;
   },
-  has(target, name) {
-    return typeof name === 'string' && mainNamespace !== null && name in mainNamespace;
+  has(target, name) { return isEntrypointExport(name); },
+  ownKeys() {
+    if (mainNamespace === null) return [];
+    const keys = ObjectKeys(mainNamespace);
+    const out = [];
+    for (let i = 0; i < keys.length; i++) if (isEntrypointExport(keys[i])) ArrayPrototypePush(out, keys[i]);
+    return out;
   },
-  ownKeys() { return mainNamespace === null ? [] : ObjectKeys(mainNamespace); },
   getOwnPropertyDescriptor(target, name) {
     const value = ctxExports[name];
     if (value === undefined) return undefined;

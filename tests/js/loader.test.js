@@ -1876,3 +1876,23 @@ export const rpcCarriesPlatformObjects = {
     assert.strictEqual(text, 'written');
   },
 };
+
+// ctx.exports lists the exports that can be entrypoints (objects and classes), not values or
+// plain functions (as workerd).
+export const ctxExportsHoldsOnlyEntrypoints = {
+  async test(ctrl, env) {
+    const w = env.LOADER.load(code(`
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      export class Inner extends WorkerEntrypoint { hi() { return 'hi'; } }
+      export const handlers = { hi() { return 'handlers'; } };
+      export const n = 42;
+      export function helper() { return 1; }
+      export default {
+        keys(arg, env, ctx) {
+          return [Object.keys(ctx.exports).sort(), 'n' in ctx.exports, ctx.exports.helper === undefined];
+        },
+      };
+    `));
+    assert.deepStrictEqual(await w.getEntrypoint().keys(null), [['Inner', 'default', 'handlers'], false, true]);
+  },
+};
