@@ -38,44 +38,23 @@ function keyName(key) {
   return key[0].toUpperCase() + key.slice(1);
 }
 
-// How many own string and symbol keys each object had when copyProps() first copied it. V8
-// appends the built-ins it installs after deserialization (see capture()) to both lists, so
-// completePrimordials() copies only the keys past these counts.
-const WeakMapGet = uncurryThis(WeakMap.prototype.get);
-const WeakMapSet = uncurryThis(WeakMap.prototype.set);
-const ArrayPrototypeSlice = uncurryThis(Array.prototype.slice);
-const ArrayPrototypeConcat = uncurryThis(Array.prototype.concat);
-const keyCounts = new WeakMap();
+function copyProps(src, prefix, dest, uncurry) {
+  const keys = ReflectOwnKeys(src);
+  for (let i = 0; i < keys.length; i++) copyKey(src, keys[i], prefix, dest, uncurry);
+}
 
-// `onlyNew`: only the keys `src` gained since it was first copied.
-function copyProps(src, prefix, dest, uncurry, onlyNew = false) {
-  const names = ObjectGetOwnPropertyNames(src);
-  const symbols = ObjectGetOwnPropertySymbols(src);
-  const counts = WeakMapGet(keyCounts, src);
-  let keys;
-  if (onlyNew && counts !== undefined) {
-    keys = ArrayPrototypeConcat(ArrayPrototypeSlice(names, counts[0]), ArrayPrototypeSlice(symbols, counts[1]));
+function copyKey(src, key, prefix, dest, uncurry) {
+  if (key === 'constructor' || key === 'caller' || key === 'callee' || key === 'arguments') return;
+  const name = keyName(key);
+  if (name === undefined) return;
+  const desc = ObjectGetOwnPropertyDescriptor(src, key);
+  if ('get' in desc || 'set' in desc) {
+    if (desc.get) dest[`${prefix}Get${name}`] = uncurry ? uncurryThis(desc.get) : desc.get;
+    if (desc.set) dest[`${prefix}Set${name}`] = uncurry ? uncurryThis(desc.set) : desc.set;
   } else {
-    keys = ArrayPrototypeConcat(names, symbols);
-    if (counts === undefined) WeakMapSet(keyCounts, src, [names.length, symbols.length]);
-  }
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (key === 'constructor' || key === 'caller' || key === 'callee' || key === 'arguments') continue;
-    const name = keyName(key);
-    if (name === undefined) continue;
-    const desc = ObjectGetOwnPropertyDescriptor(src, key);
-    if ('get' in desc || 'set' in desc) {
-      if (desc.get) dest[`${prefix}Get${name}`] = uncurry ? uncurryThis(desc.get) : desc.get;
-      if (desc.set) dest[`${prefix}Set${name}`] = uncurry ? uncurryThis(desc.set) : desc.set;
-      if (!uncurry && desc.get && !(`${prefix}${name}` in dest)) {
-        // static accessor such as Symbol.iterator is a value in practice; keep the value too
-      }
-    } else {
-      const value = desc.value;
-      if (uncurry && typeof value === 'function') dest[`${prefix}${name}`] = uncurryThis(value);
-      else dest[`${prefix}${name}`] = value;
-    }
+    const value = desc.value;
+    if (uncurry && typeof value === 'function') dest[`${prefix}${name}`] = uncurryThis(value);
+    else dest[`${prefix}${name}`] = value;
   }
 }
 
@@ -88,12 +67,12 @@ const SetIteratorPrototype = Object.getPrototypeOf(new Set()[Symbol.iterator]())
 
 // Each constructor of `constructors` ({ Name: ctor }) with its statics and uncurried
 // prototype methods.
-function copyConstructors(constructors, dest, onlyNew) {
+function copyConstructors(constructors, dest) {
   for (const name of ObjectGetOwnPropertyNames(constructors)) {
     const ctor = constructors[name];
     dest[name] = ctor;
-    copyProps(ctor, name, dest, false, onlyNew);
-    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true, onlyNew);
+    copyProps(ctor, name, dest, false);
+    if (ctor.prototype) copyProps(ctor.prototype, `${name}Prototype`, dest, true);
   }
 }
 
@@ -104,8 +83,8 @@ function copyConstructors(constructors, dest, onlyNew) {
 // it adds them to each context deserialized from the snapshot. So nothing here may assume
 // they exist.
 function capture(dest) {
+  // (No Atomics: the runtime does not use it, and V8 installs it only after deserialization.)
   const namespaces = { JSON, Math, Reflect };
-  if (typeof Atomics === 'object') namespaces.Atomics = Atomics;
   for (const name of ObjectGetOwnPropertyNames(namespaces)) {
     dest[name] = namespaces[name];
     copyProps(namespaces[name], name, dest, false);
@@ -134,17 +113,26 @@ function capture(dest) {
 }
 capture(primordials);
 
-// The built-ins V8 installs only in deserialized contexts (see capture()): the keys the objects
-// it adds to gained since capture() (Atomics and SharedArrayBuffer whole when they are new).
-// Recapturing these objects whole was most of a dynamic worker's realm start.
+// The built-ins V8 10.2 installs only in deserialized contexts (see capture()), by name:
+// enumerating the objects they are on again cost a new dynamic worker 4% of its start.
+// SnapshotTest.GlobalsAndPrimordialsMatchABootstrapFromScratch fails if V8 adds one more.
+const lateMembers = [
+  [Object, 'Object', 'hasOwn', false],
+  [Array.prototype, 'ArrayPrototype', 'at', true],
+  [Array.prototype, 'ArrayPrototype', 'findLast', true],
+  [Array.prototype, 'ArrayPrototype', 'findLastIndex', true],
+  [String.prototype, 'StringPrototype', 'at', true],
+  [TypedArray.prototype, 'TypedArrayPrototype', 'at', true],
+  [TypedArray.prototype, 'TypedArrayPrototype', 'findLast', true],
+  [TypedArray.prototype, 'TypedArrayPrototype', 'findLastIndex', true],
+  [Error, 'Error', 'stackTraceLimit', false],
+];
 function captureLate(dest) {
-  if (typeof Atomics === 'object') {
-    dest.Atomics = Atomics;
-    copyProps(Atomics, 'Atomics', dest, false, true);
+  if (typeof SharedArrayBuffer === 'function') copyConstructors({ SharedArrayBuffer }, dest);
+  for (let i = 0; i < lateMembers.length; i++) {
+    const [holder, prefix, key, uncurry] = lateMembers[i];
+    if (ObjectGetOwnPropertyDescriptor(holder, key) !== undefined) copyKey(holder, key, prefix, dest, uncurry);
   }
-  const constructors = { Object, Array, String, TypedArray, Error };
-  if (typeof SharedArrayBuffer === 'function') constructors.SharedArrayBuffer = SharedArrayBuffer;
-  copyConstructors(constructors, dest, true);
 }
 
 // Functions a runtime module may take from primordials at its top level although V8 adds them
