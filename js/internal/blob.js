@@ -23,7 +23,7 @@
 import primordials from 'internal:primordials';
 import { isObject, illegalInvocation, ctorArgCountError, toDOMString, toUSVString, finishInterface } from 'internal:webidl';
 import ops from 'internal:ops';
-import { createReadableStreamFromBytes } from 'internal:streams';
+import { streams } from 'internal:lazy_streams';
 
 const {
   ArrayBuffer,
@@ -345,7 +345,8 @@ class Blob {
   }
 
   stream() {
-    return createReadableStreamFromBytes(copyOf(blobBytes(this)));
+    const bytes = copyOf(blobBytes(this));
+    return streams().createReadableStreamFromBytes(bytes);
   }
 
   text() {

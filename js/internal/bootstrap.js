@@ -20,14 +20,7 @@ import { Headers } from 'internal:headers';
 import { Request } from 'internal:request';
 import { Response } from 'internal:response';
 import { fetch } from 'internal:fetch';
-import {
-  ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
-  ReadableStreamDefaultController, ReadableByteStreamController, ReadableStreamBYOBRequest,
-  WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
-  TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy,
-  CountQueuingStrategy, TextEncoderStream, TextDecoderStream, CompressionStream,
-  DecompressionStream,
-} from 'internal:streams';
+import { streams } from 'internal:lazy_streams';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
 import { SymbolDispose, traceUncaught, initRealmId, warmRpc } from 'internal:rpc';
@@ -162,23 +155,21 @@ initEventTarget(global);
 define('CustomEvent', CustomEvent);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);
-define('ReadableStream', ReadableStream);
-define('ReadableStreamDefaultReader', ReadableStreamDefaultReader);
-define('ReadableStreamBYOBReader', ReadableStreamBYOBReader);
-define('ReadableStreamDefaultController', ReadableStreamDefaultController);
-define('ReadableByteStreamController', ReadableByteStreamController);
-define('ReadableStreamBYOBRequest', ReadableStreamBYOBRequest);
-define('WritableStream', WritableStream);
-define('WritableStreamDefaultWriter', WritableStreamDefaultWriter);
-define('WritableStreamDefaultController', WritableStreamDefaultController);
-define('TransformStream', TransformStream);
-define('TransformStreamDefaultController', TransformStreamDefaultController);
-define('ByteLengthQueuingStrategy', ByteLengthQueuingStrategy);
-define('CountQueuingStrategy', CountQueuingStrategy);
-define('TextEncoderStream', TextEncoderStream);
-define('TextDecoderStream', TextDecoderStream);
-define('CompressionStream', CompressionStream);
-define('DecompressionStream', DecompressionStream);
+// The stream interfaces: internal:streams is evaluated when user code first reads one of them
+// (see internal:lazy_streams), and registers them as platform classes itself.
+{
+  const names = [
+    'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader',
+    'ReadableStreamDefaultController', 'ReadableByteStreamController', 'ReadableStreamBYOBRequest',
+    'WritableStream', 'WritableStreamDefaultWriter', 'WritableStreamDefaultController',
+    'TransformStream', 'TransformStreamDefaultController', 'ByteLengthQueuingStrategy',
+    'CountQueuingStrategy', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
+    'DecompressionStream',
+  ];
+  for (let i = 0; i < names.length; i++) ops.defineLazyGlobal(names[i]);
+}
+// Returns the value of a global defined with ops.defineLazyGlobal, on its first read.
+ops.setHook('lazyGlobal', (name) => streams()[name]);
 define('URL', URL);
 define('URLSearchParams', URLSearchParams);
 define('Blob', Blob);

@@ -33,11 +33,7 @@ import {
   createHeaders, headersAppendUnchecked, headersEntries, headersGetCombined, normalizeHeaderValue,
 } from 'internal:headers';
 import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
-import {
-  ReadableStream, ReadableStreamDefaultReader, isReadableStreamDisturbed, isReadableStreamLocked,
-  readAllBytes, readableStreamCancel, readableStreamControllerEnqueue, readableStreamControllerClose,
-  readableStreamControllerError,
-} from 'internal:streams';
+import { streams } from 'internal:lazy_streams';
 import { parseURL, serializeURL, serializeOrigin } from 'internal:url';
 import { AbortSignal, addAbortAlgorithm } from 'internal:events';
 import { processDataURL } from 'internal:data_url';
@@ -68,9 +64,30 @@ const { zlibCreate, zlibPush, zlibClose } = ops;
 // Captured now, before user code can replace them.
 const signalAborted = uncurryThis(ObjectGetOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get);
 const signalReason = uncurryThis(ObjectGetOwnPropertyDescriptor(AbortSignal.prototype, 'reason').get);
-const streamGetReader = uncurryThis(ReadableStream.prototype.getReader);
-const readerRead = uncurryThis(ReadableStreamDefaultReader.prototype.read);
-const readerCancel = uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
+
+// internal:streams is evaluated on first use (internal:lazy_streams). These run only once a
+// stream exists, or make one.
+function isReadableStreamDisturbed(stream) { return streams().isReadableStreamDisturbed(stream); }
+function isReadableStreamLocked(stream) { return streams().isReadableStreamLocked(stream); }
+function readAllBytes(stream) { return streams().readAllBytes(stream); }
+function readableStreamCancel(stream, reason) {
+  return streams().readableStreamCancel(stream, reason);
+}
+function readableStreamControllerEnqueue(controller, chunk) {
+  return streams().readableStreamControllerEnqueue(controller, chunk);
+}
+function readableStreamControllerClose(controller) {
+  return streams().readableStreamControllerClose(controller);
+}
+function readableStreamControllerError(controller, error) {
+  return streams().readableStreamControllerError(controller, error);
+}
+// Captured by internal:streams when it is evaluated, before user code can replace them.
+function streamGetReader(stream) { return streams().ReadableStreamPrototypeGetReader(stream); }
+function readerRead(reader) { return streams().ReadableStreamDefaultReaderPrototypeRead(reader); }
+function readerCancel(reader, reason) {
+  return streams().ReadableStreamDefaultReaderPrototypeCancel(reader, reason);
+}
 
 const kMaxRedirects = 20;
 
@@ -368,6 +385,7 @@ function responseBody(f, id, coding) {
     step();
   });
   f.bodyDone = false;
+  const { ReadableStream } = streams();
   const stream = new ReadableStream({
     __proto__: null,
     type: 'bytes',

@@ -42,10 +42,7 @@ import {
 } from 'internal:form_data';
 import { headersGetCombined } from 'internal:headers';
 import { isURLSearchParams, getSearchParamsList, urlencodedSerialize } from 'internal:url';
-import {
-  isReadableStream, isReadableStreamLocked, isReadableStreamDisturbed, readAllBytes,
-  createReadableStreamFromBytes, readableStreamTee, readableStreamCancel,
-} from 'internal:streams';
+import { streams, loadedStreams } from 'internal:lazy_streams';
 
 const {
   ArrayBufferIsView,
@@ -66,6 +63,25 @@ const {
   TypedArrayPrototypeSet,
   Uint8Array,
 } = primordials;
+
+// internal:streams is evaluated on first use (internal:lazy_streams): no stream exists before,
+// so isReadableStream does not load it; the others run only once a stream exists, or make one.
+function isReadableStream(value) {
+  const ns = loadedStreams();
+  return ns !== null && ns.isReadableStream(value);
+}
+function isReadableStreamLocked(stream) { return streams().isReadableStreamLocked(stream); }
+function isReadableStreamDisturbed(stream) { return streams().isReadableStreamDisturbed(stream); }
+function readAllBytes(stream) { return streams().readAllBytes(stream); }
+function createReadableStreamFromBytes(bytes) {
+  return streams().createReadableStreamFromBytes(bytes);
+}
+function readableStreamTee(stream, cloneForBranch2) {
+  return streams().readableStreamTee(stream, cloneForBranch2);
+}
+function readableStreamCancel(stream, reason) {
+  return streams().readableStreamCancel(stream, reason);
+}
 
 const { utf8Encode, getPromiseState } = ops;
 const kPromiseRejected = 2;  // getPromiseState's state of a rejected promise

@@ -23,7 +23,7 @@ import {
 } from 'internal:request';
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
-import { ReadableStream, WritableStream, TransformStream } from 'internal:streams';
+import { streams, loadedStreams } from 'internal:lazy_streams';
 import { setOutbound, setConnectOutbound } from 'internal:fetch';
 import { setConsoleTap } from 'internal:console';
 
@@ -56,6 +56,17 @@ export function setOwn(object, key, value) {
 let myRealm = 0;
 export function initRealmId() { myRealm = ops.rpcRealmId(); }
 export function realmId() { return myRealm; }
+
+// internal:streams is evaluated on first use (internal:lazy_streams). No stream exists before,
+// so recognizing one does not load it.
+function isReadableStreamObject(value) {
+  const ns = loadedStreams();
+  return ns !== null && value instanceof ns.ReadableStream;
+}
+function isWritableStreamObject(value) {
+  const ns = loadedStreams();
+  return ns !== null && value instanceof ns.WritableStream;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The worker this realm runs: its main module's exports and its env.
@@ -255,8 +266,8 @@ class Encoder {
     if (isRequest(value)) return this.request(value);
     if (isResponse(value)) return this.response(value);
     if (value instanceof Headers) return this.cap({ __proto__: null, k: 'headers', list: headersList(value) });
-    if (value instanceof ReadableStream) return this.readable(value, false);
-    if (value instanceof WritableStream) return this.writable(value);
+    if (isReadableStreamObject(value)) return this.readable(value, false);
+    if (isWritableStreamObject(value)) return this.writable(value);
     if (isRpcTarget(value)) {
       const id = exportCapability({ __proto__: null, kind: 'object', target: value }, this.to);
       return this.cap({ __proto__: null, k: 'stub', realm: myRealm, cap: id, fn: false });
@@ -384,7 +395,7 @@ function copyProps(value, seen) {
     return out;
   }
   if (isRpcTarget(value) || isRequest(value) || isResponse(value) || value instanceof Headers ||
-      value instanceof ReadableStream || value instanceof WritableStream) {
+      isReadableStreamObject(value) || isWritableStreamObject(value)) {
     return value;  // sent as a capability or a copy of its own when a call carries the props
   }
   if (value instanceof Map) {
@@ -519,7 +530,7 @@ function materialize(from, d, resolve) {
       return remoteWritable(d.realm, d.cap);
     case 'request': {
       const body = resolve(d.body);
-      if (d.redirect === 'follow' && (body === null || body instanceof ReadableStream)) {
+      if (d.redirect === 'follow' && (body === null || isReadableStreamObject(body))) {
         // The common case, built directly: the URL and headers come from a Request already.
         return createIncomingRequest(d.method, d.url, d.headers, body, createAbortSource());
       }
@@ -568,10 +579,12 @@ function remoteReadable(realm, cap, bytes) {
     },
   };
   if (bytes) source.type = 'bytes';
+  const { ReadableStream } = streams();
   return new ReadableStream(source);
 }
 
 function remoteWritable(realm, cap) {
+  const { WritableStream } = streams();
   return new WritableStream({
     __proto__: null,
     write(chunk) { return call(realm, cap, 'write', [chunk], []); },
@@ -1221,6 +1234,7 @@ function addressString(address) {
 
 function connectThrough(info, address, options) {
   const where = addressString(address);
+  const { WritableStream, TransformStream } = streams();
   // Their controllers let close() end both directions even while the user holds a reader or a
   // writer (ReadableStream.cancel() and WritableStream.close() refuse locked streams).
   let inboundControl, outboundControl;
@@ -1282,6 +1296,7 @@ function acceptConnect(target, plain, arg, env, ctx) {
   // The handler gets streams of ours in front of the RPC ones, so that the connection can be
   // ended when the handler settles even if it still holds a reader or a writer on them.
   const fromWorker = arg.readable.getReader();
+  const { ReadableStream, TransformStream } = streams();
   let readControl;
   const readable = new ReadableStream({
     __proto__: null,

@@ -34,6 +34,8 @@
 //   readableStreamControllerError(controller, error)
 //   readableStreamControllerDesiredSize(controller)
 //   isWritableStream(x), isTransformStream(x)
+//
+// Not in the startup snapshot: evaluated on first use (see internal:lazy_streams).
 
 import primordials from 'internal:primordials';
 import { isObject, illegalInvocation, plural, ctorArgCountError, toDOMString, finishInterface } from 'internal:webidl';
@@ -42,6 +44,9 @@ import {
   AbortSignal, isAbortSignal, addAbortAlgorithm, createAbortSignal, abortSignal, reportException,
 } from 'internal:events';
 import { TextEncoder, TextDecoder } from 'internal:encoding';
+import { registerPlatformClass } from 'internal:structured_clone';
+import { streamsLoaded } from 'internal:lazy_streams';
+import * as streamsNamespace from 'internal:streams';  // this module's own, for streamsLoaded
 
 const {
   ArrayBuffer,
@@ -4373,6 +4378,28 @@ function writableStreamFlush(stream, marker) {
   return promise;
 }
 
+// For internal:fetch, which is evaluated before this module: the methods as defined here,
+// whatever user code later does to the prototypes.
+const ReadableStreamPrototypeGetReader = uncurryThis(ReadableStream.prototype.getReader);
+const ReadableStreamDefaultReaderPrototypeRead =
+  uncurryThis(ReadableStreamDefaultReader.prototype.read);
+const ReadableStreamDefaultReaderPrototypeCancel =
+  uncurryThis(ReadableStreamDefaultReader.prototype.cancel);
+
+// The bootstrap registers the interfaces it defines as platform classes for structuredClone's
+// rules; it defines these lazily, so they register themselves.
+{
+  const interfaces = [
+    ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader,
+    ReadableStreamDefaultController, ReadableByteStreamController, ReadableStreamBYOBRequest,
+    WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController, TransformStream,
+    TransformStreamDefaultController, ByteLengthQueuingStrategy, CountQueuingStrategy,
+    TextEncoderStream, TextDecoderStream, CompressionStream, DecompressionStream,
+  ];
+  for (let i = 0; i < interfaces.length; i++) registerPlatformClass(interfaces[i]);
+}
+streamsLoaded(streamsNamespace);
+
 export {
   ReadableStream,
   ReadableStreamDefaultReader,
@@ -4412,4 +4439,7 @@ export {
   writableStreamForceClose,
   writableStreamForceAbort,
   writableStreamFlush,
+  ReadableStreamPrototypeGetReader,
+  ReadableStreamDefaultReaderPrototypeRead,
+  ReadableStreamDefaultReaderPrototypeCancel,
 };

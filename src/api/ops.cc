@@ -53,6 +53,15 @@ void SetHook(OpContext& cx, std::string name, v8::Local<v8::Value> value) {
   cx.realm().SetHook(name, value);
 }
 
+// Global `name`, not enumerable, whose first read returns what the "lazyGlobal" hook returns
+// for it (jsg::Realm::DefineLazyGlobal): the bootstrap defines the globals of modules left out
+// of the startup snapshot this way.
+void DefineLazyGlobal(OpContext& cx, v8::Local<v8::String> name) {
+  if (!cx.realm().DefineLazyGlobal(name)) {
+    cx.ThrowTypeError("defineLazyGlobal: cannot define " + jsg::ToUtf8(cx.isolate(), name));
+  }
+}
+
 // ---- timers ----
 // One libuv timer per JS timer id. JS owns the semantics (repeat, arguments, clamping); C++
 // only says "id N is due" through the "timerHandler" hook.
@@ -440,6 +449,7 @@ const jsg::OpDef kOps[] = {
     DW_OP("loadBuiltin", LoadBuiltin),
     DW_OP("log", Log),
     DW_OP("setHook", SetHook),
+    DW_OP("defineLazyGlobal", DefineLazyGlobal),
     DW_OP("timerStart", TimerStart),
     DW_OP("timerStop", TimerStop),
     DW_OP("enqueueMicrotask", EnqueueMicrotask),

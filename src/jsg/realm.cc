@@ -218,6 +218,34 @@ v8::Local<v8::Value> Realm::GetHook(const std::string& name) {
   return it->second.Get(isolate_);
 }
 
+bool Realm::DefineLazyGlobal(v8::Local<v8::String> name) {
+  // The loader is a hook, not the accessor's data: V8 serializes AccessorInfos in the
+  // snapshot's isolate part, which cannot hold a function of the context (V8 10.2 then
+  // serializes the context's objects twice and crashes).
+  v8::Local<v8::Context> ctx = context();
+  return ctx->Global()
+      ->SetLazyDataProperty(ctx, name, &internal::LazyGlobalGetter, {}, v8::DontEnum)
+      .FromMaybe(false);
+}
+
+namespace internal {
+
+void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::Local<v8::Value> hook = Realm::From(isolate).GetHook("lazyGlobal");
+  if (!hook->IsFunction()) return;
+  v8::Local<v8::Value> arg = name;
+  v8::Local<v8::Value> value;
+  // An exception the hook throws stays pending: the read throws it.
+  if (hook.As<v8::Function>()
+          ->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 1, &arg)
+          .ToLocal(&value)) {
+    info.GetReturnValue().Set(value);
+  }
+}
+
+}  // namespace internal
+
 void Realm::CallHook(const char* name, int argc, v8::Local<v8::Value>* argv) {
   v8::Local<v8::Value> hook = GetHook(name);
   if (!hook->IsFunction()) return;

@@ -58,6 +58,12 @@ class Realm {
   // "DOMException", "reportError", ...).
   void SetHook(const std::string& name, v8::Local<v8::Value> value);
   v8::Local<v8::Value> GetHook(const std::string& name);
+  // Defines global `name` as a lazy data property, writable and configurable but not enumerable
+  // (as a Web IDL interface): its first read calls the "lazyGlobal" hook with `name`, and V8
+  // then replaces it by a data property holding the result. Lets a global's module stay out of
+  // the startup snapshot until a worker uses it. Assigning or redefining the property first
+  // never calls the hook.
+  bool DefineLazyGlobal(v8::Local<v8::String> name);
   // Calls hook `name` (if registered) with `argv`; an exception it throws is reported as
   // uncaught, never left pending. For C++ entering JS from a CallbackScope.
   void CallHook(const char* name, int argc, v8::Local<v8::Value>* argv);
@@ -135,6 +141,11 @@ class Realm {
   using SlotPtr = std::unique_ptr<void, void (*)(void*)>;
   std::map<const void*, SlotPtr> slots_;
 };
+
+namespace internal {
+// Realm::DefineLazyGlobal's getter (an external reference of the snapshot: jsg/snapshot.cc).
+void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info);
+}  // namespace internal
 
 // Helpers for C++ that builds values.
 v8::Local<v8::String> Str(v8::Isolate* isolate, std::string_view s);

@@ -41,6 +41,7 @@ const intptr_t* ExternalReferences(std::span<const OpDef> ops,
       refs.push_back(reinterpret_cast<intptr_t>(op.callback));
       refs.push_back(reinterpret_cast<intptr_t>(&op));
     }
+    refs.push_back(reinterpret_cast<intptr_t>(&internal::LazyGlobalGetter));
     ModuleRegistry::AddExternalReferences(builtins, refs);
     refs.push_back(0);
   }

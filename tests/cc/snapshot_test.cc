@@ -126,7 +126,7 @@ TEST_F(SnapshotTest, HooksMatchABootstrapFromScratch) {
   TestWorker snap = Make(true);
   TestWorker scratch = Make(false);
   for (const char* hook : {"reportError", "DOMException", "timerHandler", "rpcMessage",
-                           "rpcRealmGone", "rpcSetMain", "realmInit"}) {
+                           "rpcRealmGone", "rpcSetMain", "realmInit", "lazyGlobal"}) {
     for (TestWorker* tw : {&snap, &scratch}) {
       jsg::Realm& realm = tw->worker->realm();
       jsg::Realm::CallbackScope scope(realm);
@@ -181,6 +181,23 @@ TEST_F(SnapshotTest, PerIsolateStateDiffers) {
   )"), "1");
 }
 
+// internal:streams, the largest runtime module, is evaluated on first use: neither the bootstrap
+// nor the snapshot's warm-up may load it, or every new isolate would deserialize it.
+TEST_F(SnapshotTest, StreamsAreLoadedOnFirstUse) {
+  auto loaded = [](runtime::Worker& w) {
+    jsg::Realm::CallbackScope scope(w.realm());
+    return !w.realm().modules().Namespace("internal:streams").IsEmpty();
+  };
+  for (bool use_snapshot : {true, false}) {
+    TestWorker tw = Make(use_snapshot);
+    EXPECT_FALSE(loaded(*tw.worker)) << use_snapshot;
+    EXPECT_EQ(EvalJson(*tw.worker, "'ReadableStream' in globalThis"), "true");
+    EXPECT_FALSE(loaded(*tw.worker)) << use_snapshot;
+    EXPECT_EQ(EvalJson(*tw.worker, "new Response('x').body instanceof ReadableStream"), "true");
+    EXPECT_TRUE(loaded(*tw.worker)) << use_snapshot;
+  }
+}
+
 TEST_F(SnapshotTest, FinalizationRegistryWorksAfterRestore) {
   TestWorker tw = Make(true, R"(
     export let collected = 0;
@@ -211,8 +228,8 @@ TEST_F(SnapshotTest, OpsCalledByTheBootstrapHoldNoPerIsolateState) {
   called.erase(std::unique(called.begin(), called.end()), called.end());
   std::string list;
   for (const auto& n : called) list += n + " ";
-  EXPECT_EQ(list, "getProxyDetails isSharedArrayBuffer rpcPlaceholder rpcPlaceholderIndex setHook "
-                  "utf8Decode utf8Encode ");
+  EXPECT_EQ(list, "defineLazyGlobal getProxyDetails isSharedArrayBuffer rpcPlaceholder "
+                  "rpcPlaceholderIndex setHook utf8Decode utf8Encode ");
 }
 
 // A boot that fails (a runtime bug) gives no snapshot and no crash: workers then bootstrap
