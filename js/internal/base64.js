@@ -3,6 +3,8 @@
 // decode" (https://infra.spec.whatwg.org/#forgiving-base64-decode).
 //
 // Primordials only: user code may patch any prototype after this module is evaluated.
+//
+// Not in the startup snapshot: evaluated on first use, through the bootstrap's lazy globals.
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';

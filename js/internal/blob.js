@@ -10,12 +10,12 @@
 //   getBlobType(blob), getFileName(file), getFileLastModified(file)   (no user-patchable getter)
 //   createBlob(bytes, type)        a Blob over `bytes` (taken, not copied; type used as is)
 //   createFile(bytes, name, type, lastModified)
-//   copyBufferSource(v)            a copy of an ArrayBuffer / view's bytes as a Uint8Array, or
-//                                  undefined when v is neither; TypeError for shared memory
 //   normalizeBlobType(string)      the File API's type normalisation
-//   utf8DecodeWithoutBOM(bytes)    the Encoding standard's "UTF-8 decode" (strips one BOM)
 //   subarray(u8, start, end)       a view of u8's bytes [start, end) (no copy)
-// (WebIDL helpers such as toUSVString are in internal:webidl.)
+// (WebIDL helpers such as toUSVString are in internal:webidl, copyBufferSource in
+// internal:bytes.)
+//
+// Not in the startup snapshot: evaluated on first use (see internal:lazy).
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated.
@@ -23,7 +23,10 @@
 import primordials from 'internal:primordials';
 import { isObject, illegalInvocation, ctorArgCountError, toDOMString, toUSVString, finishInterface } from 'internal:webidl';
 import ops from 'internal:ops';
-import { streams } from 'internal:lazy_streams';
+import { copyBufferSource, isSharedBuffer, utf8DecodeWithoutBOM } from 'internal:bytes';
+import { registerPlatformClass } from 'internal:structured_clone';
+import { streams, blobModuleLoaded } from 'internal:lazy';
+import * as blobNamespace from 'internal:blob';  // this module's own, for blobModuleLoaded
 
 const {
   ArrayBuffer,
@@ -31,9 +34,6 @@ const {
   ArrayBufferPrototypeGetByteLength,
   BigInt,
   BigIntAsIntN,
-  DataViewPrototypeGetBuffer,
-  DataViewPrototypeGetByteLength,
-  DataViewPrototypeGetByteOffset,
   DateNow,
   MathFloor,
   MathMax,
@@ -52,15 +52,13 @@ const {
   SymbolIterator,
   TypeError,
   TypedArrayPrototypeGetBuffer,
-  TypedArrayPrototypeGetByteLength,
   TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeGetLength,
-  TypedArrayPrototypeGetSymbolToStringTag,
   TypedArrayPrototypeSet,
   Uint8Array,
 } = primordials;
 
-const { utf8Decode, utf8Encode } = ops;
+const { utf8Encode } = ops;
 
 // ---------------------------------------------------------------------------------------------
 // WebIDL helpers
@@ -88,64 +86,6 @@ function toLongLong(value) {
   const t = x < 0 ? -MathFloor(-x) : MathFloor(x);
   if (t >= -9007199254740991 && t <= 9007199254740991) return t === 0 ? 0 : t;
   return Number(BigIntAsIntN(64, BigInt(t)));
-}
-
-// An op, not a try/catch around SharedArrayBuffer's getter: that throws (and builds a stack)
-// for every ordinary buffer, which made each text()/decode() measurably slower.
-function isSharedBuffer(buffer) {
-  return ops.isSharedArrayBuffer(buffer);
-}
-
-function copyBytes(buffer, offset, length) {
-  const copy = new Uint8Array(length);
-  if (length > 0) TypedArrayPrototypeSet(copy, new Uint8Array(buffer, offset, length));
-  return copy;
-}
-
-// WebIDL BufferSource (ArrayBuffer or ArrayBufferView, not shared) -> a copy of its bytes, or
-// undefined when `value` is neither. A detached buffer has no bytes.
-function copyBufferSource(value) {
-  if (!isObject(value)) return undefined;
-  if (ArrayBufferIsView(value)) {
-    let buffer;
-    let offset;
-    let length;
-    if (TypedArrayPrototypeGetSymbolToStringTag(value) !== undefined) {
-      buffer = TypedArrayPrototypeGetBuffer(value);
-      offset = TypedArrayPrototypeGetByteOffset(value);
-      length = TypedArrayPrototypeGetByteLength(value);
-    } else {
-      buffer = DataViewPrototypeGetBuffer(value);
-      try {
-        offset = DataViewPrototypeGetByteOffset(value);
-        length = DataViewPrototypeGetByteLength(value);
-      } catch {
-        return new Uint8Array(0);  // detached
-      }
-    }
-    if (isSharedBuffer(buffer)) {
-      throw new TypeError('An ArrayBufferView over a SharedArrayBuffer cannot be used here; ' +
-        'copy the bytes into a non-shared buffer first.');
-    }
-    return copyBytes(buffer, offset, length);
-  }
-  let length;
-  try {
-    length = ArrayBufferPrototypeGetByteLength(value);
-  } catch {
-    if (isSharedBuffer(value)) {
-      throw new TypeError('A SharedArrayBuffer cannot be used here; copy the bytes into an ' +
-        'ArrayBuffer first.');
-    }
-    return undefined;
-  }
-  return copyBytes(value, 0, length);
-}
-
-// The Encoding standard's "UTF-8 decode": one leading BOM is removed.
-function utf8DecodeWithoutBOM(bytes) {
-  const s = utf8Decode(bytes, false);
-  return s.length > 0 && StringPrototypeCharCodeAt(s, 0) === 0xFEFF ? StringPrototypeSlice(s, 1) : s;
 }
 
 // File API type normalisation: any code unit outside U+0020..U+007E gives the empty string;
@@ -502,8 +442,11 @@ export {
   getFileLastModified,
   createBlob,
   createFile,
-  copyBufferSource,
   normalizeBlobType,
-  utf8DecodeWithoutBOM,
   subarray,
 };
+
+// The bootstrap defines Blob and File lazily, so they register themselves as platform classes.
+registerPlatformClass(Blob);
+registerPlatformClass(File);
+blobModuleLoaded(blobNamespace);

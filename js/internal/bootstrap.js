@@ -7,20 +7,14 @@ import { DOMException } from 'internal:dom_exception';
 import {
   Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
 } from 'internal:events';
-import { FetchEvent } from 'internal:fetch_event';
 import { cloneValue, registerPlatformClass } from 'internal:structured_clone';
 import {
   setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask, setTimerErrorReporter,
 } from 'internal:timers';
-import { TextEncoder, TextDecoder } from 'internal:encoding';
-import { atob, btoa } from 'internal:base64';
-import { Blob, File } from 'internal:blob';
-import { FormData } from 'internal:form_data';
 import { Headers } from 'internal:headers';
 import { Request } from 'internal:request';
 import { Response } from 'internal:response';
 import { fetch } from 'internal:fetch';
-import { streams } from 'internal:lazy_streams';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
 import { SymbolDispose, traceUncaught, initRealmId, warmRpc } from 'internal:rpc';
@@ -111,6 +105,18 @@ function define(name, value) {
   const first = primordials.StringPrototypeCharCodeAt(name, 0);
   if (first >= 65 && first <= 90 && typeof value === 'function') registerPlatformClass(value);
 }
+
+// Global name -> the runtime module that exports it, for the globals of modules left out of the
+// startup snapshot, which every new isolate deserializes: the module is evaluated when user
+// code first reads one of them (ops.defineLazyGlobal), and registers its interfaces as
+// platform classes itself.
+const lazyGlobals = { __proto__: null };
+function defineLazy(name, url) {
+  lazyGlobals[name] = url;
+  ops.defineLazyGlobal(name);
+}
+// Returns the value of a global defined with defineLazy, on its first read.
+ops.setHook('lazyGlobal', (name) => ops.loadBuiltin(lazyGlobals[name])[name]);
 define('console', console);
 define('self', global);
 // Symbol.dispose (explicit resource management) is newer than this V8; RPC stubs use it, as in
@@ -130,14 +136,14 @@ define('setInterval', setInterval);
 define('clearTimeout', clearTimeout);
 define('clearInterval', clearInterval);
 define('queueMicrotask', queueMicrotask);
-define('TextEncoder', TextEncoder);
-define('TextDecoder', TextDecoder);
-define('atob', atob);
-define('btoa', btoa);
+defineLazy('TextEncoder', 'internal:encoding');
+defineLazy('TextDecoder', 'internal:encoding');
+defineLazy('atob', 'internal:base64');
+defineLazy('btoa', 'internal:base64');
 define('DOMException', DOMException);
 define('Event', Event);
 define('EventTarget', EventTarget);
-define('FetchEvent', FetchEvent);
+defineLazy('FetchEvent', 'internal:fetch_event');
 // The global scope is an EventTarget, as in Workers (service-worker syntax listens on it).
 initEventTarget(global);
 {
@@ -155,8 +161,7 @@ initEventTarget(global);
 define('CustomEvent', CustomEvent);
 define('AbortController', AbortController);
 define('AbortSignal', AbortSignal);
-// The stream interfaces: internal:streams is evaluated when user code first reads one of them
-// (see internal:lazy_streams), and registers them as platform classes itself.
+// The stream interfaces.
 {
   const names = [
     'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader',
@@ -166,15 +171,13 @@ define('AbortSignal', AbortSignal);
     'CountQueuingStrategy', 'TextEncoderStream', 'TextDecoderStream', 'CompressionStream',
     'DecompressionStream',
   ];
-  for (let i = 0; i < names.length; i++) ops.defineLazyGlobal(names[i]);
+  for (let i = 0; i < names.length; i++) defineLazy(names[i], 'internal:streams');
 }
-// Returns the value of a global defined with ops.defineLazyGlobal, on its first read.
-ops.setHook('lazyGlobal', (name) => streams()[name]);
 define('URL', URL);
 define('URLSearchParams', URLSearchParams);
-define('Blob', Blob);
-define('File', File);
-define('FormData', FormData);
+defineLazy('Blob', 'internal:blob');
+defineLazy('File', 'internal:blob');
+defineLazy('FormData', 'internal:form_data');
 define('Headers', Headers);
 define('Request', Request);
 define('Response', Response);
@@ -193,7 +196,7 @@ ops.setHook('realmInit', () => {
 // Run once in the isolate that builds the startup snapshot (runtime/worker.cc): exercises what
 // nearly every request runs, so those functions are compiled in the snapshot instead of lazily
 // in each new isolate. Must not call ops or leave state behind (tests/cc/snapshot_test.cc
-// checks which ops the boot calls).
+// checks which ops the boot calls), nor use what defineLazy keeps out of the snapshot.
 ops.setHook('snapshotWarmup', () => {
   const headers = new Headers([['content-type', 'text/plain'], ['x-a', 'b']]);
   headers.set('x-b', 'c');
@@ -209,7 +212,6 @@ ops.setHook('snapshotWarmup', () => {
   primordials.PromisePrototypeThen(request.text(), undefined, () => {});
   primordials.PromisePrototypeThen(response.text(), undefined, () => {});
   primordials.PromisePrototypeThen(json.json(), undefined, () => {});
-  new TextDecoder().decode(new TextEncoder().encode('x'));
   warmRpc();
   warmPrimordials();
 });

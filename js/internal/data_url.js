@@ -1,6 +1,6 @@
 // The Fetch standard's data: URL processor (https://fetch.spec.whatwg.org/#data-urls) and the
 // Infra standard's forgiving-base64 decode (https://infra.spec.whatwg.org/#forgiving-base64),
-// for fetch() of data: URLs.
+// for fetch() of data: URLs. Not in the startup snapshot: internal:fetch loads it on first use.
 //
 // Internal API:
 //   processDataURL(urlRecord)     -> { mimeType, body } (mimeType serialized, body a
@@ -13,7 +13,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { serializeURL } from 'internal:url';
-import { parseMimeType, serializeMimeType } from 'internal:form_data';
+import { parseMimeType, serializeMimeType } from 'internal:mime_type';
 
 const {
   Int8Array,

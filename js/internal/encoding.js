@@ -9,9 +9,13 @@
 //
 // Everything below uses primordials only: user code may patch any prototype after this module
 // is evaluated, and must not be able to change how these classes behave.
+//
+// Not in the startup snapshot: evaluated on first use, through the bootstrap's lazy globals
+// or an import from another such module (internal:streams, internal:base64).
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
+import { registerPlatformClass } from 'internal:structured_clone';
 
 const {
   ArrayBufferIsView,
@@ -538,5 +542,10 @@ class TextDecoder {
   }
 }
 webIdlShape(TextDecoder, ['encoding', 'fatal', 'ignoreBOM', 'decode']);
+
+// The bootstrap defines TextEncoder and TextDecoder lazily, so they register themselves as
+// platform classes.
+registerPlatformClass(TextEncoder);
+registerPlatformClass(TextDecoder);
 
 export { TextEncoder, TextDecoder, toDOMString, codeUnitsToString };

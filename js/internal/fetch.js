@@ -33,10 +33,9 @@ import {
   createHeaders, headersAppendUnchecked, headersEntries, headersGetCombined, normalizeHeaderValue,
 } from 'internal:headers';
 import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
-import { streams } from 'internal:lazy_streams';
+import { streams } from 'internal:lazy';
 import { parseURL, serializeURL, serializeOrigin } from 'internal:url';
 import { AbortSignal, addAbortAlgorithm } from 'internal:events';
-import { processDataURL } from 'internal:data_url';
 
 const {
   ArrayPrototypeJoin,
@@ -65,7 +64,7 @@ const { zlibCreate, zlibPush, zlibClose } = ops;
 const signalAborted = uncurryThis(ObjectGetOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get);
 const signalReason = uncurryThis(ObjectGetOwnPropertyDescriptor(AbortSignal.prototype, 'reason').get);
 
-// internal:streams is evaluated on first use (internal:lazy_streams). These run only once a
+// internal:streams is evaluated on first use (internal:lazy). These run only once a
 // stream exists, or make one.
 function isReadableStreamDisturbed(stream) { return streams().isReadableStreamDisturbed(stream); }
 function isReadableStreamLocked(stream) { return streams().isReadableStreamLocked(stream); }
@@ -289,7 +288,8 @@ function httpExchange(f) {
 }
 
 function dataResponse(f) {
-  const result = processDataURL(f.url);
+  // internal:data_url is loaded on first use: few workers fetch data: URLs.
+  const result = ops.loadBuiltin('internal:data_url').processDataURL(f.url);
   if (result === null) {
     throw new TypeError(`Fetch API cannot load: ${serializeURL(f.url, false)}: it is not a ` +
       'valid data: URL (data:[<media type>][;base64],<data>).');

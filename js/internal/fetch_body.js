@@ -32,17 +32,13 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { recordClass } from 'internal:webidl';
-import {
-  isBlob, getBlobBytes, getBlobType, createBlob, copyBufferSource, normalizeBlobType,
-  utf8DecodeWithoutBOM,
-} from 'internal:blob';
-import {
-  isFormData, serializeMultipart, parseMultipartWithBoundary, parseUrlencoded, parseMimeType,
-  serializeMimeType, splitHeaderValue,
-} from 'internal:form_data';
+import { copyBufferSource, utf8DecodeWithoutBOM } from 'internal:bytes';
+import { parseMimeType, serializeMimeType, splitHeaderValue } from 'internal:mime_type';
 import { headersGetCombined } from 'internal:headers';
 import { isURLSearchParams, getSearchParamsList, urlencodedSerialize } from 'internal:url';
-import { streams, loadedStreams } from 'internal:lazy_streams';
+import {
+  streams, loadedStreams, blobModule, loadedBlobModule, formDataModule, loadedFormDataModule,
+} from 'internal:lazy';
 
 const {
   ArrayBufferIsView,
@@ -64,7 +60,7 @@ const {
   Uint8Array,
 } = primordials;
 
-// internal:streams is evaluated on first use (internal:lazy_streams): no stream exists before,
+// internal:streams is evaluated on first use (internal:lazy): no stream exists before,
 // so isReadableStream does not load it; the others run only once a stream exists, or make one.
 function isReadableStream(value) {
   const ns = loadedStreams();
@@ -81,6 +77,16 @@ function readableStreamTee(stream, cloneForBranch2) {
 }
 function readableStreamCancel(stream, reason) {
   return streams().readableStreamCancel(stream, reason);
+}
+
+// internal:blob and internal:form_data are evaluated on first use too, the same way.
+function isBlob(value) {
+  const ns = loadedBlobModule();
+  return ns !== null && ns.isBlob(value);
+}
+function isFormData(value) {
+  const ns = loadedFormDataModule();
+  return ns !== null && ns.isFormData(value);
 }
 
 const { utf8Encode, getPromiseState } = ops;
@@ -188,13 +194,14 @@ function extractBody(object, keepalive = false) {
     return [body, null];
   }
   if (isBlob(object)) {
+    const { getBlobType, getBlobBytes } = blobModule();
     const type = getBlobType(object);
     return [bodyFromBytes(getBlobBytes(object)), type === '' ? null : type];
   }
   const bytes = copyBufferSource(object);
   if (bytes !== undefined) return [bodyFromBytes(bytes), null];
   if (isFormData(object)) {
-    const multipart = serializeMultipart(object);
+    const multipart = formDataModule().serializeMultipart(object);
     return [bodyFromBytes(multipart.body), multipart.contentType];
   }
   if (isURLSearchParams(object)) {
@@ -332,6 +339,7 @@ function convertBytes(bytes, kind, headers, shared) {
     case kJson:
       return JSONParse(utf8DecodeWithoutBOM(bytes));
     case kBlob: {
+      const { createBlob, normalizeBlobType } = blobModule();
       const mimeType = extractMimeType(headers);
       const type = mimeType === null ? '' : normalizeBlobType(serializeMimeType(mimeType));
       // Blob bytes are immutable: a body's source can be shared, stream output is copied.
@@ -345,10 +353,10 @@ function convertBytes(bytes, kind, headers, shared) {
           throw new TypeError('Failed to parse the body as multipart/form-data: the ' +
             'Content-Type header has no boundary parameter.');
         }
-        return parseMultipartWithBoundary(bytes, boundary);
+        return formDataModule().parseMultipartWithBoundary(bytes, boundary);
       }
       if (mimeType !== null && mimeType.essence === 'application/x-www-form-urlencoded') {
-        return parseUrlencoded(bytes);
+        return formDataModule().parseUrlencoded(bytes);
       }
       throw new TypeError('Failed to parse the body as FormData: the Content-Type must be ' +
         'multipart/form-data (with a boundary) or application/x-www-form-urlencoded, but it is ' +

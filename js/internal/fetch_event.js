@@ -1,9 +1,13 @@
 // Service-worker syntax (`addEventListener('fetch', (event) => event.respondWith(...))`), which
 // Workers still run: the FetchEvent class and the dispatch the serve command uses when the
 // main module has no `export default { fetch }`.
+//
+// Not in the startup snapshot: evaluated on first use, through the bootstrap's lazy globals or
+// internal:serve.
 import primordials from 'internal:primordials';
 import { Event, dispatchTrustedEvent, hasEventListener } from 'internal:events';
 import { isRequest } from 'internal:request';
+import { registerPlatformClass } from 'internal:structured_clone';
 
 const {
   ArrayPrototypePush, Error, PromiseResolve, SafePromiseAll, Symbol, TypeError,
@@ -72,5 +76,8 @@ export function dispatchFetch(request, ctx) {
   }
   return response;
 }
+
+// The bootstrap defines FetchEvent lazily, so it registers itself as a platform class.
+registerPlatformClass(FetchEvent);
 
 export { FetchEvent };

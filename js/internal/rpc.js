@@ -23,7 +23,7 @@ import {
 } from 'internal:request';
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
-import { streams, loadedStreams } from 'internal:lazy_streams';
+import { streams, loadedStreams } from 'internal:lazy';
 import { setOutbound, setConnectOutbound } from 'internal:fetch';
 import { setConsoleTap } from 'internal:console';
 
@@ -57,7 +57,7 @@ let myRealm = 0;
 export function initRealmId() { myRealm = ops.rpcRealmId(); }
 export function realmId() { return myRealm; }
 
-// internal:streams is evaluated on first use (internal:lazy_streams). No stream exists before,
+// internal:streams is evaluated on first use (internal:lazy). No stream exists before,
 // so recognizing one does not load it.
 function isReadableStreamObject(value) {
   const ns = loadedStreams();

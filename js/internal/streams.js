@@ -35,7 +35,7 @@
 //   readableStreamControllerDesiredSize(controller)
 //   isWritableStream(x), isTransformStream(x)
 //
-// Not in the startup snapshot: evaluated on first use (see internal:lazy_streams).
+// Not in the startup snapshot: evaluated on first use (see internal:lazy).
 
 import primordials from 'internal:primordials';
 import { isObject, illegalInvocation, plural, ctorArgCountError, toDOMString, finishInterface } from 'internal:webidl';
@@ -45,7 +45,7 @@ import {
 } from 'internal:events';
 import { TextEncoder, TextDecoder } from 'internal:encoding';
 import { registerPlatformClass } from 'internal:structured_clone';
-import { streamsLoaded } from 'internal:lazy_streams';
+import { streamsLoaded } from 'internal:lazy';
 import * as streamsNamespace from 'internal:streams';  // this module's own, for streamsLoaded
 
 const {

@@ -8,9 +8,7 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException, isDOMException } from 'internal:dom_exception';
 import { replacePlaceholders, setOwn } from 'internal:rpc';
-import {
-  isBlob, isFile, getBlobBytes, getBlobType, getFileName, getFileLastModified, createBlob, createFile,
-} from 'internal:blob';
+import { blobModule, loadedBlobModule } from 'internal:lazy';
 
 const {
   Array, ArrayIsArray, ArrayBufferIsView, MapPrototypeForEach, ObjectGetPrototypeOf, ObjectKeys,
@@ -18,6 +16,13 @@ const {
 } = primordials;
 
 const platformPrototypes = new SafeSet();
+
+// internal:blob is evaluated on first use (internal:lazy): no Blob exists before, so this check
+// does not load it.
+function isBlob(value) {
+  const ns = loadedBlobModule();
+  return ns !== null && ns.isBlob(value);
+}
 
 // Called by the bootstrap for every interface it installs.
 export function registerPlatformClass(cls) {
@@ -79,11 +84,14 @@ class Copier {
     const prior = this.seen.get(value);
     if (prior !== undefined) return prior;
     let out;
-    if (isFile(value)) {
-      out = this.cap({ __proto__: null, k: 'file', bytes: getBlobBytes(value), type: getBlobType(value),
-        name: getFileName(value), lastModified: getFileLastModified(value) });
-    } else if (isBlob(value)) {
-      out = this.cap({ __proto__: null, k: 'blob', bytes: getBlobBytes(value), type: getBlobType(value) });
+    if (isBlob(value)) {
+      const { isFile, getBlobBytes, getBlobType, getFileName, getFileLastModified } = blobModule();
+      if (isFile(value)) {
+        out = this.cap({ __proto__: null, k: 'file', bytes: getBlobBytes(value), type: getBlobType(value),
+          name: getFileName(value), lastModified: getFileLastModified(value) });
+      } else {
+        out = this.cap({ __proto__: null, k: 'blob', bytes: getBlobBytes(value), type: getBlobType(value) });
+      }
     } else if (isDOMException(value)) {
       out = this.cap({ __proto__: null, k: 'domexception', name: value.name, message: value.message,
         stack: value.stack });
@@ -123,8 +131,8 @@ class Copier {
 
 function rebuild(d) {
   switch (d.k) {
-    case 'blob': return createBlob(d.bytes, d.type);
-    case 'file': return createFile(d.bytes, d.name, d.type, d.lastModified);
+    case 'blob': return blobModule().createBlob(d.bytes, d.type);
+    case 'file': return blobModule().createFile(d.bytes, d.name, d.type, d.lastModified);
     default: {
       const error = new DOMException(d.message, d.name);
       if (typeof d.stack === 'string') {

@@ -198,6 +198,49 @@ TEST_F(SnapshotTest, StreamsAreLoadedOnFirstUse) {
   }
 }
 
+// The other modules a worker answering a request need not touch are evaluated on first use too:
+// the first read of one of their globals (or the first fetch() of a data: URL) loads them.
+TEST_F(SnapshotTest, ModulesOfLazyGlobalsAreLoadedOnFirstUse) {
+  struct Use {
+    const char* url;
+    const char* script;  // loads `url`
+    const char* json;    // what `script` gives
+  };
+  const Use uses[] = {
+      {"internal:encoding", "new TextDecoder().decode(new TextEncoder().encode('x'))", R"("x")"},
+      {"internal:base64", "atob(btoa('ab'))", R"("ab")"},
+      {"internal:blob", "new Blob(['ab']).size", "2"},
+      {"internal:form_data",
+       "new Response(new FormData()).headers.get('content-type').startsWith('multipart/')",
+       "true"},
+      {"internal:fetch_event", "new FetchEvent('fetch', { request: new Request('http://a/') }).type",
+       R"("fetch")"},
+      {"internal:data_url", "fetch('data:,x').catch(() => {}); 0", "0"},
+  };
+  auto loaded = [](runtime::Worker& w, const char* url) {
+    jsg::Realm::CallbackScope scope(w.realm());
+    return !w.realm().modules().Namespace(url).IsEmpty();
+  };
+  for (bool use_snapshot : {true, false}) {
+    TestWorker tw = Make(use_snapshot);
+    // What a worker that answers with new Response('hi') runs does not load them.
+    EXPECT_EQ(EvalJson(*tw.worker, R"((() => {
+      const request = new Request('https://a/', { method: 'POST', body: 'x' });
+      void request.text();
+      const response = new Response('hi');
+      void response.arrayBuffer();
+      return ['TextEncoder', 'atob', 'Blob', 'File', 'FormData', 'FetchEvent']
+          .every((name) => name in globalThis);
+    })())"),
+              "true");
+    for (const Use& use : uses) EXPECT_FALSE(loaded(*tw.worker, use.url)) << use.url << use_snapshot;
+    for (const Use& use : uses) {
+      EXPECT_EQ(EvalJson(*tw.worker, use.script), use.json) << use.url;
+      EXPECT_TRUE(loaded(*tw.worker, use.url)) << use.url << use_snapshot;
+    }
+  }
+}
+
 TEST_F(SnapshotTest, FinalizationRegistryWorksAfterRestore) {
   TestWorker tw = Make(true, R"(
     export let collected = 0;
