@@ -2,7 +2,6 @@
 // imported here captures pristine built-ins.
 import primordials, { completePrimordials, warmPrimordials } from 'internal:primordials';
 import ops from 'internal:ops';
-import { console, inspect } from 'internal:console';
 import { DOMException } from 'internal:dom_exception';
 import {
   Event, EventTarget, CustomEvent, AbortController, AbortSignal, setErrorReporter, initEventTarget,
@@ -14,7 +13,6 @@ import {
 import { Headers } from 'internal:headers';
 import { Request } from 'internal:request';
 import { Response } from 'internal:response';
-import { fetch } from 'internal:fetch';
 import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
 import { SymbolDispose, traceUncaught, initRealmId, warmRpc } from 'internal:rpc';
@@ -27,7 +25,8 @@ function reportError(error, inPromise = false) {
   traceUncaught(error);
   let text;
   try {
-    text = inspect(error);
+    // internal:inspect is loaded on first use: most workers never report an error.
+    text = ops.loadBuiltin('internal:inspect').inspect(error);
   } catch {
     text = '[error could not be formatted]';
   }
@@ -117,7 +116,7 @@ function defineLazy(name, url) {
 }
 // Returns the value of a global defined with defineLazy, on its first read.
 ops.setHook('lazyGlobal', (name) => ops.loadBuiltin(lazyGlobals[name])[name]);
-define('console', console);
+defineLazy('console', 'internal:console');
 define('self', global);
 // Symbol.dispose (explicit resource management) is newer than this V8; RPC stubs use it, as in
 // workerd.
@@ -181,7 +180,7 @@ defineLazy('FormData', 'internal:form_data');
 define('Headers', Headers);
 define('Request', Request);
 define('Response', Response);
-define('fetch', fetch);
+defineLazy('fetch', 'internal:fetch');
 
 // Per-realm start: C++ calls this once per realm, after the bootstrap above (or after the
 // realm was deserialized from the startup snapshot, which holds everything above, evaluated

@@ -5,10 +5,14 @@
 //
 // Methods do not use `this` (`const { log } = console; log(1)` works), never throw on odd
 // arguments, and use only primordials, so user code replacing built-ins cannot break them.
+//
+// Not in the startup snapshot: evaluated when user code first reads the console global (see
+// internal:lazy). The tail workers' tap is held by internal:console_tap.
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { isMap, isSet } from 'internal:types';
+import { consoleTap } from 'internal:console_tap';
 
 const {
   ArrayIsArray,
@@ -57,12 +61,10 @@ function now() {
 }
 
 // Writes one call's text, indented for the current console.group() depth.
-// Tail workers see what a request logged (internal:rpc sets this in dynamic workers).
-let tap = null;
-export function setConsoleTap(fn) { tap = fn; }
-
+// Tail workers see what a request logged (internal:rpc sets the tap in dynamic workers).
 function emit(level, text) {
   if (groupIndent !== '') text = groupIndent + indentNewlines(text, groupIndent);
+  const tap = consoleTap();
   if (tap !== null) tap(level, text);
   try {
     ops.log(level, text);

@@ -24,6 +24,9 @@
 //     "connection refused: 127.0.0.1:9".
 //
 // Primordials only: user code may patch any prototype after this module is evaluated.
+//
+// Not in the startup snapshot: evaluated when user code first reads the fetch global (see
+// internal:lazy). A dynamic worker's globalOutbound is held by internal:outbound.
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
@@ -36,6 +39,7 @@ import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
 import { streams } from 'internal:lazy';
 import { parseURL, serializeURL, serializeOrigin } from 'internal:url';
 import { AbortSignal, addAbortAlgorithm } from 'internal:events';
+import { getOutbound } from 'internal:outbound';
 
 const {
   ArrayPrototypeJoin,
@@ -503,7 +507,7 @@ function redirectModeError(f, status, location) {
 // followed by the caller as its redirect mode says, response.url is the final URL. The gateway
 // gets the request as it is (re)sent, with the caller's redirect mode; signals do not cross
 // isolates, so an abort ends the caller's fetch while the gateway's call runs on.
-function exchangeThroughOutbound(f) {
+function exchangeThroughOutbound(f, outbound) {
   const init = { __proto__: null, method: f.method, headers: f.headers, redirect: f.redirect };
   if (f.bodySource !== null) {
     init.body = f.bodySource;
@@ -551,8 +555,9 @@ function run(f) {
     settle(f, true, response);
     return;
   }
+  const outbound = getOutbound();
   if (outbound !== null) {
-    exchangeThroughOutbound(f);
+    exchangeThroughOutbound(f, outbound);
     return;
   }
   if (scheme !== 'http' && scheme !== 'https') throw unsupportedScheme(f);
@@ -639,16 +644,4 @@ function fetch(input, init = undefined) {
   });
 }
 
-// A dynamic worker's globalOutbound (loader.md section 4): null = the network; else a function
-// taking the Request, which answers every fetch() except data: URLs.
-let outbound = null;
-function setOutbound(fn) { outbound = fn; }
-
-// The same for connect() (internal:sockets), held here so that setting it does not load
-// internal:sockets: a worker that never connects does not carry it (nor does the startup
-// snapshot). null = the network; else a function (address, options) returning the socket.
-let connectOutbound = null;
-function setConnectOutbound(fn) { connectOutbound = fn; }
-function getConnectOutbound() { return connectOutbound; }
-
-export { fetch, setOutbound, setConnectOutbound, getConnectOutbound };
+export { fetch };

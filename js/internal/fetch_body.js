@@ -33,7 +33,6 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { recordClass } from 'internal:webidl';
 import { copyBufferSource, utf8DecodeWithoutBOM } from 'internal:bytes';
-import { parseMimeType, serializeMimeType, splitHeaderValue } from 'internal:mime_type';
 import { headersGetCombined } from 'internal:headers';
 import { isURLSearchParams, getSearchParamsList, urlencodedSerialize } from 'internal:url';
 import {
@@ -286,10 +285,20 @@ function transferBody(body) {
 // ---------------------------------------------------------------------------------------------
 // MIME type of a Request/Response
 
+// internal:mime_type is loaded on first use: only blob() and formData() (and Blob, FormData,
+// data: URLs, which load it themselves) parse MIME types.
+let mimeTypeNs = null;
+function mimeTypeModule() {
+  if (mimeTypeNs === null) mimeTypeNs = ops.loadBuiltin('internal:mime_type');
+  return mimeTypeNs;
+}
+function serializeMimeType(mimeType) { return mimeTypeModule().serializeMimeType(mimeType); }
+
 // "extract a MIME type" from a Headers object: a MIME record or null.
 function extractMimeType(headers) {
   const combined = headersGetCombined(headers, 'content-type');
   if (combined === null) return null;
+  const { parseMimeType, splitHeaderValue } = mimeTypeModule();
   const values = splitHeaderValue(combined);
   let charset = null;
   let essence = null;

@@ -24,8 +24,8 @@ import {
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
 import { streams, loadedStreams } from 'internal:lazy';
-import { setOutbound, setConnectOutbound } from 'internal:fetch';
-import { setConsoleTap } from 'internal:console';
+import { setOutbound, setConnectOutbound } from 'internal:outbound';
+import { setConsoleTap } from 'internal:console_tap';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,

@@ -12,7 +12,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { parseURL } from 'internal:url';
-import { getConnectOutbound } from 'internal:fetch';
+import { getConnectOutbound } from 'internal:outbound';
 import { isArrayBuffer, isSharedArrayBuffer } from 'internal:types';
 import {
   createReadableByteStream, readableStreamControllerEnqueue, readableStreamControllerClose,

@@ -199,7 +199,8 @@ TEST_F(SnapshotTest, StreamsAreLoadedOnFirstUse) {
 }
 
 // The other modules a worker answering a request need not touch are evaluated on first use too:
-// the first read of one of their globals (or the first fetch() of a data: URL) loads them.
+// the first read of one of their globals (or the first fetch() of a data: URL, the first
+// blob() or formData() of a body) loads them.
 TEST_F(SnapshotTest, ModulesOfLazyGlobalsAreLoadedOnFirstUse) {
   struct Use {
     const char* url;
@@ -207,6 +208,12 @@ TEST_F(SnapshotTest, ModulesOfLazyGlobalsAreLoadedOnFirstUse) {
     const char* json;    // what `script` gives
   };
   const Use uses[] = {
+      {"internal:fetch", "typeof fetch", R"("function")"},
+      {"internal:console", "typeof console.log", R"("function")"},
+      {"internal:mime_type",
+       "new Response('x', { headers: { 'content-type': 'text/plain' } }).formData()"
+       ".catch(() => {}); 0",
+       "0"},
       {"internal:encoding", "new TextDecoder().decode(new TextEncoder().encode('x'))", R"("x")"},
       {"internal:base64", "atob(btoa('ab'))", R"("ab")"},
       {"internal:blob", "new Blob(['ab']).size", "2"},
@@ -229,7 +236,7 @@ TEST_F(SnapshotTest, ModulesOfLazyGlobalsAreLoadedOnFirstUse) {
       void request.text();
       const response = new Response('hi');
       void response.arrayBuffer();
-      return ['TextEncoder', 'atob', 'Blob', 'File', 'FormData', 'FetchEvent']
+      return ['TextEncoder', 'atob', 'Blob', 'File', 'FormData', 'FetchEvent', 'fetch', 'console']
           .every((name) => name in globalThis);
     })())"),
               "true");

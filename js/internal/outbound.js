@@ -1,0 +1,20 @@
+// A dynamic worker's globalOutbound (loader.md section 4), set by internal:rpc when the worker
+// starts. Kept apart from internal:fetch and internal:sockets, which are evaluated on first use
+// (a worker that never calls fetch() or connect() does not carry them, nor does the startup
+// snapshot): setting the outbound does not load them.
+//
+// Internal API:
+//   setOutbound(fn) / getOutbound()
+//       null = the network; else a function taking the Request, which answers every fetch()
+//       except data: URLs
+//   setConnectOutbound(fn) / getConnectOutbound()
+//       the same for connect(): null = the network; else a function (address, options)
+//       returning the socket
+
+let outbound = null;
+export function setOutbound(fn) { outbound = fn; }
+export function getOutbound() { return outbound; }
+
+let connectOutbound = null;
+export function setConnectOutbound(fn) { connectOutbound = fn; }
+export function getConnectOutbound() { return connectOutbound; }
