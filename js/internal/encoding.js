@@ -16,6 +16,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { registerPlatformClass } from 'internal:structured_clone';
+import { isSharedBuffer } from 'internal:bytes';
 
 const {
   ArrayBufferIsView,
@@ -152,12 +153,6 @@ function toBytes(input) {
   }
   throw new TypeError("Failed to execute 'decode' on 'TextDecoder': The provided value is not " +
     "of type '(ArrayBuffer or ArrayBufferView or SharedArrayBuffer)'.");
-}
-
-// An op, not a try/catch around SharedArrayBuffer's getter: that throws (and builds a stack)
-// for every ordinary buffer, which made each text()/decode() measurably slower.
-function isSharedBuffer(buffer) {
-  return ops.isSharedArrayBuffer(buffer);
 }
 
 function bufferBytes(buffer, offset, length) {
