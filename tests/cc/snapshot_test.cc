@@ -22,18 +22,7 @@ class SnapshotTest : public WorkerTest {
   }
 
   TestWorker Make(bool use_snapshot, std::string main_source = "export default 1;") {
-    TestWorker tw;
-    auto bundle = runtime::ValidateBundle("main.js", {Esm("main.js", std::move(main_source))});
-    EXPECT_TRUE(bundle.ok()) << bundle.status();
-    tw.bundle = std::make_shared<const runtime::Bundle>(std::move(*bundle));
-    runtime::WorkerOptions options;
-    options.modules = std::make_unique<runtime::BundleModuleProvider>(tw.bundle);
-    options.log_sink = [logs = tw.logs](jsg::LogLevel, std::string_view text) {
-      logs->emplace_back(text);
-    };
-    options.use_snapshot = use_snapshot;
-    tw.worker = runtime::Worker::Create(loop_, std::move(options));
-    return tw;
+    return MakeWorker("main.js", {Esm("main.js", std::move(main_source))}, use_snapshot);
   }
 
   // JSON of `fn()`, `fn` an export of the evaluated built-in module `url`.

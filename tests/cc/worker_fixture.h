@@ -59,7 +59,9 @@ struct TestWorker {
 class WorkerTest : public ::testing::Test {
  protected:
   // Validates the bundle (which must be valid) and creates a Worker serving it. Nothing runs.
-  TestWorker MakeWorker(std::string main, std::vector<runtime::RawModule> modules) {
+  // `use_snapshot` false: the worker runs the bootstrap itself (runtime::WorkerOptions).
+  TestWorker MakeWorker(std::string main, std::vector<runtime::RawModule> modules,
+                        bool use_snapshot = true) {
     TestWorker tw;
     auto bundle = runtime::ValidateBundle(std::move(main), std::move(modules));
     EXPECT_TRUE(bundle.ok()) << bundle.status();
@@ -70,6 +72,7 @@ class WorkerTest : public ::testing::Test {
     options.log_sink = [logs = tw.logs](jsg::LogLevel, std::string_view text) {
       logs->emplace_back(text);
     };
+    options.use_snapshot = use_snapshot;
     tw.worker = runtime::Worker::Create(loop_, std::move(options));
     return tw;
   }
