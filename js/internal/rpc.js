@@ -1257,7 +1257,8 @@ function connectThrough(info, address, options) {
     close() { finish(undefined); return inboundWriter.close(); },
     abort(reason) { finish(undefined); return inboundWriter.abort(reason); },
   });
-  const secureTransport = requestedTransport(options);
+  const secureTransport = transportMode(options === null || typeof options !== 'object' ? undefined
+    : options.secureTransport);
   const socketArg = { __proto__: null, address: where, readable: outbound.readable, writable: toWorker,
     secureTransport };
   PromisePrototypeThen(stubCall(info, 'connect', [], [socketArg]), () => {
@@ -1278,10 +1279,9 @@ function connectThrough(info, address, options) {
   return new ProxiedSocket(mine, outbound.writable, opened.promise, closed.promise, closeFn, secureTransport);
 }
 
-// connect()'s options were checked by internal:sockets before they got here.
-function requestedTransport(options) {
-  if (options === null || typeof options !== 'object') return 'off';
-  const mode = options.secureTransport;
+// The secureTransport a socket reports: connect()'s options were checked by internal:sockets
+// before they got here; the gateway's side gets the same value from the RPC message.
+function transportMode(mode) {
   return mode === 'on' || mode === 'starttls' ? mode : 'off';
 }
 
@@ -1324,8 +1324,8 @@ function acceptConnect(target, plain, arg, env, ctx) {
     try { readControl.close(); } catch { /* already closed or errored */ }
     closed.resolve(undefined);
   };
-  const transport = arg.secureTransport === 'on' || arg.secureTransport === 'starttls' ? arg.secureTransport : 'off';
-  const socket = new ProxiedSocket(readable, toWorker.writable, opened, closed.promise, end, transport);
+  const socket = new ProxiedSocket(readable, toWorker.writable, opened, closed.promise, end,
+    transportMode(arg.secureTransport));
   const result = plain ? ReflectApply(handler, target, [socket, env, ctx])
     : ReflectApply(handler, target, [socket]);
   PromisePrototypeThen(PromiseResolve(result), end, end);
