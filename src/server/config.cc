@@ -1,10 +1,13 @@
 #include "server/config.h"
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 #include "absl/status/status.h"
@@ -249,37 +252,43 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     // Bindings with one id share one cache, so they share its limits: a limit set on any of
     // them applies to all, and two different values for one limit are an error (silently
     // keeping the first would ignore what the other binding asked for).
+    struct Limit {
+      const char* key;
+      double WorkerConfig::WorkerLoader::*field;
+      double unset;
+    };
+    constexpr Limit kLimits[] = {{"max_workers", &WorkerConfig::WorkerLoader::max_workers, 0},
+                                 {"max_memory_mb", &WorkerConfig::WorkerLoader::max_memory_mb, 0},
+                                 {"idle_timeout_ms", &WorkerConfig::WorkerLoader::idle_timeout_ms, -1}};
     auto& list = config.worker_loaders;
+    // Per id and limit: the index of the binding that set it, if any.
+    std::map<std::string, std::array<std::optional<size_t>, std::size(kLimits)>> set_by;
     for (size_t i = 0; i < list.size(); ++i) {
       if (list[i].id.empty()) continue;
-      for (size_t j = 0; j < i; ++j) {
-        if (list[j].id != list[i].id) continue;
-        struct Limit {
-          const char* key;
-          double WorkerConfig::WorkerLoader::*field;
-          double unset;
-        };
-        for (const Limit& limit : {Limit{"max_workers", &WorkerConfig::WorkerLoader::max_workers, 0},
-                                   Limit{"max_memory_mb", &WorkerConfig::WorkerLoader::max_memory_mb, 0},
-                                   Limit{"idle_timeout_ms", &WorkerConfig::WorkerLoader::idle_timeout_ms, -1}}) {
-          double a = list[j].*limit.field, b = list[i].*limit.field;
-          if (a != limit.unset && b != limit.unset && a != b) {
-            return Invalid(file, absl::StrCat(
-                "\"worker_loaders\"[", i, "] (", list[i].binding, ") and \"worker_loaders\"[", j,
-                "] (", list[j].binding, ") share id \"", list[i].id, "\", so one cache, but set ",
-                limit.key, " to ", b, " and ", a, ": set it once, or to the same value"));
-          }
-          if (a == limit.unset) list[j].*limit.field = b;
-          if (b == limit.unset) list[i].*limit.field = list[j].*limit.field;
+      auto& setters = set_by[list[i].id];
+      for (size_t k = 0; k < std::size(kLimits); ++k) {
+        const Limit& limit = kLimits[k];
+        double value = list[i].*limit.field;
+        if (value == limit.unset) continue;
+        if (!setters[k]) {
+          setters[k] = i;
+          continue;
+        }
+        size_t j = *setters[k];
+        if (list[j].*limit.field != value) {
+          return Invalid(file, absl::StrCat(
+              "\"worker_loaders\"[", i, "] (", list[i].binding, ") and \"worker_loaders\"[", j,
+              "] (", list[j].binding, ") share id \"", list[i].id, "\", so one cache, but set ",
+              limit.key, " to ", value, " and ", list[j].*limit.field,
+              ": set it once, or to the same value"));
         }
       }
     }
-    // A second pass gives earlier bindings what later ones of their id set.
-    for (size_t i = list.size(); i-- > 0;) {
-      for (size_t j = i + 1; j < list.size(); ++j) {
-        if (list[i].id.empty() || list[j].id != list[i].id) continue;
-        list[i] = WorkerConfig::WorkerLoader{list[i].binding, list[i].id, list[j].max_workers,
-                                             list[j].max_memory_mb, list[j].idle_timeout_ms};
+    for (auto& loader : list) {
+      if (loader.id.empty()) continue;
+      const auto& setters = set_by[loader.id];
+      for (size_t k = 0; k < std::size(kLimits); ++k) {
+        if (setters[k]) loader.*kLimits[k].field = list[*setters[k]].*kLimits[k].field;
       }
     }
   }
