@@ -495,10 +495,28 @@ function discardResponseBody(record, reason) {
   if (!isReadableStreamLocked(stream)) markHandled(readableStreamCancel(stream, reason));
 }
 
-function redirectModeError(f, status, location) {
-  return new TypeError(`Fetch to ${serializeURL(f.url, false)} was redirected ` +
-    `(${status}${location === null ? '' : ` to ${location}`}), and the request's ` +
-    "redirect mode is 'error'.");
+// The redirect step of both transports, for a redirect status when the mode is not 'manual':
+// 'error' throws; with a Location the fetch goes on there (true), after `dropBody` let go of
+// this response's own body, which is not read; without one this response is the answer.
+function redirected(f, status, location, dropBody) {
+  if (f.redirect === 'error') {
+    throw new TypeError(`Fetch to ${serializeURL(f.url, false)} was redirected ` +
+      `(${status}${location === null ? '' : ` to ${location}`}), and the request's ` +
+      "redirect mode is 'error'.");
+  }
+  if (location === null) return false;
+  dropBody();
+  followRedirect(f, status, location);
+  run(f);
+  return true;
+}
+
+// The Location of a flat [name, value, ...] header list from the network, or null.
+function flatLocation(flat) {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (StringPrototypeToLowerCase(flat[i]) === 'location') return normalizeHeaderValue(flat[i + 1]);
+  }
+  return null;
 }
 
 // One exchange through a dynamic worker's globalOutbound (loader.md section 4): the gateway's
@@ -525,15 +543,10 @@ function exchangeThroughOutbound(f, outbound) {
     }
     try {
       const status = record.status;
-      if (isRedirectStatus(status) && f.redirect !== 'manual') {
-        const location = headersGetCombined(record.headers, 'location');
-        if (f.redirect === 'error') throw redirectModeError(f, status, location);
-        if (location !== null) {
-          discardResponseBody(record, undefined);  // the redirect's own body is not read
-          followRedirect(f, status, location);
-          run(f);
-          return;
-        }
+      if (isRedirectStatus(status) && f.redirect !== 'manual' &&
+          redirected(f, status, headersGetCombined(record.headers, 'location'),
+            () => discardResponseBody(record, undefined))) {
+        return;
       }
       record.urlList = f.urlList;
       endBody(f);
@@ -566,22 +579,9 @@ function run(f) {
     const status = head[0];
     const flat = head[2];
     try {
-      if (isRedirectStatus(status) && f.redirect !== 'manual') {
-        let location = null;
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          if (StringPrototypeToLowerCase(flat[i]) === 'location') {
-            location = normalizeHeaderValue(flat[i + 1]);
-            break;
-          }
-        }
-        if (f.redirect === 'error') throw redirectModeError(f, status, location);
-        if (location !== null) {
-          fetchAbort(f.id);  // the redirect's own body is not read
-          f.id = 0;
-          followRedirect(f, status, location);
-          run(f);
-          return;
-        }
+      if (isRedirectStatus(status) && f.redirect !== 'manual' &&
+          redirected(f, status, flatLocation(flat), () => { fetchAbort(f.id); f.id = 0; })) {
+        return;
       }
       settle(f, true, makeResponse(f, status, head[1], flat));
     } catch (error) {
