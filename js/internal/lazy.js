@@ -6,41 +6,36 @@
 // objects can exist, so it need not be loaded for that.
 import ops from 'internal:ops';
 
-let streamsNs = null;
-let blobNs = null;
-let formDataNs = null;
-
-// The namespace of internal:streams, evaluated now if it was not yet.
-export function streams() {
-  if (streamsNs === null) streamsNs = ops.loadBuiltin('internal:streams');
-  return streamsNs;
+// One module evaluated on first use: load() evaluates it if it was not yet and returns its
+// namespace; loaded() returns it or null; set(ns) is called by the module at the end of its own
+// evaluation, however it was loaded (through load(), a lazy global, or an import from another
+// module loaded on first use: internal:serve and internal:sockets import internal:streams,
+// internal:form_data imports internal:blob).
+function lazyModule(url) {
+  let namespace = null;
+  return {
+    __proto__: null,
+    load() {
+      if (namespace === null) namespace = ops.loadBuiltin(url);
+      return namespace;
+    },
+    loaded() { return namespace; },
+    set(ns) { namespace = ns; },
+  };
 }
 
-// The namespace of internal:streams, or null while it has not been evaluated.
-export function loadedStreams() { return streamsNs; }
+const streamsModule = lazyModule('internal:streams');
+const blob = lazyModule('internal:blob');
+const formData = lazyModule('internal:form_data');
 
-// The namespace of internal:blob, evaluated now if it was not yet.
-export function blobModule() {
-  if (blobNs === null) blobNs = ops.loadBuiltin('internal:blob');
-  return blobNs;
-}
+export function streams() { return streamsModule.load(); }
+export function loadedStreams() { return streamsModule.loaded(); }
+export function streamsLoaded(ns) { streamsModule.set(ns); }
 
-// The namespace of internal:blob, or null while it has not been evaluated.
-export function loadedBlobModule() { return blobNs; }
+export function blobModule() { return blob.load(); }
+export function loadedBlobModule() { return blob.loaded(); }
+export function blobModuleLoaded(ns) { blob.set(ns); }
 
-// The namespace of internal:form_data, evaluated now if it was not yet.
-export function formDataModule() {
-  if (formDataNs === null) formDataNs = ops.loadBuiltin('internal:form_data');
-  return formDataNs;
-}
-
-// The namespace of internal:form_data, or null while it has not been evaluated.
-export function loadedFormDataModule() { return formDataNs; }
-
-// Called by each module at the end of its evaluation, however it was loaded: through the
-// functions above, a lazy global, or an import from another module loaded on first use
-// (internal:serve and internal:sockets import internal:streams, internal:form_data imports
-// internal:blob).
-export function streamsLoaded(ns) { streamsNs = ns; }
-export function blobModuleLoaded(ns) { blobNs = ns; }
-export function formDataModuleLoaded(ns) { formDataNs = ns; }
+export function formDataModule() { return formData.load(); }
+export function loadedFormDataModule() { return formData.loaded(); }
+export function formDataModuleLoaded(ns) { formData.set(ns); }
