@@ -186,11 +186,15 @@ defineLazy('fetch', 'internal:fetch');
 // realm was deserialized from the startup snapshot, which holds everything above, evaluated
 // once per process) and before any user code. Anything that differs between isolates is read
 // here, never at module top level, where the snapshot would bake one isolate's value into all.
-ops.setHook('realmInit', () => {
-  completePrimordials();
-  initRealmId();
-  ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
-});
+// `warmOnly` (the snapshot's warm-up) only compiles it and what it calls, changing nothing:
+// a function is compiled whole on its first call, so they are in the snapshot as bytecode
+// instead of being parsed and compiled again in every new isolate.
+function realmInit(warmOnly = false) {
+  completePrimordials(warmOnly);
+  initRealmId(warmOnly);
+  if (!warmOnly) ops.timeOrigin();  // starts the realm's clocks now, at isolate start, not at first use
+}
+ops.setHook('realmInit', realmInit);
 
 // Run once in the isolate that builds the startup snapshot (runtime/worker.cc): exercises what
 // nearly every request runs, so those functions are compiled in the snapshot instead of lazily
@@ -213,4 +217,5 @@ ops.setHook('snapshotWarmup', () => {
   primordials.PromisePrototypeThen(json.json(), undefined, () => {});
   warmRpc();
   warmPrimordials();
+  realmInit(true);
 });

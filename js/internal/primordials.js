@@ -211,8 +211,9 @@ primordials.SafePromiseAll = (promises) => new PromiseCtor((resolve, reject) => 
 // two give the same keys): adds what V8 installed after this module ran (see capture()), and
 // anything the bootstrap defined on built-ins (Symbol.dispose).
 let completed = false;
-export function completePrimordials() {
-  if (completed) return;
+// With warmOnly (the snapshot's warm-up) it returns at once: the call compiles it.
+export function completePrimordials(warmOnly = false) {
+  if (completed || warmOnly) return;
   completed = true;
   // Only what V8 may add after deserialization is captured again: recapturing everything
   // (thousands of bound functions) cost a dynamic worker a quarter of its start-up.

@@ -54,7 +54,7 @@ export function setOwn(object, key, value) {
 // This realm's id: per isolate, so read at realm init (internal:bootstrap's realmInit), never
 // while the startup snapshot is built.
 let myRealm = 0;
-export function initRealmId() { myRealm = ops.rpcRealmId(); }
+export function initRealmId(warmOnly = false) { if (!warmOnly) myRealm = ops.rpcRealmId(); }
 export function realmId() { return myRealm; }
 
 // internal:streams is evaluated on first use (internal:lazy). No stream exists before,
