@@ -445,8 +445,13 @@ v8::Local<v8::Value> LoadBuiltin(OpContext& cx, std::string url) {
   return ns;
 }
 
+// builtinsMention(name) -> whether a runtime module's source contains the word `name`
+// (internal:primordials keeps only the built-ins the runtime can name).
+bool BuiltinsMention(OpContext& cx, std::string name) { return cx.realm().modules().BuiltinsMention(name); }
+
 const jsg::OpDef kOps[] = {
     DW_OP("loadBuiltin", LoadBuiltin),
+    DW_OP("builtinsMention", BuiltinsMention),
     DW_OP("log", Log),
     DW_OP("setHook", SetHook),
     DW_OP("defineLazyGlobal", DefineLazyGlobal),

@@ -5,6 +5,8 @@
 
 #include <regex>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "jsg/realm.h"
@@ -80,7 +82,7 @@ std::string ResolveSpecifier(std::string_view specifier, std::string_view referr
 }
 
 ModuleRegistry::ModuleRegistry(Realm& realm, std::span<const BuiltinModule> builtins)
-    : realm_(realm) {
+    : realm_(realm), builtin_table_(builtins) {
   for (const auto& b : builtins) builtins_[b.specifier] = &b;
   v8::Isolate* isolate = realm.isolate();
   isolate->SetHostImportModuleDynamicallyCallback(&ModuleRegistry::DynamicImport);
@@ -88,6 +90,38 @@ ModuleRegistry::ModuleRegistry(Realm& realm, std::span<const BuiltinModule> buil
 }
 
 ModuleRegistry::~ModuleRegistry() = default;
+
+bool ModuleRegistry::BuiltinsMention(std::string_view identifier) const {
+  using WordSet = absl::flat_hash_set<std::string_view>;
+  static std::mutex mu;
+  static auto* sets = new std::map<const BuiltinModule*, WordSet>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto [it, inserted] = sets->try_emplace(builtin_table_.data());
+  WordSet& words = it->second;
+  if (inserted) {
+    // The sources live in the binary for the whole process, so the set holds views of them.
+    auto is_start = [](char c) { return absl::ascii_isalpha(c) || c == '_' || c == '$'; };
+    auto is_part = [&](char c) { return is_start(c) || absl::ascii_isdigit(c); };
+    for (const BuiltinModule& b : builtin_table_) {
+      std::string_view src(b.source, b.length);
+      for (size_t i = 0; i < src.size();) {
+        if (!is_start(src[i])) {
+          // Skip the rest of a number-like token ("0x1F") as a whole, not as "x1F".
+          if (absl::ascii_isdigit(src[i])) {
+            while (i < src.size() && is_part(src[i])) ++i;
+          } else {
+            ++i;
+          }
+          continue;
+        }
+        size_t start = i;
+        while (i < src.size() && is_part(src[i])) ++i;
+        words.insert(src.substr(start, i - start));
+      }
+    }
+  }
+  return words.contains(identifier);
+}
 
 ModuleRegistry::Entry* ModuleRegistry::FindByModule(v8::Local<v8::Module> module) {
   auto range = by_hash_.equal_range(module->GetIdentityHash());

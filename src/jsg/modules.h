@@ -91,6 +91,12 @@ class ModuleRegistry {
   static void AddExternalReferences(std::span<const BuiltinModule> builtins,
                                     std::vector<intptr_t>& refs);
 
+  // Whether `identifier` occurs as a whole word (an identifier, property name or word in a
+  // comment) in the source of any built-in module. For internal:primordials, which keeps only
+  // the built-ins the runtime's JS can name: each one kept is a function and a key that every
+  // isolate deserializes from the startup snapshot. Scanned once per process and builtin table.
+  bool BuiltinsMention(std::string_view identifier) const;
+
   // Called by the runtime's ops for require(): returns module.exports / the namespace.
   v8::MaybeLocal<v8::Value> Require(const std::string& specifier, const std::string& referrer);
 
@@ -138,6 +144,7 @@ class ModuleRegistry {
   static void ReturnNamespace(const v8::FunctionCallbackInfo<v8::Value>& info);
 
   Realm& realm_;
+  std::span<const BuiltinModule> builtin_table_;
   std::map<std::string, const BuiltinModule*> builtins_;
   std::unique_ptr<ModuleProvider> provider_;
   std::vector<std::string> withheld_;

@@ -57,6 +57,20 @@ TEST_F(ModulesTest, StaticImportGraphWithFolders) {
   EXPECT_EQ(ExportJson(worker(), "file:///bundle/lib/d.js", "d"), "\"d\"");
 }
 
+// internal:primordials keeps only the built-ins the runtime's JS names: whole words of the
+// runtime modules' sources, never part of one, nor the tail of a number such as 0x200b.
+TEST_F(ModulesTest, BuiltinsMentionMatchesWholeWordsOfRuntimeSources) {
+  ASSERT_TRUE(Start("main.js", {Esm("main.js", "export const x = 1;\n")}).ok());
+  const jsg::ModuleRegistry& modules = worker().realm().modules();
+  EXPECT_TRUE(modules.BuiltinsMention("uncurryThis"));
+  EXPECT_TRUE(modules.BuiltinsMention("ArrayPrototypePush"));
+  EXPECT_FALSE(modules.BuiltinsMention("ArrayPrototypePus"));
+  EXPECT_FALSE(modules.BuiltinsMention("rrayPrototypePush"));
+  EXPECT_FALSE(modules.BuiltinsMention("x200b"));  // 0x200b in internal:inspect
+  EXPECT_FALSE(modules.BuiltinsMention("StringPrototypeBlink"));
+  EXPECT_FALSE(modules.BuiltinsMention(""));
+}
+
 TEST_F(ModulesTest, ModuleIsEvaluatedOnceWhenImportedTwiceBySpellingsThatResolveAlike) {
   ASSERT_TRUE(Start("main.js",
                     {
