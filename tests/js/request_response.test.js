@@ -48,6 +48,34 @@ export const requestUrl = {
   },
 };
 
+// Request URLs that skip the parser (internal:url_check) must come out as the parser gives
+// them: the quick check may only say yes to URLs the parser returns unchanged.
+export const requestUrlQuickCheckAgreesWithParser = {
+  async test() {
+    const urls = [
+      'http://example.com/', 'https://example.com/', 'https://example.com:443/', 'http://example.com:80/',
+      'https://example.com:80/a', 'http://example.com:443/a', 'https://example.com:08443/', 'https://example.com:65536/',
+      'https://a.b-c.example:8443/p/q?x=1&y=%20', 'https://EXAMPLE.com/', 'https://xn--nxasmq6b.example/',
+      'https://example.xn--nxasmq6b/', 'https://1.2.3.4/', 'https://01.2.3.4/', 'https://1.2.3/', 'https://256.1.1.1/',
+      'https://1.2.3.4.5/', 'https://example.123/', 'https://example.com/./a', 'https://example.com/a/../b',
+      'https://example.com/%2e%2E/b', 'https://example.com/a b', 'https://example.com/a?b c', "https://example.com/?'",
+      'https://example.com/a#f', 'https://example.com', 'https://example.com?q', 'https://.example.com/',
+      'https://example..com/', 'https:/example.com/', 'https://example.com/\\x', 'https://ex_ample.com/',
+      'https://example.com/é', 'HTTPS://example.com/', 'httpss://example.com/', 'https://[::1]:8443/',
+    ];
+    for (const u of urls) {
+      let expected;
+      try {
+        expected = new URL(u).href;
+      } catch {
+        assert.throws(() => new Request(u), TypeError, u);
+        continue;
+      }
+      assert.strictEqual(new Request(u).url, expected, u);
+    }
+  },
+};
+
 export const requestDefaults = {
   async test() {
     const req = new Request(URL_A);
