@@ -205,6 +205,7 @@ ops.setHook('snapshotWarmup', () => {
   headers.get('content-type');
   for (const pair of headers) void pair;
   const request = new Request('https://example.com/a/b?c=d', { method: 'POST', headers, body: 'body' });
+  void new Request('http://127.0.0.1:8787/a').url;  // an IPv4 host: url_check's other branch
   void request.method; void request.url; void request.headers.get('x-a');
   const response = new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } });
   void response.status; void response.headers.get('content-type');
