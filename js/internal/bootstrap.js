@@ -13,6 +13,7 @@ import {
 import { Headers } from 'internal:headers';
 import { Request } from 'internal:request';
 import { Response } from 'internal:response';
+import { URL, URLSearchParams } from 'internal:url';
 // Registers the RPC hooks (messages from other isolates, dynamic worker start-up).
 import { SymbolDispose, traceUncaught, initRealmId, warmRpc } from 'internal:rpc';
 
@@ -171,8 +172,8 @@ define('AbortSignal', AbortSignal);
   ];
   for (let i = 0; i < names.length; i++) defineLazy(names[i], 'internal:streams');
 }
-defineLazy('URL', 'internal:url');
-defineLazy('URLSearchParams', 'internal:url');
+define('URL', URL);
+define('URLSearchParams', URLSearchParams);
 defineLazy('Blob', 'internal:blob');
 defineLazy('File', 'internal:blob');
 defineLazy('FormData', 'internal:form_data');
@@ -204,8 +205,10 @@ ops.setHook('snapshotWarmup', () => {
   headers.set('x-b', 'c');
   headers.get('content-type');
   for (const pair of headers) void pair;
-  const request = new Request('https://example.com/a/b?c=d', { method: 'POST', headers, body: 'body' });
-  void new Request('http://127.0.0.1:8787/a').url;  // an IPv4 host: url_check's other branch
+  const url = new URL('https://example.com/a/b?c=d#e');
+  void url.pathname; void url.searchParams.get('c'); void url.href;
+  const request = new Request(url.href, { method: 'POST', headers, body: 'body' });
+  void new Request('http://127.0.0.1:8787/a').url;  // an IPv4 host: isNormalizedHttpURL's other branch
   void request.method; void request.url; void request.headers.get('x-a');
   const response = new Response('hello', { status: 200, headers: { 'content-type': 'text/plain' } });
   void response.status; void response.headers.get('content-type');

@@ -36,8 +36,8 @@ import { copyBufferSource, utf8DecodeWithoutBOM } from 'internal:bytes';
 import { headersGetCombined } from 'internal:headers';
 import {
   streams, loadedStreams, blobModule, loadedBlobModule, formDataModule, loadedFormDataModule,
-  loadedUrlModule,
 } from 'internal:lazy';
+import { isURLSearchParams, getSearchParamsList, urlencodedSerialize } from 'internal:url';
 
 const {
   ArrayBufferIsView,
@@ -78,8 +78,7 @@ function readableStreamCancel(stream, reason) {
   return streams().readableStreamCancel(stream, reason);
 }
 
-// internal:blob, internal:form_data and internal:url are evaluated on first use too, the
-// same way.
+// internal:blob and internal:form_data are evaluated on first use too, the same way.
 function isBlob(value) {
   const ns = loadedBlobModule();
   return ns !== null && ns.isBlob(value);
@@ -87,10 +86,6 @@ function isBlob(value) {
 function isFormData(value) {
   const ns = loadedFormDataModule();
   return ns !== null && ns.isFormData(value);
-}
-function isURLSearchParams(value) {
-  const ns = loadedUrlModule();
-  return ns !== null && ns.isURLSearchParams(value);
 }
 
 const { utf8Encode, getPromiseState } = ops;
@@ -209,7 +204,6 @@ function extractBody(object, keepalive = false) {
     return [bodyFromBytes(multipart.body), multipart.contentType];
   }
   if (isURLSearchParams(object)) {
-    const { urlencodedSerialize, getSearchParamsList } = loadedUrlModule();
     const text = urlencodedSerialize(getSearchParamsList(object));
     return [bodyFromBytes(utf8Encode(text)), 'application/x-www-form-urlencoded;charset=UTF-8'];
   }

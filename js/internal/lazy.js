@@ -1,8 +1,7 @@
 // Runtime modules evaluated on first use rather than kept in the startup snapshot, which every
-// new isolate deserializes: most workers never make a stream, a Blob or a FormData, and most
-// requests need no URL parsing. The bootstrap defines their globals lazily
-// (ops.defineLazyGlobal); runtime modules reach them through streams(), blobModule(),
-// formDataModule() and urlModule(). Code that only has to recognize one of
+// new isolate deserializes: most workers never make a stream, a Blob or a FormData. The
+// bootstrap defines their globals lazily (ops.defineLazyGlobal); runtime modules reach them
+// through streams(), blobModule() and formDataModule(). Code that only has to recognize one of
 // their objects asks loadedStreams() and the like: before a module is evaluated none of its
 // objects can exist, so it need not be loaded for that.
 import ops from 'internal:ops';
@@ -28,7 +27,6 @@ function lazyModule(url) {
 const streamsModule = lazyModule('internal:streams');
 const blob = lazyModule('internal:blob');
 const formData = lazyModule('internal:form_data');
-const url = lazyModule('internal:url');
 
 export function streams() { return streamsModule.load(); }
 export function loadedStreams() { return streamsModule.loaded(); }
@@ -41,7 +39,3 @@ export function blobModuleLoaded(ns) { blob.set(ns); }
 export function formDataModule() { return formData.load(); }
 export function loadedFormDataModule() { return formData.loaded(); }
 export function formDataModuleLoaded(ns) { formData.set(ns); }
-
-export function urlModule() { return url.load(); }
-export function loadedUrlModule() { return url.loaded(); }
-export function urlModuleLoaded(ns) { url.set(ns); }

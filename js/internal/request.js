@@ -37,8 +37,7 @@ import {
   toBodyInit, extractBody, bodyFromStream, bodyIsUnusable, bodyIsUsed, bodyStream,
   bodyUnusableError, cloneBody, transferBody, defineBodyMixin,
 } from 'internal:fetch_body';
-import { isNormalizedHttpURL } from 'internal:url_check';
-import { urlModule } from 'internal:lazy';
+import { parseURL, serializeURL, isNormalizedHttpURL } from 'internal:url';
 import {
   isAbortSignal, createAbortSignal, abortSignal, createDependentAbortSignal,
 } from 'internal:events';
@@ -108,7 +107,6 @@ function copyCf(cf) {
 // The request URL for a USVString input: parsed (no base URL) and serialized.
 function parseRequestURL(input) {
   if (isNormalizedHttpURL(input)) return input;
-  const { parseURL, serializeURL } = urlModule();
   const parsed = parseURL(input);
   if (parsed === null) {
     throw new TypeError(`Failed to construct 'Request': Invalid URL "${input}". ` +
@@ -386,7 +384,7 @@ class Request {
       if (opts.referrer === '') {
         r.referrer = 'no-referrer';
       } else {
-        const parsedReferrer = urlModule().parseURL(opts.referrer);
+        const parsedReferrer = parseURL(opts.referrer);
         if (parsedReferrer === null) {
           throw new TypeError(`Failed to construct 'Request': The referrer "${opts.referrer}" ` +
             'is not a valid absolute URL.');

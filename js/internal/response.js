@@ -23,7 +23,7 @@ import {
   toBodyInit, extractBody, bodyFromBytes, bodyIsUnusable, bodyIsUsed, bodyStream,
   bodyUnusableError, cloneBody, defineBodyMixin,
 } from 'internal:fetch_body';
-import { urlModule } from 'internal:lazy';
+import { parseURL, serializeURL } from 'internal:url';
 import ops from 'internal:ops';
 
 const {
@@ -203,7 +203,6 @@ class Response {
     }
     const input = toUSVString(url);
     const code = status === undefined ? 302 : toUnsignedShort(status);
-    const { parseURL, serializeURL } = urlModule();
     const parsed = parseURL(input);
     if (parsed === null) {
       throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL "${input}". ` +

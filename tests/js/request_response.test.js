@@ -48,7 +48,7 @@ export const requestUrl = {
   },
 };
 
-// Request URLs that skip the parser (internal:url_check) must come out as the parser gives
+// Request URLs that skip the parser (isNormalizedHttpURL) must come out as the parser gives
 // them: the quick check may only say yes to URLs the parser returns unchanged.
 export const requestUrlQuickCheckAgreesWithParser = {
   async test() {
