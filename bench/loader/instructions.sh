@@ -6,19 +6,27 @@
 # hardly depends on machine load: use it to compare builds. Kernel time (page faults, mmap) is
 # not counted. Slow (valgrind, ~1 min), not part of CI.
 # Usage: bench/loader/instructions.sh [dynworker binary, default out/Release/dynworker] [N1 20] [N2 60]
+#   [child: plain (answers with a Response, the default) or typical (URL, console, TextEncoder
+#   and a fetch of a data: URL: what a small real worker touches on its first request)]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 BIN="${1:-$ROOT/out/Release/dynworker}"
-N1="${2:-20}"; N2="${3:-60}"
+N1="${2:-20}"; N2="${3:-60}"; KIND="${4:-plain}"
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 count() {
   local n=$1
+  local child
+  case "$KIND" in
+    plain) child="export default { fetch() { return new Response('hello from a dynamic worker'); } };" ;;
+    typical) child="export default { async fetch(request) { const url = new URL(request.url); console.log('path', url.pathname); const extra = await (await fetch('data:,ok')).text(); return new Response(new TextEncoder().encode(JSON.stringify({ path: url.pathname, extra })), { headers: { 'content-type': 'application/json' } }); } };" ;;
+    *) echo "child must be plain or typical" >&2; exit 2 ;;
+  esac
   cat >"$TMP/new$n.test.js" <<JS
-const CHILD = "export default { fetch() { return new Response('hello from a dynamic worker'); } };";
+const CHILD = "$child";
 export const newWorkers = {
   async test(ctrl, env) {
     for (let i = 0; i < $n; i++) {
