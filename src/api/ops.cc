@@ -442,6 +442,8 @@ v8::Local<v8::Value> LoadBuiltin(OpContext& cx, std::string url) {
     cx.isolate()->ThrowException(evaluated->Result());
     return {};
   }
+  // Cached now for the next isolate that loads it, not only when this worker ends.
+  modules.SaveCodeCache();
   return ns;
 }
 

@@ -398,10 +398,12 @@ void ModuleRegistry::SaveCodeCache(bool refresh) {
   for (auto& [url, entry] : entries_) {
     if (entry->type != ModuleType::kEsm || entry->cache_key.empty()) continue;
     if (entry->cached && !refresh) continue;
+    v8::Local<v8::Module> module = entry->module.Get(isolate);
+    // Still evaluating (a module loaded on first use while the main module's top level runs):
+    // a later call saves it. Failed modules: not worth it.
+    if (module->GetStatus() != v8::Module::kEvaluated) continue;
     entry->cached = true;
     if (!refresh && CodeCaches().Has(entry->cache_key)) continue;
-    v8::Local<v8::Module> module = entry->module.Get(isolate);
-    if (module->GetStatus() != v8::Module::kEvaluated) continue;  // failed modules: not worth it
     std::unique_ptr<v8::ScriptCompiler::CachedData> data(
         v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
     if (!data || data->length <= 0) continue;

@@ -74,11 +74,13 @@ class ModuleRegistry {
   // Line `line` (1-based) of the user module at `url`, or "" (for error messages).
   std::string SourceLine(const std::string& url, int line);
 
-  // Stores V8 code caches of the ES modules this realm compiled (those not cached yet) in a
-  // process-wide table, so the next isolate compiling the same source skips parsing and most
-  // lazy compilation. Best called after the modules ran: the cache then holds the functions
-  // that were compiled while running. `refresh`: when a worker ends, the first few in the
-  // process also replace existing caches with fuller ones. The caller holds a HandleScope.
+  // Stores V8 code caches of the ES modules this realm compiled and evaluated (those not cached
+  // yet) in a process-wide table, so the next isolate compiling the same source skips parsing
+  // and most lazy compilation. Called when a dynamic worker has started and when a runtime
+  // module was loaded on first use (so the next isolate loading either finds a cache at once,
+  // not only after a worker ended), and when a worker ends: the cache then also holds the
+  // functions compiled while it ran, and `refresh` (the first few workers to end in the
+  // process) replaces existing caches with those fuller ones. The caller holds a HandleScope.
   void SaveCodeCache(bool refresh = false);
 
   // The startup snapshot (jsg/snapshot.cc). AddToSnapshot adds, as data of the creator's
