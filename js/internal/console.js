@@ -26,6 +26,7 @@ const {
   SafeMap,
   SetPrototypeValues,
   SetIteratorPrototypeNext,
+  StringPrototypeIndexOf,
   StringPrototypeRepeat,
   StringPrototypeSlice,
   SymbolPrototypeToString,
@@ -73,7 +74,34 @@ function emit(level, text) {
   }
 }
 
+// The common call, console.log('text', value, 42): strings and simple primitives, with no
+// format directive in a first string followed by more arguments, come out as internal:inspect's
+// format gives them (joined by spaces), without loading that module: it was most of what a
+// small worker's first console.log cost. Anything else: undefined, and format() does it.
+function simpleFormat(args) {
+  let out = '';
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i];
+    let s;
+    if (typeof v === 'string') {
+      if (i === 0 && args.length > 1 && StringPrototypeIndexOf(v, '%') !== -1) return undefined;
+      s = v;
+    } else if (typeof v === 'number') {
+      if (v === 0 && 1 / v < 0) return undefined;  // -0, which inspect writes as "-0"
+      s = `${v}`;
+    } else if (typeof v === 'boolean' || v === undefined || v === null) {
+      s = `${v}`;
+    } else {
+      return undefined;
+    }
+    out = i === 0 ? s : `${out} ${s}`;
+  }
+  return out;
+}
+
 function formatArgs(args) {
+  const simple = simpleFormat(args);
+  if (simple !== undefined) return simple;
   try {
     return ReflectApply(format, undefined, args);
   } catch {

@@ -195,6 +195,23 @@ TEST_F(SnapshotTest, StreamsAreLoadedOnFirstUse) {
 // The other modules a worker answering a request need not touch are evaluated on first use too:
 // the first read of one of their globals (or the first fetch() of a data: URL, the first
 // blob() or formData() of a body) loads them.
+// console.log of strings and numbers is written without internal:inspect, the largest runtime
+// module; an object argument loads it.
+TEST_F(SnapshotTest, ConsoleLogOfPrimitivesDoesNotLoadInspect) {
+  for (bool use_snapshot : {true, false}) {
+    TestWorker tw = Make(use_snapshot);
+    auto loaded = [&](const char* url) {
+      jsg::Realm::CallbackScope scope(tw.worker->realm());
+      return !tw.worker->realm().modules().Namespace(url).IsEmpty();
+    };
+    EXPECT_EQ(EvalJson(*tw.worker, "console.log('serving', '/a', 200, true); 0"), "0");
+    EXPECT_TRUE(loaded("internal:console")) << use_snapshot;
+    EXPECT_FALSE(loaded("internal:inspect")) << use_snapshot;
+    EXPECT_EQ(EvalJson(*tw.worker, "console.log('object', { a: 1 }); 0"), "0");
+    EXPECT_TRUE(loaded("internal:inspect")) << use_snapshot;
+  }
+}
+
 TEST_F(SnapshotTest, ModulesOfLazyGlobalsAreLoadedOnFirstUse) {
   struct Use {
     const char* url;

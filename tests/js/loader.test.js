@@ -7,6 +7,7 @@
 import assert from 'node:assert';
 import { WorkerEntrypoint, RpcTarget } from 'cloudflare:workers';
 import { serve } from 'dynworker:test';
+import { format } from 'node:util';
 
 const DATE = '2025-01-01';
 
@@ -1751,6 +1752,28 @@ export const connectThroughGatewayKeepsTheTransportAsked = {
     assert.strictEqual(await get('starttls'), 'starttls transport=starttls');
     assert.strictEqual(await get('off'), 'off transport=off');
     assert.strictEqual(await get('none'), 'off transport=off');
+  },
+};
+
+// console.log of strings and simple primitives is formatted without internal:inspect (a fast
+// path in internal:console); its text must be exactly what format() gives, and every other
+// call still goes through format().
+export const consoleLogFastPathMatchesFormat = {
+  async test(ctrl, env, ctx) {
+    const calls = `[
+      ['a', 'b'], ['n', 1, 2.5, NaN, -Infinity, 1e21], ['b', true, false, null, undefined], ['zero', -0, 0],
+      ['%s!', 'x'], ['100%', 'done'], ['only % sign'], [5, 'x'], [], ['obj', { a: 1 }], ['big', 10n],
+      [undefined], ['%d', '42'], ['', ''],
+    ]`;
+    const w = env.LOADER.load(code(`
+      export default { fetch() { for (const args of ${calls}) console.log(...args); return new Response('ok'); } };
+    `, { tails: [ctx.exports.TailCollector({ props: { tag: 'fmt' } })] }));
+    assert.strictEqual(await (await w.getEntrypoint().fetch('http://x/')).text(), 'ok');
+    for (let i = 0; i < 50 && (tailItems.get('fmt') ?? []).length < 1; i++) await settle(10);
+    const logged = tailItems.get('fmt')[0].logs.map((l) => l.message[0]);
+    // eslint-disable-next-line no-eval
+    const expected = (0, eval)(calls).map((args) => format(...args));
+    assert.deepStrictEqual(logged, expected);
   },
 };
 
