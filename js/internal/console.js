@@ -11,7 +11,6 @@
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import { isMap, isSet } from 'internal:types';
 import { consoleTap } from 'internal:console_tap';
 
 const {
@@ -45,6 +44,9 @@ function lazyInspect() {
 export function inspect(value, opts) { return lazyInspect().inspect(value, opts); }
 function format(...args) { return ReflectApply(lazyInspect().format, undefined, args); }
 function captureStack(fn) { return lazyInspect().captureStack(fn); }
+// For console.table only: internal:types is loaded with internal:inspect, not with the console.
+function isMap(value) { return ops.loadBuiltin('internal:types').isMap(value); }
+function isSet(value) { return ops.loadBuiltin('internal:types').isSet(value); }
 function formatDuration(ms) { return lazyInspect().formatDuration(ms); }
 function displayWidth(text, ansi) { return lazyInspect().displayWidth(text, ansi); }
 function indentNewlines(text, indent) { return lazyInspect().indentNewlines(text, indent); }

@@ -207,6 +207,7 @@ TEST_F(SnapshotTest, ConsoleLogOfPrimitivesDoesNotLoadInspect) {
     EXPECT_EQ(EvalJson(*tw.worker, "console.log('serving', '/a', 200, true); 0"), "0");
     EXPECT_TRUE(loaded("internal:console")) << use_snapshot;
     EXPECT_FALSE(loaded("internal:inspect")) << use_snapshot;
+    EXPECT_FALSE(loaded("internal:types")) << use_snapshot;
     EXPECT_EQ(EvalJson(*tw.worker, "console.log('object', { a: 1 }); 0"), "0");
     EXPECT_TRUE(loaded("internal:inspect")) << use_snapshot;
   }
