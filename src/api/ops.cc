@@ -443,7 +443,7 @@ v8::Local<v8::Value> LoadBuiltin(OpContext& cx, std::string url) {
     return {};
   }
   // Cached now for the next isolate that loads it, not only when this worker ends.
-  modules.SaveCodeCache();
+  modules.SaveCodeCache(/*refresh=*/false, /*builtins_only=*/true);
   return ns;
 }
 

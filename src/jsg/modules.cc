@@ -392,12 +392,13 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::stri
   return v8::ScriptCompiler::CompileModule(isolate, &src);
 }
 
-void ModuleRegistry::SaveCodeCache(bool refresh) {
+void ModuleRegistry::SaveCodeCache(bool refresh, bool builtins_only) {
   v8::Isolate* isolate = realm_.isolate();
   if (refresh && !CodeCaches().TakeRefresh()) refresh = false;
   for (auto& [url, entry] : entries_) {
     if (entry->type != ModuleType::kEsm || entry->cache_key.empty()) continue;
     if (entry->cached && !refresh) continue;
+    if (builtins_only && entry->static_source == nullptr) continue;
     v8::Local<v8::Module> module = entry->module.Get(isolate);
     // Still evaluating (a module loaded on first use while the main module's top level runs):
     // a later call saves it. Failed modules: not worth it.

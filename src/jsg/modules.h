@@ -76,12 +76,15 @@ class ModuleRegistry {
 
   // Stores V8 code caches of the ES modules this realm compiled and evaluated (those not cached
   // yet) in a process-wide table, so the next isolate compiling the same source skips parsing
-  // and most lazy compilation. Called when a dynamic worker has started and when a runtime
-  // module was loaded on first use (so the next isolate loading either finds a cache at once,
-  // not only after a worker ended), and when a worker ends: the cache then also holds the
+  // and most lazy compilation. Called when a worker ends: the cache then also holds the
   // functions compiled while it ran, and `refresh` (the first few workers to end in the
-  // process) replaces existing caches with those fuller ones. The caller holds a HandleScope.
-  void SaveCodeCache(bool refresh = false);
+  // process) replaces existing caches with those fuller ones. `builtins_only`: only the
+  // runtime's own modules, when one was loaded on first use, so the next isolate loading it
+  // finds a cache at once. (Not user modules then: V8's first serialization in an isolate
+  // builds a table of external references that stays for the isolate's life, about 70 KB, which
+  // a retained worker would keep for a cache nobody may ever read.) The caller holds a
+  // HandleScope.
+  void SaveCodeCache(bool refresh = false, bool builtins_only = false);
 
   // The startup snapshot (jsg/snapshot.cc). AddToSnapshot adds, as data of the creator's
   // context: an Array of the URLs of every module loaded so far (all built-in: the bootstrap's

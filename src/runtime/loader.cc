@@ -62,10 +62,6 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
 // Hands the main module's namespace to the child's JS (`rpcSetMain`), then reports.
 void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
   v8::Isolate* isolate = child.isolate();
-  // The next worker made from the same code deserializes its modules instead of compiling them
-  // (until now only a worker's end saved them: a loader calling load() per request compiled
-  // every worker from source until the first one was collected).
-  child.modules().SaveCodeCache();
   v8::Local<v8::Value> hook = child.GetHook("rpcSetMain");
   std::string error;
   if (hook->IsFunction()) {
