@@ -248,11 +248,24 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
       case ModuleType::kWasm: {
         auto bytes = reinterpret_cast<const uint8_t*>(content->source.data());
         v8::Local<v8::WasmModuleObject> wasm;
-        if (!v8::WasmModuleObject::Compile(isolate, {bytes, content->source.size()}).ToLocal(&wasm)) {
-          return nullptr;
+        Realm::WasmCompileScope allow(realm_);  // the worker's own code, also after its startup
+        bool threw;
+        {
+          v8::TryCatch try_catch(isolate);
+          if (v8::WasmModuleObject::Compile(isolate, {bytes, content->source.size()}).ToLocal(&wasm)) {
+            value = wasm;
+            break;
+          }
+          threw = try_catch.HasCaught() || try_catch.HasTerminated();
+          if (threw) try_catch.ReThrow();
         }
-        value = wasm;
-        break;
+        // V8 can refuse without an exception (wasm code generation disallowed); the caller
+        // needs one pending. Thrown after the TryCatch is gone, which would swallow it.
+        if (!threw) {
+          isolate->ThrowException(v8::Exception::Error(Str(
+              isolate, absl::StrCat("WebAssembly module \"", realm_.DisplayName(url), "\" could not be compiled."))));
+        }
+        return nullptr;
       }
       case ModuleType::kCommonJs:
         entry->source = std::move(content->source);
@@ -630,7 +643,11 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context>
       try_catch.ReThrow();
       return {};
     }
-    resolver->Reject(context, try_catch.Exception()).Check();
+    // Every failure path above leaves an exception; an empty one would crash Reject.
+    v8::Local<v8::Value> error = try_catch.HasCaught()
+        ? try_catch.Exception()
+        : v8::Exception::Error(Str(isolate, absl::StrCat("Cannot import \"", url, "\".")));
+    resolver->Reject(context, error).Check();
     return resolver->GetPromise();
   }
   v8::Local<v8::Value> ns = entry->module.Get(isolate)->GetModuleNamespace();

@@ -111,6 +111,19 @@ const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) 
 
 }  // namespace internal
 
+// WebAssembly.compile / instantiate / new WebAssembly.Module from bytes: allowed where eval is,
+// and always for a module of the worker's own bundle (WasmCompileScope). Without this callback
+// V8 would allow wasm code generation even where eval is disallowed.
+bool Realm::AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String>) {
+  Realm& realm = Realm::From(context->GetIsolate());
+  return realm.embedder_wasm_compiles_ > 0 || context->IsCodeGenerationFromStringsAllowed();
+}
+
+void Realm::DisallowCodeGeneration() {
+  v8::HandleScope hs(isolate_);
+  context()->AllowCodeGenerationFromStrings(false);
+}
+
 Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> ops,
              std::span<const BuiltinModule> builtins, int id, bool from_snapshot)
     : isolate_(isolate), loop_(loop), id_(id ? id : ReserveId()), ops_(ops) {
@@ -120,6 +133,7 @@ Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> o
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetPromiseRejectCallback(&Realm::PromiseRejectCallback);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 20);
+  isolate_->SetAllowWasmCodeGenerationCallback(&Realm::AllowWasmCodeGeneration);
   v8::HandleScope hs(isolate_);
   v8::Local<v8::Context> context;
   // Context 0 of the snapshot is the bootstrapped one (the default context is a bare one).

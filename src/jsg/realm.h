@@ -44,6 +44,20 @@ class Realm {
   v8::Isolate* isolate() const { return isolate_; }
   // True when the context came from the startup snapshot (its bootstrap already ran).
   bool restored() const { return restored_; }
+
+  // From now on `eval`, `new Function` (and the other function constructors) throw EvalError
+  // and WebAssembly cannot be compiled from bytes: a dynamic worker after its startup, as
+  // Workers (loader.md section 5). Modules the worker's code brings are still compiled,
+  // including a wasm module first imported later (ModuleRegistry, inside a WasmCompileScope).
+  void DisallowCodeGeneration();
+  // The runtime itself compiles a wasm module of the worker's bundle.
+  class WasmCompileScope {
+   public:
+    explicit WasmCompileScope(Realm& realm) : realm_(realm) { ++realm_.embedder_wasm_compiles_; }
+    ~WasmCompileScope() { --realm_.embedder_wasm_compiles_; }
+   private:
+    Realm& realm_;
+  };
   // Adds this realm's state (modules, ops object, hooks) as data of its context, for the
   // startup snapshot. The caller then adds the context to `creator`.
   void AddToSnapshot(v8::SnapshotCreator& creator);
@@ -127,6 +141,8 @@ class Realm {
   io::EventLoop& loop_;
   int id_;
   bool restored_ = false;
+  int embedder_wasm_compiles_ = 0;
+  static bool AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String> source);
   v8::Global<v8::Context> context_;
   std::span<const OpDef> ops_;
   v8::Global<v8::Object> ops_object_;

@@ -62,6 +62,8 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
 // Hands the main module's namespace to the child's JS (`rpcSetMain`), then reports.
 void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
   v8::Isolate* isolate = child.isolate();
+  // Its top level has run: from here on no code from strings (loader.md section 5).
+  child.DisallowCodeGeneration();
   v8::Local<v8::Value> hook = child.GetHook("rpcSetMain");
   std::string error;
   if (hook->IsFunction()) {

@@ -487,6 +487,82 @@ const kWasmAdd = new Uint8Array([
   0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b,
 ]);
 
+// No code generation from strings once a dynamic worker's top level has run (loader.md section
+// 5, as Workers): eval, every function constructor and WebAssembly from bytes fail; what was
+// made at startup keeps working, and so do the wasm and JS modules of the worker's own bundle,
+// even when first imported later. The loader itself is not restricted.
+export const noCodeGenerationFromStringsAfterStartup = {
+  async test(ctrl, env) {
+    const disallowed = 'EvalError: Code generation from strings disallowed for this context';
+    const w = env.LOADER.load({
+      compatibilityDate: DATE,
+      mainModule: 'main.js',
+      modules: {
+        'main.js': `
+          import bundled from './w.wasm';
+          const bytes = new Uint8Array(${JSON.stringify([...kWasmAdd])});
+          const atStartup = eval('6 * 7');
+          const double = new Function('a', 'return a * 2');
+          const moduleAtStartup = new WebAssembly.Module(bytes);
+          async function attempt(fn) {
+            try {
+              const v = await fn();
+              return 'ok ' + typeof v;
+            } catch (e) {
+              return e.name + ': ' + e.message;
+            }
+          }
+          export default {
+            async fetch() {
+              return Response.json({
+                atStartup,
+                double: double(21),
+                eval: await attempt(() => eval('1')),
+                indirectEval: await attempt(() => (0, eval)('1')),
+                newFunction: await attempt(() => new Function('return 1')),
+                asyncFunction: await attempt(() => (async function () {}).constructor('return 1')),
+                generatorFunction: await attempt(() => (function* () {}).constructor('yield 1')),
+                wasmModule: await attempt(() => new WebAssembly.Module(bytes)),
+                wasmCompile: await attempt(() => WebAssembly.compile(bytes)),
+                wasmInstantiate: await attempt(() => WebAssembly.instantiate(bytes)),
+                bundled: new WebAssembly.Instance(bundled).exports.add(2, 3),
+                fromStartup: new WebAssembly.Instance(moduleAtStartup).exports.add(4, 5),
+                lateWasm: new WebAssembly.Instance((await import('./late.wasm')).default).exports.add(1, 1),
+                lateJs: (await import('./late.js')).value,
+              });
+            },
+          };
+        `,
+        'w.wasm': { wasm: kWasmAdd },
+        'late.wasm': { wasm: kWasmAdd },
+        'late.js': 'export const value = "late";',
+      },
+    });
+    const got = await (await w.getEntrypoint().fetch('http://x/')).json();
+    const wasmRefused = 'CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder';
+    assert.deepStrictEqual(got, {
+      atStartup: 42,
+      double: 42,
+      eval: disallowed,
+      indirectEval: disallowed,
+      newFunction: disallowed,
+      asyncFunction: disallowed,
+      generatorFunction: disallowed,
+      wasmModule: wasmRefused,
+      wasmCompile: wasmRefused.replace('WebAssembly.Module()', 'WebAssembly.compile()'),
+      wasmInstantiate: wasmRefused.replace('WebAssembly.Module()', 'WebAssembly.instantiate()'),
+      bundled: 5,
+      fromStartup: 9,
+      lateWasm: 2,
+      lateJs: 'late',
+    });
+    // The loader (trusted) may still do all of it.
+    assert.strictEqual(eval('1 + 1'), 2);
+    assert.strictEqual(new Function('return 3')(), 3);
+    assert.ok((await WebAssembly.compile(kWasmAdd)) instanceof WebAssembly.Module);
+  },
+};
+
 export const moduleTypes = {
   async test(ctrl, env) {
     const stub = env.LOADER.load({
