@@ -420,7 +420,9 @@ struct Clock {
 
 double Now(OpContext& cx) {
   uint64_t origin = cx.realm().Slot<Clock>().origin_ns;  // before reading the time: it may start the clock
-  return static_cast<double>(uv_hrtime() - origin) / 1e6;
+  // A dynamic worker's clock stands still while it runs (Realm::FreezeClockWhileRunning).
+  uint64_t now = cx.realm().clock_frozen() ? cx.realm().frozen_hr_ns() : uv_hrtime();
+  return now > origin ? static_cast<double>(now - origin) / 1e6 : 0;
 }
 
 double TimeOrigin(OpContext& cx) { return cx.realm().Slot<Clock>().origin_wall_ms; }

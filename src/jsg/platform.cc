@@ -125,7 +125,17 @@ class LoopPlatform final : public v8::Platform {
     return inner_->PostJob(priority, std::move(job));
   }
   double MonotonicallyIncreasingTime() override { return inner_->MonotonicallyIncreasingTime(); }
-  double CurrentClockTimeMillis() override { return inner_->CurrentClockTimeMillis(); }
+  // Date.now() and new Date(): V8 asks the platform. An isolate whose clock is frozen while it
+  // runs (a dynamic worker) gets its frozen time; other callers (other threads included) the
+  // real one.
+  double CurrentClockTimeMillis() override {
+    if (v8::Isolate* isolate = v8::Isolate::TryGetCurrent()) {
+      if (const auto* frozen = static_cast<const double*>(isolate->GetData(kFrozenWallClockSlot))) {
+        return *frozen;
+      }
+    }
+    return inner_->CurrentClockTimeMillis();
+  }
   v8::TracingController* GetTracingController() override { return inner_->GetTracingController(); }
 
  private:

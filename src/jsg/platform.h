@@ -21,4 +21,9 @@ v8::Platform* GetPlatform();
 void RegisterIsolate(v8::Isolate* isolate, io::EventLoop* loop, std::function<void()> after_task);
 void UnregisterIsolate(v8::Isolate* isolate);
 
+// The isolate data slot that, when set, points to the wall-clock time (ms since the epoch) that
+// Date.now() returns in that isolate instead of the real time (Realm::FreezeClockWhileRunning).
+// Slot 0 is the Realm.
+constexpr uint32_t kFrozenWallClockSlot = 1;
+
 }  // namespace dw::jsg

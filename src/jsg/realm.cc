@@ -1,6 +1,8 @@
 #include "jsg/realm.h"
 
+#include <sys/time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <atomic>
 #include <climits>
@@ -117,6 +119,20 @@ const char* OpNameFromCallback(const v8::FunctionCallbackInfo<v8::Value>& info) 
 bool Realm::AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String>) {
   Realm& realm = Realm::From(context->GetIsolate());
   return realm.embedder_wasm_compiles_ > 0 || context->IsCodeGenerationFromStringsAllowed();
+}
+
+void Realm::FreezeClockWhileRunning() {
+  clock_frozen_ = true;
+  TickFrozenClock();
+  isolate_->SetData(kFrozenWallClockSlot, &frozen_wall_ms_);
+}
+
+void Realm::TickFrozenClock() {
+  struct timeval tv;
+  gettimeofday(&tv, nullptr);
+  // Whole milliseconds, as Date.now() gives them.
+  frozen_wall_ms_ = static_cast<double>(tv.tv_sec) * 1000.0 + static_cast<double>(tv.tv_usec / 1000);
+  frozen_hr_ns_ = uv_hrtime();
 }
 
 void Realm::DisallowCodeGeneration() {
@@ -286,7 +302,8 @@ Realm::CallbackScope::CallbackScope(Realm& realm)
       isolate_scope_(realm.isolate_),
       handles_(realm.isolate_),
       context_scope_(realm.context()) {
-  ++realm_.callback_depth_;
+  // Entered from the event loop (not from inside its own JS): the clock may move on.
+  if (realm_.callback_depth_++ == 0 && realm_.clock_frozen_) realm_.TickFrozenClock();
 }
 
 Realm::CallbackScope::~CallbackScope() {

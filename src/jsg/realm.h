@@ -50,6 +50,15 @@ class Realm {
   // Workers (loader.md section 5). Modules the worker's code brings are still compiled,
   // including a wasm module first imported later (ModuleRegistry, inside a WasmCompileScope).
   void DisallowCodeGeneration();
+
+  // From now on Date.now() and performance.now() stand still while this realm's JS runs and
+  // move on only when the event loop enters it again (a timer, a message, I/O), as in Workers:
+  // no clock to time code with inside one turn (loader.md section 5). For dynamic workers.
+  void FreezeClockWhileRunning();
+  // The frozen clock (valid when clock_frozen()): wall time in ms, and uv_hrtime() in ns.
+  bool clock_frozen() const { return clock_frozen_; }
+  double frozen_wall_ms() const { return frozen_wall_ms_; }
+  uint64_t frozen_hr_ns() const { return frozen_hr_ns_; }
   // The runtime itself compiles a wasm module of the worker's bundle.
   class WasmCompileScope {
    public:
@@ -142,6 +151,10 @@ class Realm {
   int id_;
   bool restored_ = false;
   int embedder_wasm_compiles_ = 0;
+  bool clock_frozen_ = false;
+  double frozen_wall_ms_ = 0;
+  uint64_t frozen_hr_ns_ = 0;
+  void TickFrozenClock();
   static bool AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String> source);
   v8::Global<v8::Context> context_;
   std::span<const OpDef> ops_;

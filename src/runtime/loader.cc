@@ -87,6 +87,8 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   options.realm_id = child_id;
   std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
   Worker* w = worker.get();
+  // No clock to time code with: Date.now() and performance.now() move only between turns.
+  w->realm().FreezeClockWhileRunning();
   // Its network is only what globalOutbound allows: no loopback test servers either.
   w->realm().modules().Withhold("dynworker:");
   creator->Slot<Children>().workers[child_id] = std::move(worker);

@@ -563,6 +563,49 @@ export const noCodeGenerationFromStringsAfterStartup = {
   },
 };
 
+// Date.now(), new Date() and performance.now() in a dynamic worker stand still while its JS runs
+// (microtasks included) and move on when the event loop enters it again (loader.md section 5,
+// as Workers): code cannot time itself. The loader's clock runs.
+export const dynamicWorkerClockStandsStillWhileRunning = {
+  async test(ctrl, env) {
+    const w = env.LOADER.load(code(`
+      const atStartup = Date.now();
+      export default {
+        async fetch() {
+          const d0 = Date.now(), n0 = new Date().getTime(), p0 = performance.now();
+          let x = 0;
+          for (let i = 0; i < 2e7; i++) x = (x + i) % 1000003;  // tens of ms of CPU
+          const d1 = Date.now(), n1 = +new Date(), p1 = performance.now();
+          await Promise.resolve();
+          const d2 = Date.now(), p2 = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          const d3 = Date.now(), p3 = performance.now();
+          return Response.json({
+            stillDuringRun: d0 === d1 && n0 === n1 && d0 === n0 && p0 === p1,
+            stillAcrossMicrotask: d1 === d2 && p1 === p2,
+            dateMovedAfterTimer: d3 - d0,
+            perfMovedAfterTimer: p3 - p0,
+            nearRealTime: Math.abs(d0 - ${Date.now()}) < 60000 && d0 >= atStartup,
+            x,
+          });
+        },
+      };
+    `));
+    const before = Date.now();
+    const got = await (await w.getEntrypoint().fetch('http://x/')).json();
+    assert.strictEqual(got.stillDuringRun, true);
+    assert.strictEqual(got.stillAcrossMicrotask, true);
+    assert.ok(got.dateMovedAfterTimer >= 25, `Date.now() moved ${got.dateMovedAfterTimer} ms over a 30 ms timer`);
+    assert.ok(got.perfMovedAfterTimer >= 25, `performance.now() moved ${got.perfMovedAfterTimer} ms`);
+    assert.strictEqual(got.nearRealTime, true);
+    // The loader's own clock runs while it computes.
+    const t0 = performance.now();
+    let spins = 0;
+    while (performance.now() === t0) spins++;
+    assert.ok(Date.now() >= before);
+  },
+};
+
 export const moduleTypes = {
   async test(ctrl, env) {
     const stub = env.LOADER.load({
