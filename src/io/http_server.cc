@@ -1177,7 +1177,8 @@ absl::Status HttpServer::Listen() {
   auto* tcp = new uv_tcp_t;
   uv_tcp_init(loop_.uv(), tcp);
   tcp->data = this;
-  r = uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&addr), 0);
+  r = options_.listen_fd >= 0 ? uv_tcp_open(tcp, options_.listen_fd)
+                              : uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&addr), 0);
   // libuv reports most bind errors (EADDRINUSE) from listen.
   if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511, &HttpServer::OnConnection);
   if (r != 0) {

@@ -38,6 +38,9 @@ struct HttpServerOptions {
   uint64_t body_timeout_ms = 60000;
   // A keep-alive connection without a request in progress -> close.
   uint64_t idle_timeout_ms = 5000;
+  // A socket already bound and listening (passed down by the supervisor): adopted instead of
+  // binding ip:port. -1: bind.
+  int listen_fd = -1;
 };
 
 class HttpConnection;  // internal: one accepted socket (http_server.cc)

@@ -6,8 +6,12 @@
 #include <string>
 #include <vector>
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include "jsg/platform.h"
 #include "server/serve_command.h"
+#include "server/supervisor.h"
 #include "server/test_command.h"
 
 namespace {
@@ -21,7 +25,11 @@ constexpr char kUsage[] =
     "      run test files (each export {test(ctrl, env, ctx)} is a test)\n"
     "  dynworker version\n";
 
+// Extra V8 flags for diagnosis (e.g. "--prof", "--expose-gc"); not for production use.
+void InitializeV8() { dw::jsg::InitializeV8(getenv("DYNWORKER_V8_FLAGS")); }
+
 int Test(int argc, char** argv) {
+  InitializeV8();
   dw::server::TestOptions options;
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
@@ -55,7 +63,8 @@ int Test(int argc, char** argv) {
   return dw::server::RunTests(options);
 }
 
-int Serve(int argc, char** argv) {
+// `self`: how this binary was started (argv[0]), for the supervisor's serving processes.
+int Serve(const char* self, int argc, char** argv) {
   dw::server::ServeCommandOptions options;
   bool have_config = false;
   for (int i = 0; i < argc; ++i) {
@@ -90,6 +99,9 @@ int Serve(int argc, char** argv) {
       options.max_body_bytes = number("--max-body-size", mb, 1LL << 40);
     } else if (arg == "--no-request-log") {
       options.log_requests = false;
+    } else if (const char* fd = value("--listen-fd")) {
+      // Internal: the supervisor's serving process (server/supervisor.h).
+      options.listen_fd = static_cast<int>(number("--listen-fd", fd, 1 << 20));
     } else if (arg.size() > 1 && arg[0] == '-') {
       fprintf(stderr, "dynworker serve: unknown option %s\n%s", arg.c_str(), kUsage);
       return 2;
@@ -101,6 +113,21 @@ int Serve(int argc, char** argv) {
       have_config = true;
     }
   }
+  if (options.listen_fd < 0 && !getenv("DYNWORKER_NO_SUPERVISOR")) {
+    dw::server::SuperviseOptions so;
+    so.ip = options.ip;
+    so.port = options.port;
+    so.child_argv.push_back(self);
+    so.child_argv.push_back("serve");
+    for (int i = 0; i < argc; ++i) so.child_argv.push_back(argv[i]);
+    return dw::server::Supervise(so);
+  }
+  if (options.listen_fd >= 0) {
+    // The supervisor gone (killed), this process goes too rather than serve unsupervised.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) return 1;
+  }
+  InitializeV8();
   return dw::server::RunServe(options);
 }
 
@@ -110,16 +137,15 @@ int main(int argc, char** argv) {
   // A write to a socket the peer has reset must be an error on that socket, not the end of
   // the process (libuv and OpenSSL write with plain write()).
   signal(SIGPIPE, SIG_IGN);
-  // Extra V8 flags for diagnosis (e.g. "--prof", "--expose-gc"); not for production use.
-  dw::jsg::InitializeV8(getenv("DYNWORKER_V8_FLAGS"));
   if (argc < 2) {
     fprintf(stderr, "%s", kUsage);
     return 2;
   }
   std::string command = argv[1];
   if (command == "test") return Test(argc - 2, argv + 2);
-  if (command == "serve") return Serve(argc - 2, argv + 2);
+  if (command == "serve") return Serve(argv[0], argc - 2, argv + 2);
   if (command == "version" || command == "--version") {
+    InitializeV8();
     printf("dynworker 0.1.0 (V8 %s)\n", v8::V8::GetVersion());
     return 0;
   }

@@ -79,6 +79,7 @@ int RunServe(const ServeCommandOptions& options) {
   so.ip = options.ip;
   so.port = options.port;
   so.max_body_bytes = options.max_body_bytes;
+  so.listen_fd = options.listen_fd;
   api::ServeOptions serve_options;
   serve_options.log_requests = options.log_requests;
   jsg::Realm* realm = &worker->realm();

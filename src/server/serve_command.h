@@ -12,6 +12,9 @@ struct ServeCommandOptions {
   int port = 8787;
   uint64_t max_body_bytes = 100ull << 20;
   bool log_requests = true;
+  // Under the supervisor (server/supervisor.h): the listening socket it holds, instead of
+  // binding ip:port here. -1: bind here.
+  int listen_fd = -1;
 };
 
 // Serves until SIGINT/SIGTERM, then lets in-flight requests finish. Returns the exit code.

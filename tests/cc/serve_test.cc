@@ -1128,5 +1128,47 @@ TEST_F(ServeTest, ServiceWorkerSyntaxIsServed) {
   EXPECT_EQ(Fetch(Req("GET", "/sw")).body, "GET /sw hi there 3 true");
 }
 
+// The supervisor (server/supervisor.h): V8 ends the process on a builtin that allocates past the
+// heap limit; the supervisor logs why and starts a new serving process on the socket it holds,
+// which answers again within a second. (The heap limit is lowered so the pattern hits it fast.)
+TEST_F(ServeTest, SupervisorRestartsTheServerAfterV8EndsTheProcess) {
+  WriteProject(
+      "export default {\n"
+      "  fetch(request) {\n"
+      "    if (new URL(request.url).pathname === '/crash') new Array(5e7).fill(1.5);\n"
+      "    return new Response('ok');\n"
+      "  },\n"
+      "};\n");
+  setenv("DYNWORKER_V8_FLAGS", "--max-old-space-size=64", 1);
+  StartServer();
+  unsetenv("DYNWORKER_V8_FLAGS");
+  ASSERT_GT(port_, 0);
+  EXPECT_EQ(Fetch(Req("GET", "/")).body, "ok");
+
+  Client crash(port_);
+  ASSERT_TRUE(crash.connected());
+  ASSERT_TRUE(crash.Send(Req("GET", "/crash")));
+  Response r;
+  EXPECT_FALSE(crash.Read(&r)) << "the process answered a request that exhausts its heap";
+  auto t0 = Clock::now();  // the connection broke: the process is gone
+  // Served again: the same port (a connection made meanwhile waits in the backlog), a new process.
+  bool served = false;
+  while (!served && MsSince(t0) < 5000) {
+    Client c(port_, 2);
+    Response again;
+    served = c.connected() && c.Send(Req("GET", "/")) && c.Read(&again) && again.body == "ok";
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int64_t ms = MsSince(t0);
+  EXPECT_TRUE(served) << child_->all();
+  EXPECT_LT(ms, 1000) << "the service took " << ms << " ms to answer again";
+  printf("[ INFO ] answering again %lld ms after the crash\n", static_cast<long long>(ms));
+  ASSERT_TRUE(child_->WaitFor("starting a new one (restart 1)", 5000, Child::kErr)) << child_->all();
+  DW_EXPECT_CONTAINS(child_->err(), "the serving process was killed by signal");
+  // Still one supervisor, which stops cleanly.
+  child_->Signal(SIGTERM);
+  EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();
+}
+
 }  // namespace
 }  // namespace dw
