@@ -606,6 +606,32 @@ export const dynamicWorkerClockStandsStillWhileRunning = {
   },
 };
 
+// Deep recursion in a dynamic worker is a RangeError it can catch; uncaught, it fails only that
+// call (loader.md section 5), and the worker and the loader go on.
+export const stackOverflowIsACatchableRangeError = {
+  async test(ctrl, env) {
+    const w = env.LOADER.load(code(`
+      function deep(n) { return deep(n + 1) + 1; }
+      export default {
+        fetch(request) {
+          if (new URL(request.url).pathname === '/uncaught') return new Response(String(deep(0)));
+          try {
+            deep(0);
+            return new Response('no overflow');
+          } catch (e) {
+            return new Response(e.constructor.name + ': ' + e.message);
+          }
+        },
+      };
+    `)).getEntrypoint();
+    assert.strictEqual(await (await w.fetch('http://x/caught')).text(),
+      'RangeError: Maximum call stack size exceeded');
+    await rejects(w.fetch('http://x/uncaught'), { name: 'RangeError', message: 'Maximum call stack size exceeded' });
+    assert.strictEqual(await (await w.fetch('http://x/caught')).text(),
+      'RangeError: Maximum call stack size exceeded');
+  },
+};
+
 export const moduleTypes = {
   async test(ctrl, env) {
     const stub = env.LOADER.load({
