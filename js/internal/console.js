@@ -102,9 +102,9 @@ function simpleFormat(args) {
 }
 
 function formatArgs(args) {
-  const simple = simpleFormat(args);
-  if (simple !== undefined) return simple;
   try {
+    const simple = simpleFormat(args);  // may throw too: a join past the longest string
+    if (simple !== undefined) return simple;
     return ReflectApply(format, undefined, args);
   } catch {
     return '[console: arguments could not be formatted]';

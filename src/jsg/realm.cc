@@ -163,16 +163,16 @@ Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> o
     fprintf(stderr, "dynworker: internal error: the startup snapshot could not be restored\n");
     abort();
   }
-  RegisterIsolate(isolate_, &loop_, [this]() {
-    v8::HandleScope scope(isolate_);
-    v8::Context::Scope cs(this->context());
-    PerformCheckpoint();
-  });
+  // After each V8 platform task (GC finalizers, Atomics.waitAsync, wasm compiles): the
+  // microtasks it queued, in a CallbackScope like any other entry, so they run with the isolate
+  // entered (Date.now() finds a dynamic worker's frozen clock) and the clock ticks as for I/O.
+  RegisterIsolate(isolate_, &loop_, [this]() { CallbackScope scope(*this); });
   char cwd[PATH_MAX];
   if (getcwd(cwd, sizeof(cwd))) cwd_url_ = absl::StrCat("file://", cwd, "/");
 }
 
 Realm::~Realm() {
+  isolate_->SetData(kFrozenWallClockSlot, nullptr);  // points into this object
   realms_by_id->erase(id_);
   slots_.clear();
   UnregisterIsolate(isolate_);

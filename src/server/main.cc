@@ -66,6 +66,7 @@ int Test(int argc, char** argv) {
 // `self`: how this binary was started (argv[0]), for the supervisor's serving processes.
 int Serve(const char* self, int argc, char** argv) {
   dw::server::ServeCommandOptions options;
+  pid_t supervisor_pid = 0;
   bool have_config = false;
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
@@ -102,6 +103,8 @@ int Serve(const char* self, int argc, char** argv) {
     } else if (const char* fd = value("--listen-fd")) {
       // Internal: the supervisor's serving process (server/supervisor.h).
       options.listen_fd = static_cast<int>(number("--listen-fd", fd, 1 << 20));
+    } else if (const char* pid = value("--supervisor-pid")) {
+      supervisor_pid = static_cast<pid_t>(number("--supervisor-pid", pid, 1 << 30));
     } else if (arg.size() > 1 && arg[0] == '-') {
       fprintf(stderr, "dynworker serve: unknown option %s\n%s", arg.c_str(), kUsage);
       return 2;
@@ -125,7 +128,7 @@ int Serve(const char* self, int argc, char** argv) {
   if (options.listen_fd >= 0) {
     // The supervisor gone (killed), this process goes too rather than serve unsupervised.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1) return 1;
+    if (supervisor_pid != 0 && getppid() != supervisor_pid) return 1;  // it died before prctl
   }
   InitializeV8();
   return dw::server::RunServe(options);

@@ -105,15 +105,20 @@ int RunServe(const ServeCommandOptions& options) {
     io::HttpServer* server;
     bool draining = false;
     bool done = false;
+    uint64_t first_ms = 0;
   } signals;
   signals.server = server.get();
   auto on_signal = [](uv_signal_t* handle, int signum) {
     auto* s = static_cast<Signals*>(handle->data);
     if (s->draining) {
+      // One stop sent twice at once (systemd or `kill 0` signal the supervisor and this process,
+      // and the supervisor passes its copy on) is not a second request to stop.
+      if (uv_hrtime() / 1000000 - s->first_ms < 500) return;
       fprintf(stderr, "[dynworker] second signal: exiting now\n");
       _exit(130);
     }
     s->draining = true;
+    s->first_ms = uv_hrtime() / 1000000;
     fprintf(stderr, "[dynworker] shutting down: waiting for %zu connection(s)\n",
             s->server->active_connections());
     s->server->Shutdown([s]() {

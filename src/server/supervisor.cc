@@ -1,6 +1,5 @@
 #include "server/supervisor.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,8 +8,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -19,10 +20,6 @@ extern char** environ;
 
 namespace dw::server {
 namespace {
-
-// SIGINT/SIGTERM received by the supervisor, passed on to the serving process.
-volatile sig_atomic_t pending_signal = 0;
-void OnSignal(int signum) { pending_signal = signum; }
 
 double NowSeconds() {
   timespec ts;
@@ -36,26 +33,14 @@ int ListenSocket(const SuperviseOptions& options, std::string* error) {
   bool v6 = options.ip.find(':') != std::string::npos;
   std::string where = v6 ? "[" + options.ip + "]:" + std::to_string(options.port)
                          : options.ip + ":" + std::to_string(options.port);
+  // Parsed as the serving process parses it (libuv: IPv6 scope ids such as fe80::1%lo too).
   sockaddr_storage addr{};
-  socklen_t len;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<uint16_t>(options.port));
-    len = sizeof(*a);
-    if (inet_pton(AF_INET6, options.ip.c_str(), &a->sin6_addr) != 1) {
-      *error = "cannot listen on " + where + ": invalid IP address";
-      return -1;
-    }
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(options.port));
-    len = sizeof(*a);
-    if (inet_pton(AF_INET, options.ip.c_str(), &a->sin_addr) != 1) {
-      *error = "cannot listen on " + where + ": invalid IP address";
-      return -1;
-    }
+  socklen_t len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  int parsed = v6 ? uv_ip6_addr(options.ip.c_str(), options.port, reinterpret_cast<sockaddr_in6*>(&addr))
+                  : uv_ip4_addr(options.ip.c_str(), options.port, reinterpret_cast<sockaddr_in*>(&addr));
+  if (parsed != 0) {
+    *error = "cannot listen on " + where + ": invalid IP address";
+    return -1;
   }
   int fd = socket(addr.ss_family, SOCK_STREAM, 0);
   int one = 1;
@@ -102,33 +87,39 @@ int Supervise(const SuperviseOptions& options) {
     fprintf(stderr, "dynworker serve: %s; pass another --port or stop what uses it\n", error.c_str());
     return 1;
   }
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  // Blocked and taken with sigtimedwait: a signal that arrives at any moment waits for the loop
+  // below instead of being lost between a check and a blocking call. The serving process
+  // starts with none blocked (Spawn).
+  sigset_t watched;
+  sigemptyset(&watched);
+  sigaddset(&watched, SIGINT);
+  sigaddset(&watched, SIGTERM);
+  sigaddset(&watched, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &watched, nullptr);
 
   std::vector<std::string> argv = options.child_argv;
   argv.push_back("--listen-fd");
   argv.push_back(std::to_string(fd));
+  argv.push_back("--supervisor-pid");
+  argv.push_back(std::to_string(getpid()));
   int quick_crashes = 0;
   int restarts = 0;
+  int forwarded = 0;
   for (;;) {
     double started = NowSeconds();
     pid_t pid = Spawn(argv);
     if (pid < 0) return 1;
     int status = 0;
-    int forwarded = 0;
     for (;;) {
-      if (pending_signal != 0) {  // also one that came before the first waitpid
-        int s = pending_signal;
-        pending_signal = 0;
-        kill(pid, s);
+      timespec tick{1, 0};
+      int sig = sigtimedwait(&watched, nullptr, &tick);
+      if (sig == SIGINT || sig == SIGTERM) {
+        kill(pid, sig);
         // Stopping: no restart will need the socket, and while this copy is open the kernel
         // would keep accepting connections the draining server no longer takes.
         if (forwarded++ == 0) close(fd);
       }
-      pid_t r = waitpid(pid, &status, 0);
+      pid_t r = waitpid(pid, &status, WNOHANG);
       if (r == pid) break;
       if (r < 0 && errno != EINTR) {
         fprintf(stderr, "[dynworker] supervisor: waitpid: %s\n", strerror(errno));
@@ -141,20 +132,22 @@ int Supervise(const SuperviseOptions& options) {
     }
     int sig = WTERMSIG(status);
     if (forwarded > 0) return 128 + sig;  // stopped on request, however it ended
+    // Never giving up (a client that crashes it on purpose must not be able to stop the
+    // service), but crashes in quick succession are spaced out: 0.1 s, 0.2 s, ... up to 2 s.
     quick_crashes = NowSeconds() - started < 1.0 ? quick_crashes + 1 : 0;
-    if (quick_crashes >= 5) {
-      fprintf(stderr,
-              "[dynworker] supervisor: the serving process was killed by signal %d (%s) within a "
-              "second of starting, five times in a row; giving up\n",
-              sig, strsignal(sig));
-      return 1;
-    }
+    double delay = quick_crashes <= 1 ? 0 : std::min(2.0, 0.1 * (1 << std::min(quick_crashes - 2, 5)));
     ++restarts;
     fprintf(stderr,
             "[dynworker] supervisor: the serving process was killed by signal %d (%s); "
-            "starting a new one (restart %d)\n",
-            sig, strsignal(sig), restarts);
+            "starting a new one (restart %d%s)\n",
+            sig, strsignal(sig), restarts, delay > 0 ? ", after a pause: it keeps crashing" : "");
     fflush(stderr);
+    if (delay > 0) {
+      timespec pause{static_cast<time_t>(delay), static_cast<long>((delay - static_cast<int>(delay)) * 1e9)};
+      // A stop request during the pause ends the supervisor (no serving process is running).
+      int s2 = sigtimedwait(&watched, nullptr, &pause);
+      if (s2 == SIGINT || s2 == SIGTERM) return 128 + s2;
+    }
   }
 }
 

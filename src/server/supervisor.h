@@ -20,8 +20,9 @@ struct SuperviseOptions {
 
 // Binds and listens, then runs serving processes until one ends by itself (its exit code is
 // returned: 0 after SIGINT/SIGTERM, which are passed on to it; 1 or 2 for a configuration or
-// startup error, which a restart would only repeat) or crashes five times in a row within a
-// second of starting. Must run before V8 is initialized: it only forks and execs.
+// startup error, which a restart would only repeat). One killed by a signal is replaced at
+// once, or after a growing pause (up to 2 s) when they keep dying within a second. Must run
+// before V8 is initialized: it only spawns processes.
 int Supervise(const SuperviseOptions& options);
 
 }  // namespace dw::server

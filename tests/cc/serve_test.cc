@@ -150,6 +150,14 @@ class Child {
   void Signal(int sig) {
     if (pid_ > 0 && !reaped_) kill(pid_, sig);
   }
+  // The processes this one started (the supervisor's serving process), from /proc.
+  std::vector<pid_t> Children() const {
+    std::vector<pid_t> out;
+    std::ifstream f("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
+    pid_t p;
+    while (f >> p) out.push_back(p);
+    return out;
+  }
 
   // SIGKILL (if still running), reap, join the output readers. Idempotent.
   void Kill() {
@@ -1165,9 +1173,41 @@ TEST_F(ServeTest, SupervisorRestartsTheServerAfterV8EndsTheProcess) {
   printf("[ INFO ] answering again %lld ms after the crash\n", static_cast<long long>(ms));
   ASSERT_TRUE(child_->WaitFor("starting a new one (restart 1)", 5000, Child::kErr)) << child_->all();
   DW_EXPECT_CONTAINS(child_->err(), "the serving process was killed by signal");
+  // Crashing it again and again does not make the supervisor give up.
+  for (int i = 2; i <= 3; ++i) {
+    Client again(port_);
+    ASSERT_TRUE(again.connected());
+    ASSERT_TRUE(again.Send(Req("GET", "/crash")));
+    EXPECT_FALSE(again.Read(&r));
+    EXPECT_EQ(Fetch(Req("GET", "/")).body, "ok") << "after crash " << i << "\n" << child_->all();
+  }
+  DW_EXPECT_CONTAINS(child_->err(), "(restart 3");
   // Still one supervisor, which stops cleanly.
   child_->Signal(SIGTERM);
   EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();
+}
+
+// systemd (KillMode=control-group) and `kill 0` signal the supervisor and the serving process
+// at once; the supervisor passes its copy on. That is one stop, not two: the in-flight request
+// still finishes.
+TEST_F(ServeTest, SigtermToSupervisorAndServerAtOnceStillDrains) {
+  WriteProject();
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  std::vector<pid_t> servers = child_->Children();
+  ASSERT_EQ(servers.size(), 1u) << "expected one serving process under the supervisor";
+  Client slow(port_);
+  ASSERT_TRUE(slow.connected());
+  ASSERT_TRUE(slow.Send(Req("GET", "/slow")));
+  ASSERT_TRUE(child_->WaitFor("slow request started", 5000, Child::kOut)) << child_->all();
+  child_->Signal(SIGTERM);  // the supervisor, which passes it on
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(servers[0], SIGTERM);  // and the serving process's own copy
+  Response r;
+  ASSERT_TRUE(slow.Read(&r)) << child_->all();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "slow done");
+  EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();
+  EXPECT_EQ(child_->all().find("second signal"), std::string::npos) << child_->all();
 }
 
 }  // namespace

@@ -580,9 +580,17 @@ export const dynamicWorkerClockStandsStillWhileRunning = {
           const d2 = Date.now(), p2 = performance.now();
           await new Promise((resolve) => setTimeout(resolve, 30));
           const d3 = Date.now(), p3 = performance.now();
+          // Resumed by a V8 platform task (not a timer of ours): still frozen while running.
+          const keepAlive = setTimeout(() => {}, 1000);
+          await Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5).value;
+          clearTimeout(keepAlive);
+          const d4 = Date.now();
+          for (let i = 0; i < 2e7; i++) x = (x + i) % 1000003;
+          const d5 = Date.now();
           return Response.json({
             stillDuringRun: d0 === d1 && n0 === n1 && d0 === n0 && p0 === p1,
             stillAcrossMicrotask: d1 === d2 && p1 === p2,
+            stillAfterPlatformTask: d4 === d5,
             dateMovedAfterTimer: d3 - d0,
             perfMovedAfterTimer: p3 - p0,
             nearRealTime: Math.abs(d0 - ${Date.now()}) < 60000 && d0 >= atStartup,
@@ -595,6 +603,7 @@ export const dynamicWorkerClockStandsStillWhileRunning = {
     const got = await (await w.getEntrypoint().fetch('http://x/')).json();
     assert.strictEqual(got.stillDuringRun, true);
     assert.strictEqual(got.stillAcrossMicrotask, true);
+    assert.strictEqual(got.stillAfterPlatformTask, true);
     assert.ok(got.dateMovedAfterTimer >= 25, `Date.now() moved ${got.dateMovedAfterTimer} ms over a 30 ms timer`);
     assert.ok(got.perfMovedAfterTimer >= 25, `performance.now() moved ${got.perfMovedAfterTimer} ms`);
     assert.strictEqual(got.nearRealTime, true);
