@@ -5,8 +5,11 @@
 
 #include <regex>
 
+#include <openssl/evp.h>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "jsg/realm.h"
@@ -364,6 +367,20 @@ StaticOneByteSource* SharedSource(const char* data, size_t length) {
   return source;
 }
 
+// The code cache key of a module: its URL, and for user code a SHA-256 of its source. V8 checks
+// only the source's length when it takes a cache, so the key itself must not collide: with a
+// fast non-cryptographic hash, a tenant could craft a module with the URL, length and hash of
+// another tenant's (say a common library file) and have its own bytecode run in that tenant's
+// worker. The runtime's modules are fixed for the process: their URL is enough (user modules
+// cannot have internal:, node:, cloudflare: or dynworker: URLs).
+std::string CodeCacheKey(const std::string& url, bool builtin, const std::string& source) {
+  if (builtin) return absl::StrCat(url, "#builtin");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(source.data(), source.size(), md, &n, EVP_sha256(), nullptr);
+  return absl::StrCat(url, "#", absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md), n)));
+}
+
 CodeCacheTable& CodeCaches() {
   static CodeCacheTable* table = new CodeCacheTable();
   return *table;
@@ -389,7 +406,7 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::Compile(Entry& entry, const std::stri
                   .ToLocal(&code)) {
     return {};
   }
-  entry.cache_key = absl::StrCat(entry.url, "#", source.size(), ":", std::hash<std::string>{}(source));
+  entry.cache_key = CodeCacheKey(entry.url, entry.static_source != nullptr, source);
   std::shared_ptr<const std::vector<uint8_t>> cached = CodeCaches().Find(entry.cache_key);
   if (cached) {
     // Not owned: `cached` outlives the compilation.
