@@ -1,6 +1,9 @@
 # Shared by the side-by-side benchmarks (bench/*/run.sh): builds dynworker, installs wrk and
 # workerd from npm (pinned) when missing, and small helpers. Source it after setting ROOT.
 WORKERD_VERSION=1.20261117.1
+# The serving process alone, without its supervisor (server/supervisor.h), so that the PID the
+# scripts measure (CPU ticks, RSS) is the process doing the work. The supervisor only waits.
+export DYNWORKER_NO_SUPERVISOR=1
 WORK="$ROOT/bench/.work"
 
 bash "$ROOT/tools/build.sh" dynworker >&2
