@@ -1,6 +1,8 @@
 #include "io/http_server.h"
 
 #include <llhttp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -1155,36 +1157,60 @@ HttpServer::~HttpServer() {
   }
 }
 
-absl::Status HttpServer::Listen() {
-  bool v6 = options_.ip.find(':') != std::string::npos;
-  std::string where = v6 ? absl::StrCat("[", options_.ip, "]:", options_.port)
-                         : absl::StrCat(options_.ip, ":", options_.port);
-  if (listener_ || draining_) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot listen on ", where, ": already listening"));
-  }
-  if (options_.port < 0 || options_.port > 65535) {
+namespace {
+std::string ListenAddress(const std::string& ip, int port) {
+  return ip.find(':') != std::string::npos ? absl::StrCat("[", ip, "]:", port)
+                                           : absl::StrCat(ip, ":", port);
+}
+}  // namespace
+
+absl::StatusOr<int> ListenOn(const std::string& ip, int port, bool inheritable) {
+  std::string where = ListenAddress(ip, port);
+  if (port < 0 || port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("cannot listen on ", where, ": invalid port"));
   }
+  bool v6 = ip.find(':') != std::string::npos;
   sockaddr_storage addr{};
-  int r =
-      v6 ? uv_ip6_addr(options_.ip.c_str(), options_.port, reinterpret_cast<sockaddr_in6*>(&addr))
-         : uv_ip4_addr(options_.ip.c_str(), options_.port, reinterpret_cast<sockaddr_in*>(&addr));
+  socklen_t len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  // libuv's parsers: IPv6 scope ids such as fe80::1%lo too.
+  int r = v6 ? uv_ip6_addr(ip.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
+             : uv_ip4_addr(ip.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
   if (r != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot listen on ", where, ": invalid IP address"));
+    return absl::InvalidArgumentError(absl::StrCat("cannot listen on ", where, ": invalid IP address"));
+  }
+  int fd = socket(addr.ss_family, SOCK_STREAM | (inheritable ? 0 : SOCK_CLOEXEC), 0);
+  int one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 511) != 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", where, ": ", uv_strerror(uv_translate_sys_error(err))));
+  }
+  return fd;
+}
+
+absl::Status HttpServer::Listen() {
+  if (listener_ || draining_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot listen on ", ListenAddress(options_.ip, options_.port), ": already listening"));
+  }
+  int fd = options_.listen_fd;  // the supervisor's socket, or one of our own
+  if (fd < 0) {
+    absl::StatusOr<int> bound = ListenOn(options_.ip, options_.port);
+    if (!bound.ok()) return bound.status();
+    fd = *bound;
   }
   auto* tcp = new uv_tcp_t;
   uv_tcp_init(loop_.uv(), tcp);
   tcp->data = this;
-  r = options_.listen_fd >= 0 ? uv_tcp_open(tcp, options_.listen_fd)
-                              : uv_tcp_bind(tcp, reinterpret_cast<const sockaddr*>(&addr), 0);
-  // libuv reports most bind errors (EADDRINUSE) from listen.
+  int r = uv_tcp_open(tcp, fd);
   if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), 511, &HttpServer::OnConnection);
   if (r != 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(tcp),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", where, ": ", uv_strerror(r)));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", ListenAddress(options_.ip, options_.port), ": ", uv_strerror(r)));
   }
   sockaddr_storage bound{};
   int len = sizeof(bound);

@@ -17,12 +17,20 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "io/event_loop.h"
 
 namespace dw::io {
 
 // Header names keep the case they were received (or given) with; lookups are case-insensitive.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// A TCP socket bound to ip:port and listening, as HttpServer::Listen binds it (SO_REUSEADDR,
+// backlog 511). `inheritable`: not close-on-exec, so a process this one starts can take it over
+// (the `dynworker serve` supervisor hands it to each serving process). Errors name the address:
+// "cannot listen on 127.0.0.1:8787: address already in use" (or "invalid port", "invalid IP
+// address"). Plain sockets and libuv's address parsing only: usable before V8 exists.
+absl::StatusOr<int> ListenOn(const std::string& ip, int port, bool inheritable = false);
 
 struct HttpServerOptions {
   std::string ip = "127.0.0.1";  // an IPv4 or IPv6 literal

@@ -1,20 +1,19 @@
 #include "server/supervisor.h"
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <uv.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include "io/http_server.h"
 
 extern char** environ;
 
@@ -25,34 +24,6 @@ double NowSeconds() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// The listening socket, inherited by every serving process (no close-on-exec). -1 and a
-// message on failure, worded as the serving process words the same failure.
-int ListenSocket(const SuperviseOptions& options, std::string* error) {
-  bool v6 = options.ip.find(':') != std::string::npos;
-  std::string where = v6 ? "[" + options.ip + "]:" + std::to_string(options.port)
-                         : options.ip + ":" + std::to_string(options.port);
-  // Parsed as the serving process parses it (libuv: IPv6 scope ids such as fe80::1%lo too).
-  sockaddr_storage addr{};
-  socklen_t len = v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  int parsed = v6 ? uv_ip6_addr(options.ip.c_str(), options.port, reinterpret_cast<sockaddr_in6*>(&addr))
-                  : uv_ip4_addr(options.ip.c_str(), options.port, reinterpret_cast<sockaddr_in*>(&addr));
-  if (parsed != 0) {
-    *error = "cannot listen on " + where + ": invalid IP address";
-    return -1;
-  }
-  int fd = socket(addr.ss_family, SOCK_STREAM, 0);
-  int one = 1;
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-      bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 511) != 0) {
-    // Named as libuv names it, so both processes report a busy port the same way.
-    std::string why = errno == EADDRINUSE ? "address already in use" : strerror(errno);
-    *error = "cannot listen on " + where + ": " + why;
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 pid_t Spawn(const std::vector<std::string>& argv) {
@@ -81,12 +52,14 @@ pid_t Spawn(const std::vector<std::string>& argv) {
 }  // namespace
 
 int Supervise(const SuperviseOptions& options) {
-  std::string error;
-  int fd = ListenSocket(options, &error);
-  if (fd < 0) {
-    fprintf(stderr, "dynworker serve: %s; pass another --port or stop what uses it\n", error.c_str());
+  // Inherited by every serving process, which takes it over (--listen-fd).
+  absl::StatusOr<int> listening = io::ListenOn(options.ip, options.port, /*inheritable=*/true);
+  if (!listening.ok()) {
+    fprintf(stderr, "dynworker serve: %s; pass another --port or stop what uses it\n",
+            std::string(listening.status().message()).c_str());
     return 1;
   }
+  int fd = *listening;
   // Blocked and taken with sigtimedwait: a signal that arrives at any moment waits for the loop
   // below instead of being lost between a check and a blocking call. The serving process
   // starts with none blocked (Spawn).
