@@ -39,7 +39,7 @@ import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
 import { streams } from 'internal:lazy';
 import { parseURL, serializeURL, serializeOrigin } from 'internal:url';
 import { AbortSignal, addAbortAlgorithm } from 'internal:events';
-import { getOutbound } from 'internal:outbound';
+import { getOutbound, countSubrequest } from 'internal:outbound';
 
 const {
   ArrayPrototypeJoin,
@@ -568,6 +568,7 @@ function run(f) {
     settle(f, true, response);
     return;
   }
+  countSubrequest();  // each hop of a redirect chain is one
   const outbound = getOutbound();
   if (outbound !== null) {
     exchangeThroughOutbound(f, outbound);

@@ -19,7 +19,7 @@ const {
   ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
   StringPrototypeSlice, MathMax, MathMin, Uint8Array, TypedArrayPrototypeSlice,
   TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetByteLength,
-  ArrayBufferPrototypeSlice, ArrayPrototypeIndexOf,
+  ArrayBufferPrototypeSlice, ArrayPrototypeIndexOf, WeakRef,
 } = primordials;
 
 const kInternal = Symbol('internal');
@@ -189,7 +189,9 @@ function prepare(code) {
 
 // `limits` of a WorkerCode or of getEntrypoint(name, {limits}) (loader.md sections 3 and 5):
 // each a positive number; an entrypoint's may only lower the worker's, so the lower of the two
-// applies. Checked here; enforced by the containment work (section 5), not yet.
+// applies. memoryMb is the isolate's, so an entrypoint's memoryMb cannot lower it (it is
+// accepted, for code written against the spec, and has no effect). Enforced by the worker:
+// CPU and memory in C++ (jsg/limits.h), subrequests and wall-clock in internal:rpc.
 const kLimitNames = ['cpuMs', 'memoryMb', 'subRequests', 'wallMs'];
 function checkLimits(limits, where) {
   if (limits === undefined || limits === null) return null;
@@ -221,8 +223,8 @@ function start(prepared) {
   // message are recorded for holder -1, then handed to the new realm (and dropped with it).
   let realm;
   try {
-    const init = initMessage(-1, prepared.env, prepared.outbound, prepared.tails);
-    realm = ops.workerCreate(prepared.main, prepared.list, init);
+    const init = initMessage(-1, prepared.env, prepared.outbound, prepared.tails, prepared.limits);
+    realm = ops.workerCreate(prepared.main, prepared.list, init, prepared.limits);
   } catch (error) {
     retargetExports(-1, null);
     throw error;
@@ -272,14 +274,32 @@ class Entry {
 }
 
 const collected = new FinalizationRegistry((box) => {
-  if (box.realm !== null) ops.workerDestroy(box.realm);
+  if (box.realm !== null) {
+    ops.workerDestroy(box.realm);
+    byRealm.delete(box.realm);
+  }
   box.realm = null;
 });
 
+// realm id -> WeakRef of the Entry whose worker it is (weak: an anonymous entry must stay
+// collectable).
+const byRealm = new SafeMap();
+
 function setRealm(entry, realm) {
+  if (entry.realm !== null) byRealm.delete(entry.realm);
   entry.realm = realm;
   entry.box.realm = realm;
+  if (realm !== null) byRealm.set(realm, new WeakRef(entry));
 }
+
+// The worker went over its memory limit (runtime/loader.cc destroys it): the next use of its
+// entry starts a fresh one (loader.md section 5).
+ops.setHook('workerCondemned', (realm) => {
+  const entry = byRealm.get(realm)?.deref();
+  if (entry === undefined) return;
+  setRealm(entry, null);
+  entry.ready = null;
+});
 
 function touch(entry) {
   entry.lastUsed = DateNow();
@@ -389,17 +409,18 @@ class WorkerStub {
     }
     const entry = this.#entry;
     let props = {};
+    let limits = null;
     if (options !== undefined && options !== null) {
       if (typeof options !== 'object') throw new TypeError('getEntrypoint(name, options): options must be an object.');
       if (options.props !== undefined) props = options.props;
-      checkLimits(options.limits, 'getEntrypoint(name, options): options.limits');
+      limits = checkLimits(options.limits, 'getEntrypoint(name, options): options.limits');
     }
     const ready = () => {
       touch(entry);
       return ensureStarted(entry);
     };
     const fetcher = entrypointFetcher(name === undefined || name === null ? 'default' : name, props,
-      ready, true);
+      ready, true, limits);
     // The worker lives at least as long as something can call it.
     holders.set(fetcher, entry);
     return fetcher;

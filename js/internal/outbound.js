@@ -18,3 +18,11 @@ export function getOutbound() { return outbound; }
 let connectOutbound = null;
 export function setConnectOutbound(fn) { connectOutbound = fn; }
 export function getConnectOutbound() { return connectOutbound; }
+
+// Subrequests (loader.md section 5, limits.subRequests): every fetch() and connect() that leaves
+// the isolate, by the global functions or through a Fetcher, is counted for the request it is
+// made for; over the limit the check throws "Too many subrequests.". Set by internal:rpc in a
+// dynamic worker.
+let subrequestCheck = null;
+export function setSubrequestCheck(fn) { subrequestCheck = fn; }
+export function countSubrequest() { if (subrequestCheck !== null) subrequestCheck(); }

@@ -24,7 +24,8 @@ import {
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
 import { streams, loadedStreams } from 'internal:lazy';
-import { setOutbound, setConnectOutbound } from 'internal:outbound';
+import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } from 'internal:outbound';
+import { setTimeout as setTimer, clearTimeout as clearTimer, cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
 
 const {
@@ -169,14 +170,15 @@ function post(to, message) {
   ops.rpcPost(to, message);
 }
 
-ops.setHook('rpcRealmGone', (realm) => {
-  // Calls waiting on that realm can never be answered.
+ops.setHook('rpcRealmGone', (realm, reason) => {
+  // Calls waiting on that realm can never be answered (`reason`: why it went, such as its
+  // memory limit).
   const dead = [];
   MapPrototypeForEach(pendingCalls, (call, id) => { if (call.to === realm) ArrayPrototypePush(dead, id); });
   for (let i = 0; i < dead.length; i++) {
     const call = pendingCalls.get(dead[i]);
     pendingCalls.delete(dead[i]);
-    call.reject(new Error('The Worker was unloaded while this call was in progress.'));
+    call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
   }
   const drop = [];
   MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
@@ -599,14 +601,14 @@ function remoteWritable(realm, cap) {
 // Sends one call; `target` is an export number (cap) or, for entrypoints, 0 with `entry`.
 // kind: 'call' (method at `path` with args), 'get' (property at `path`), 'fetch', 'connect',
 // 'read'/'cancel'/'write'/'close'/'abort' (streams).
-function call(realmOrNull, cap, kind, args, path, entry, props, ready) {
+function call(realmOrNull, cap, kind, args, path, entry, props, ready, limits = null) {
   const send = (realm) => new Promise((resolve, reject) => {
     const id = nextCall++;
     let message;
     try {
       const [encodedArgs, caps] = encodeMessage(realm, entry === undefined ? args : [args, props]);
       message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
-        entry: entry ?? null };
+        entry: entry ?? null, lim: limits };
       pendingCalls.set(id, { __proto__: null, to: realm, resolve, reject });
       post(realm, message);
     } catch (error) {
@@ -667,6 +669,11 @@ function onCall(from, message) {
   let result;
   const trace = tails.length > 0 && (message.entry !== null || exportsTable.get(message.cap)?.kind === 'entry')
     ? startTrace(message) : null;
+  // In a dynamic worker every call of user code is a request with its own limits (loader.md
+  // section 5); the steps of a stream are not (their CPU is limited per turn).
+  const request = workerLimits === null || !(message.entry !== null ||
+    exportsTable.get(message.cap)?.kind === 'entry' || exportsTable.get(message.cap)?.kind === 'object')
+    ? null : beginRequest(from, message, trace);
   try {
     const decoded = decodeMessage(from, message.args, message.caps);
     if (message.entry !== null) {
@@ -681,18 +688,128 @@ function onCall(from, message) {
         result = invokeExport(message.cap, record, message.kind, message.path, decoded);
       }
     }
+    PromisePrototypeThen(PromiseResolve(result), (value) => {
+      complete(from, message.id, trace, request, true, value);
+    }, (error) => {
+      complete(from, message.id, trace, request, false, error);
+    });
   } catch (error) {
-    if (trace !== null) finishTrace(trace, error, undefined);
-    reply(from, message.id, false, error);
+    complete(from, message.id, trace, request, false, error);
+  } finally {
+    if (request !== null) ops.requestEnter(0);
+  }
+}
+
+function complete(from, id, trace, request, ok, value) {
+  if (request !== null) {
+    if (request.done) return;  // already failed by a limit
+    endRequest(request);
+  }
+  if (trace !== null) {
+    if (ok) finishTrace(trace, undefined, value);
+    else finishTrace(trace, value, undefined);
+  }
+  reply(from, id, ok, value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests and their limits (loader.md section 5), in a dynamic worker. CPU time is measured
+// and enforced in C++ (jsg/limits.h), which calls `requestLimitExceeded`; the request's number
+// is the continuation-preserved embedder data of its JS (ops.requestEnter), so its promise
+// reactions and timers (internal:timers) carry it. Subrequests, the wall-clock limit and hang
+// detection are here.
+
+let workerLimits = null;  // { cpuMs, subRequests, wallMs } from the init message
+const requests = new SafeMap();  // request number -> record
+let wallTimers = 0;  // timers of internal:timers that are wall-clock limits
+const kDefaultSubrequests = 50;
+// No response after this long fails the request, whatever it waits on (a gateway that never
+// answers, a server that never responds). Workers have no such default; a limit keeps a
+// forgotten request from holding its caller forever.
+const kDefaultWallMs = 30000;
+const kWallExceeded = 'Worker exceeded wall-clock time limit.';
+const kHung = "The Workers runtime canceled this request because it detected that your Worker's " +
+  'code had hung and would never generate a response. Refer to: ' +
+  'https://developers.cloudflare.com/workers/observability/errors/';
+
+// getEntrypoint(name, {limits}) may only lower the worker's limits.
+function lower(mine, asked) {
+  if (typeof asked !== 'number' || !(asked > 0)) return mine;
+  return mine === undefined || asked < mine ? asked : mine;
+}
+
+function beginRequest(from, message, trace) {
+  const lim = message.lim;
+  const id = ops.requestBegin(lower(workerLimits.cpuMs, lim?.cpuMs) ?? 0);
+  if (id === 0) return null;  // a realm without limits (the snapshot's warm-up)
+  const request = {
+    __proto__: null, id, from, callId: message.id, trace, done: false, subrequests: 0,
+    maxSubrequests: lower(workerLimits.subRequests, lim?.subRequests) ?? kDefaultSubrequests,
+    wallTimer: 0,
+  };
+  // A connect() handler lasts as long as its connection: only an explicit limit applies.
+  const wallMs = lower(workerLimits.wallMs, lim?.wallMs) ?? (message.kind === 'connect' ? undefined : kDefaultWallMs);
+  if (wallMs !== undefined) {
+    request.wallTimer = setTimer(() => failRequest(request, new Error(kWallExceeded)), wallMs);
+    wallTimers++;
+  }
+  requests.set(id, request);
+  ops.requestEnter(id);
+  return request;
+}
+
+function endRequest(request) {
+  request.done = true;
+  requests.delete(request.id);
+  if (request.wallTimer !== 0) {
+    clearTimer(request.wallTimer);
+    wallTimers--;
+  }
+  ops.requestEnd(request.id);
+}
+
+// The request fails with `error` now; nothing it left behind (timers) runs again.
+function failRequest(request, error) {
+  if (request.done) return;
+  endRequest(request);
+  cancelRequestTimers(request.id);
+  if (request.trace !== null) finishTrace(request.trace, error, undefined);
+  reply(request.from, request.callId, false, error);
+}
+
+ops.setHook('requestLimitExceeded', (id, message) => {
+  const request = requests.get(id);
+  if (request !== undefined) {
+    failRequest(request, new Error(message));
+  } else {
+    // JS that ran for no request (a timer left by a finished one): nobody to fail.
+    ops.log('error', `Uncaught Error: ${message}`);
+  }
+});
+
+// After a turn that ends with requests in flight: if nothing could ever wake this isolate
+// again (no timer but the wall-clock limits, no fetch, socket or call in progress, no stream
+// or object of this worker that another one could still call), they are hung, as workerd says.
+function mayBeCalledBack() {
+  let found = false;
+  MapPrototypeForEach(exportsTable, (record) => { if (record.kind !== 'entry') found = true; });
+  return found;
+}
+
+ops.setHook('requestsCheckHung', () => {
+  if (requests.size === 0 || pendingCalls.size > 0 || ops.hasPendingIo(wallTimers) ||
+      mayBeCalledBack()) {
     return;
   }
-  PromisePrototypeThen(PromiseResolve(result), (value) => {
-    if (trace !== null) finishTrace(trace, undefined, value);
-    reply(from, message.id, true, value);
-  }, (error) => {
-    if (trace !== null) finishTrace(trace, error, undefined);
-    reply(from, message.id, false, error);
-  });
+  const hung = [];
+  MapPrototypeForEach(requests, (request) => ArrayPrototypePush(hung, request));
+  for (let i = 0; i < hung.length; i++) failRequest(hung[i], new Error(kHung));
+});
+
+function chargeSubrequest() {
+  const request = requests.get(ops.requestCurrent());
+  if (request === undefined) return;
+  if (++request.subrequests > request.maxSubrequests) throw new Error('Too many subrequests.');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -957,7 +1074,7 @@ function invokeExport(id, record, kind, path, args) {
 function stubCall(info, kind, path, args) {
   if (info.disposed) return PromiseReject(new Error('RPC stub used after being disposed.'));
   if (info.entry !== null && (info.cap === 0)) {
-    return call(info.realm, 0, kind, args, path, info.entry, info.props, info.ready);
+    return call(info.realm, 0, kind, args, path, info.entry, info.props, info.ready, info.limits ?? null);
   }
   return call(info.realm, info.cap, kind, args, path, undefined, undefined, info.ready);
 }
@@ -1040,12 +1157,16 @@ function makeStub(info) {
     let request;
     try {
       request = new Request(input, init);
+      countSubrequest();
     } catch (error) {
       return PromiseReject(error);
     }
     return stubCall(info, 'fetch', [], [request]);
   };
-  const connectFn = (address, options) => connectThrough(info, address, options);
+  const connectFn = (address, options) => {
+    countSubrequest();
+    return connectThrough(info, address, options);
+  };
   const disposedFlag = { __proto__: null, value: false };
   const dispose = () => {
     if (info.disposed) return;
@@ -1090,9 +1211,9 @@ function makeStub(info) {
 // A Fetcher to entrypoint `name` (null = default) of a worker with `props`. `ready` returns a
 // promise of the worker's realm id once it has started (rejected if it failed to); it is
 // called for every call, so a worker evicted meanwhile is started again.
-export function entrypointFetcher(name, props, ready, dynamic) {
+export function entrypointFetcher(name, props, ready, dynamic, limits = null) {
   return makeStub({ realm: null, cap: 0, fn: false, entry: name ?? 'default', props: snapshotProps(props),
-    dynamic: dynamic === true, unspecialized: false, ready: ready ?? null });
+    dynamic: dynamic === true, unspecialized: false, ready: ready ?? null, limits });
 }
 
 // ctx.exports: NAME -> a Fetcher to this worker's own export NAME (callable with {props}).
@@ -1147,7 +1268,7 @@ export function stubDetails(value) { return stubInfo.get(value); }
 // Creating workers: the init message carries the child's env and outbound.
 
 // Builds the init message: env may not hold unspecialized ctx.exports; the outbound may.
-export function initMessage(to, env, outbound, tailList) {
+export function initMessage(to, env, outbound, tailList, limits = null) {
   const encoder = new Encoder(to, { __proto__: null, allowUnspecialized: false });
   const encodedEnv = encoder.encode(env);
   let encodedOutbound = outbound;
@@ -1155,7 +1276,7 @@ export function initMessage(to, env, outbound, tailList) {
   if (outbound !== null && outbound !== undefined) encodedOutbound = encoder.encode(outbound);
   const encodedTails = tailList === undefined ? [] : encoder.encode(tailList);
   return { __proto__: null, t: 0, value: { __proto__: null, env: encodedEnv, outbound: encodedOutbound,
-    tails: encodedTails }, caps: encoder.caps };
+    tails: encodedTails, limits }, caps: encoder.caps };
 }
 
 export const kNoInternet = 'This worker is not permitted to access the internet via global ' +
@@ -1169,6 +1290,8 @@ let dynamicRealm = false;
 function onInit(from, message) {
   dynamicRealm = true;
   const value = decodeMessage(from, message.value, message.caps);
+  workerLimits = { __proto__: null, ...value.limits };
+  setSubrequestCheck(chargeSubrequest);
   workerEnv = value.env ?? {};
   if (ArrayIsArray(value.tails)) tails = value.tails;
   const outbound = value.outbound;
@@ -1176,7 +1299,9 @@ function onInit(from, message) {
     setOutbound(() => PromiseReject(new Error(kNoInternet)));
     setConnectOutbound(() => { throw new Error(kNoInternet); });
   } else if (outbound !== undefined) {
-    setOutbound((request) => outbound.fetch(request));
+    // Straight to the call: fetch() has counted the subrequest already.
+    const info = stubInfo.get(outbound);
+    setOutbound((request) => stubCall(info, 'fetch', [], [request]));
     setConnectOutbound((address, options) => connectThrough(stubInfo.get(outbound), address, options));
   }
 }
@@ -1357,4 +1482,6 @@ export function warmRpc() {
   workerEnv = savedEnv;
   tails = savedTails;
   dynamicRealm = false;
+  workerLimits = null;
+  setSubrequestCheck(null);
 }

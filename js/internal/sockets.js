@@ -12,7 +12,7 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { parseURL } from 'internal:url';
-import { getConnectOutbound } from 'internal:outbound';
+import { getConnectOutbound, countSubrequest } from 'internal:outbound';
 import { isArrayBuffer, isSharedArrayBuffer } from 'internal:types';
 import {
   createReadableByteStream, readableStreamControllerEnqueue, readableStreamControllerClose,
@@ -576,6 +576,7 @@ export function connect(address, options) {
   const opts = parseOptions(options);
   const parsed = parseAddress(address);
   const mode = transportMode(opts.secureTransport);
+  countSubrequest();
   // A dynamic worker's globalOutbound gets the address after the same checks as the network.
   const connectOutbound = getConnectOutbound();
   if (connectOutbound !== null) return connectOutbound(parsed.address, options);

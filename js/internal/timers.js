@@ -6,7 +6,7 @@ import ops from 'internal:ops';
 
 const {
   FunctionPrototypeCall, ReflectApply, SafeMap, MathTrunc, NumberIsFinite, TypeError,
-  MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete, MapPrototypeHas,
+  MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete, MapPrototypeHas, MapPrototypeForEach,
   globalThis: globalObject,
 } = primordials;
 
@@ -41,7 +41,8 @@ function schedule(handler, timeout, args, repeat, name) {
   }
   const id = nextId++;
   const delay = toDelay(timeout);
-  MapPrototypeSet(timers, id, { handler, args, repeat, delay });
+  // The request it belongs to (a dynamic worker's limits: jsg/limits.h), 0 for none.
+  MapPrototypeSet(timers, id, { handler, args, repeat, delay, request: ops.requestCurrent() });
   ops.timerStart(id, delay);
   return id;
 }
@@ -56,7 +57,17 @@ function onTimer(id) {
     MapPrototypeDelete(timers, id);
   }
   // HTML's timer initialisation steps invoke the callback with the global object as `this`.
-  ReflectApply(timer.handler, globalObject, timer.args);
+  if (timer.request === 0) {
+    ReflectApply(timer.handler, globalObject, timer.args);
+    return;
+  }
+  // Its CPU counts for the request that set it, and so does what it continues with.
+  ops.requestEnter(timer.request);
+  try {
+    ReflectApply(timer.handler, globalObject, timer.args);
+  } finally {
+    ops.requestEnter(0);
+  }
 }
 ops.setHook('timerHandler', onTimer);
 
@@ -75,6 +86,16 @@ function clear(id) {
   if (!MapPrototypeHas(timers, handle)) return;
   MapPrototypeDelete(timers, handle);
   ops.timerStop(handle);
+}
+
+// Stops every timer set for `request` (failed by a limit: none of its code runs again).
+export function cancelRequestTimers(request) {
+  const doomed = [];
+  MapPrototypeForEach(timers, (timer, id) => { if (timer.request === request) doomed[doomed.length] = id; });
+  for (let i = 0; i < doomed.length; i++) {
+    MapPrototypeDelete(timers, doomed[i]);
+    ops.timerStop(doomed[i]);
+  }
 }
 
 export function clearTimeout(id = 0) { clear(id); }

@@ -362,6 +362,8 @@ const jsg::OpDef kOps[] = {
 
 }  // namespace
 
+bool FetchesInFlight(jsg::Realm& realm) { return !State(realm).live.empty(); }
+
 std::span<const jsg::OpDef> FetchOps() { return kOps; }
 
 }  // namespace dw::api

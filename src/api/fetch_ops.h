@@ -17,4 +17,7 @@ namespace dw::api {
 
 std::span<const jsg::OpDef> FetchOps();
 
+// Whether the realm has fetch exchanges in flight (hang detection: loader.md section 5).
+bool FetchesInFlight(jsg::Realm& realm);
+
 }  // namespace dw::api

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "absl/strings/str_format.h"
+#include "jsg/limits.h"
 #include "jsg/modules.h"
 #include "jsg/realm.h"
 
@@ -453,7 +454,49 @@ v8::Local<v8::Value> LoadBuiltin(OpContext& cx, std::string url) {
 // (internal:primordials keeps only the built-ins the runtime can name).
 bool BuiltinsMention(OpContext& cx, std::string name) { return cx.realm().modules().BuiltinsMention(name); }
 
+// ---- requests (limits: jsg/limits.h, loader.md section 5) ----
+// A limited realm's JS marks each call it serves as a request: requestBegin gives it a number
+// and a CPU budget, requestEnter makes that number the continuation-preserved embedder data
+// (V8 carries it into every promise reaction made under it) and the owner of the turn.
+
+double RequestBegin(OpContext& cx, double cpu_ms) {
+  jsg::LimitEnforcer* limits = cx.realm().limits();
+  return limits ? limits->BeginRequest(cpu_ms) : 0;
+}
+
+void RequestEnd(OpContext& cx, double id) {
+  if (jsg::LimitEnforcer* limits = cx.realm().limits()) limits->EndRequest(static_cast<int>(id));
+}
+
+void RequestEnter(OpContext& cx, double id) {
+  jsg::LimitEnforcer* limits = cx.realm().limits();
+  if (!limits) return;
+  int n = static_cast<int>(id);
+  cx.context()->SetContinuationPreservedEmbedderData(
+      n > 0 ? v8::Integer::New(cx.isolate(), n).As<v8::Value>() : v8::Undefined(cx.isolate()).As<v8::Value>());
+  if (n > 0) limits->SetTurnOwner(n);
+}
+
+double RequestCurrent(OpContext& cx) {
+  v8::Local<v8::Value> data = cx.context()->GetContinuationPreservedEmbedderData();
+  return data->IsInt32() ? data.As<v8::Int32>()->Value() : 0;
+}
+
+// Whether anything native could still call this realm back: timers, fetches, socket
+// operations, V8 background work (async wasm compilation). For hang detection;
+// `own_timers` of the realm's timers are the runtime's own (wall-clock limits) and do not count.
+bool HasPendingIo(OpContext& cx, double own_timers) {
+  jsg::Realm& realm = cx.realm();
+  return static_cast<double>(Timers(realm).timers.size()) > own_timers || FetchesInFlight(realm) || SocketOpsInFlight(realm) ||
+         cx.isolate()->HasPendingBackgroundTasks();
+}
+
 const jsg::OpDef kOps[] = {
+    DW_OP("requestBegin", RequestBegin),
+    DW_OP("requestEnd", RequestEnd),
+    DW_OP("requestEnter", RequestEnter),
+    DW_OP("requestCurrent", RequestCurrent),
+    DW_OP("hasPendingIo", HasPendingIo),
     DW_OP("loadBuiltin", LoadBuiltin),
     DW_OP("builtinsMention", BuiltinsMention),
     DW_OP("log", Log),

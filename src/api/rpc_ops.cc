@@ -106,17 +106,26 @@ void AddListener(int from, int to) {
   if (listeners->listeners[to].insert(from).second) listeners->sent_to[from].insert(to);
 }
 
+thread_local std::unordered_map<int, std::string>* gone_reasons = nullptr;
+
 void NotifyGone(int receiver, int gone) {
   jsg::Realm* realm = jsg::Realm::FromId(receiver);
   if (!realm) return;
   jsg::Realm::CallbackScope scope(*realm);
-  v8::Local<v8::Value> args[] = {v8::Integer::New(realm->isolate(), gone)};
-  realm->CallHook("rpcRealmGone", 1, args);
+  v8::Isolate* isolate = realm->isolate();
+  v8::Local<v8::Value> reason = v8::Undefined(isolate);
+  if (gone_reasons) {
+    if (auto it = gone_reasons->find(gone); it != gone_reasons->end()) {
+      reason = jsg::Str(isolate, it->second);
+    }
+  }
+  v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, gone), reason};
+  realm->CallHook("rpcRealmGone", 2, args);
 }
 
 void Deliver(int from, int to, const RpcBytes& bytes) {
   jsg::Realm* realm = jsg::Realm::FromId(to);
-  if (!realm) {
+  if (!realm || realm->condemned()) {
     NotifyGone(from, to);
     return;
   }
@@ -187,6 +196,11 @@ void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes) {
   loop.Defer([from, to, bytes = std::move(bytes)]() { Deliver(from, to, bytes); });
 }
 
+void SetRealmGoneReason(int id, std::string reason) {
+  if (!gone_reasons) gone_reasons = new std::unordered_map<int, std::string>();
+  (*gone_reasons)[id] = std::move(reason);
+}
+
 void NotifyRealmGone(io::EventLoop& loop, int id) {
   loop.Defer([id]() {
     if (!listeners) return;
@@ -205,6 +219,7 @@ void NotifyRealmGone(io::EventLoop& loop, int id) {
       if (auto s = listeners->sent_to.find(receiver); s != listeners->sent_to.end()) s->second.erase(id);
     }
     for (int receiver : receivers) NotifyGone(receiver, id);
+    if (gone_reasons) gone_reasons->erase(id);
   });
 }
 

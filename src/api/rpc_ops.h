@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "jsg/ops.h"
@@ -36,6 +37,9 @@ void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes);
 // it messages: only they can have calls pending on it or have made exports for it to hold.
 // (Telling every live realm made each worker's teardown a call into every other isolate.)
 void NotifyRealmGone(io::EventLoop& loop, int id);
+// Why realm `id` is gone (or going): calls to it then fail with `reason` as their message
+// instead of the generic "unloaded" one ("Worker exceeded memory limit.").
+void SetRealmGoneReason(int id, std::string reason);
 
 // Placeholders (see above) for other users of V8's serializer in this realm: structuredClone
 // uses them for the platform objects it clones itself (Blob, File, DOMException).

@@ -393,6 +393,8 @@ const jsg::OpDef kOps[] = {
 
 }  // namespace
 
+bool SocketOpsInFlight(jsg::Realm& realm) { return !State(realm).pending.empty(); }
+
 std::span<const jsg::OpDef> SocketOps() { return kOps; }
 
 }  // namespace dw::api

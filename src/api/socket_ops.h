@@ -12,4 +12,7 @@ namespace dw::api {
 
 std::span<const jsg::OpDef> SocketOps();
 
+// Whether JS waits on any socket operation of the realm (hang detection).
+bool SocketOpsInFlight(jsg::Realm& realm);
+
 }  // namespace dw::api

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "jsg/limits.h"
 #include "jsg/modules.h"
 #include "jsg/platform.h"
 
@@ -135,6 +136,10 @@ void Realm::TickFrozenClock() {
   frozen_hr_ns_ = uv_hrtime();
 }
 
+void Realm::SetLimits(std::unique_ptr<LimitEnforcer> limits) { limits_ = std::move(limits); }
+
+bool Realm::condemned() const { return limits_ && limits_->condemned(); }
+
 void Realm::DisallowCodeGeneration() {
   v8::HandleScope hs(isolate_);
   context()->AllowCodeGenerationFromStrings(false);
@@ -173,6 +178,7 @@ Realm::Realm(v8::Isolate* isolate, io::EventLoop& loop, std::span<const OpDef> o
 
 Realm::~Realm() {
   isolate_->SetData(kFrozenWallClockSlot, nullptr);  // points into this object
+  limits_.reset();  // first: the watchdog must not interrupt an isolate being torn down
   realms_by_id->erase(id_);
   slots_.clear();
   UnregisterIsolate(isolate_);
@@ -277,6 +283,7 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
 }  // namespace internal
 
 void Realm::CallHook(const char* name, int argc, v8::Local<v8::Value>* argv) {
+  if (condemned()) return;  // its JS was stopped for good (memory limit)
   v8::Local<v8::Value> hook = GetHook(name);
   if (!hook->IsFunction()) return;
   v8::TryCatch try_catch(isolate_);
@@ -302,12 +309,19 @@ Realm::CallbackScope::CallbackScope(Realm& realm)
       isolate_scope_(realm.isolate_),
       handles_(realm.isolate_),
       context_scope_(realm.context()) {
-  // Entered from the event loop (not from inside its own JS): the clock may move on.
-  if (realm_.callback_depth_++ == 0 && realm_.clock_frozen_) realm_.TickFrozenClock();
+  if (realm_.callback_depth_++ == 0) {
+    // Entered from the event loop (not from inside its own JS): the clock may move on.
+    if (realm_.clock_frozen_) realm_.TickFrozenClock();
+    if (realm_.limits_) realm_.limits_->EnterTurn();
+  }
 }
 
 Realm::CallbackScope::~CallbackScope() {
-  if (--realm_.callback_depth_ == 0) realm_.PerformCheckpoint();
+  if (--realm_.callback_depth_ == 0) {
+    realm_.PerformCheckpoint();
+    // After the checkpoint: a request stopped in it is failed here (or the isolate condemned).
+    if (realm_.limits_) realm_.limits_->ExitTurn();
+  }
 }
 
 void Realm::PerformCheckpoint() {

@@ -16,6 +16,7 @@
 namespace dw::jsg {
 
 class ModuleRegistry;
+class LimitEnforcer;
 
 enum class LogLevel { kDebug, kInfo, kLog, kWarn, kError };
 using LogSink = std::function<void(LogLevel, std::string_view)>;
@@ -59,6 +60,13 @@ class Realm {
   bool clock_frozen() const { return clock_frozen_; }
   double frozen_wall_ms() const { return frozen_wall_ms_; }
   uint64_t frozen_hr_ns() const { return frozen_hr_ns_; }
+  // CPU and memory limits for this realm's JS (jsg/limits.h): entered and left with every
+  // outermost CallbackScope. Set once, before user code runs; destroyed with the realm.
+  void SetLimits(std::unique_ptr<LimitEnforcer> limits);
+  LimitEnforcer* limits() const { return limits_.get(); }
+  // Condemned by its memory limit: no JS runs here any more.
+  bool condemned() const;
+
   // The runtime itself compiles a wasm module of the worker's bundle.
   class WasmCompileScope {
    public:
@@ -157,6 +165,7 @@ class Realm {
   void TickFrozenClock();
   static bool AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String> source);
   v8::Global<v8::Context> context_;
+  std::unique_ptr<LimitEnforcer> limits_;
   std::span<const OpDef> ops_;
   v8::Global<v8::Object> ops_object_;
   std::unique_ptr<ModuleRegistry> modules_;

@@ -1,5 +1,6 @@
 #include "runtime/loader.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/ops.h"
 #include "api/rpc_ops.h"
+#include "jsg/limits.h"
 #include "runtime/bundle.h"
 #include "runtime/worker.h"
 
@@ -45,8 +47,32 @@ std::string DescribeStartupError(jsg::Realm& realm, v8::Local<v8::Value> excepti
   return out;
 }
 
+// A dynamic worker's start, in its realm: the request number its top-level code runs as (CPU
+// limit), and whether the creator has been told how the start went.
+struct StartState {
+  int request = 0;
+  bool reported = false;
+};
+
+// The limits a WorkerCode gives (loader.md section 5), as workerCreate received them.
+struct ChildLimits {
+  double cpu_ms = 50;
+  double memory_mb = 128;
+};
+// Top-level code may take longer than a request: Workers allow a startup of about a second.
+constexpr double kStartupCpuMs = 1000;
+
+constexpr char kCpuExceeded[] = "Worker exceeded CPU time limit.";
+constexpr char kMemoryExceeded[] = "Worker exceeded memory limit.";
+
 // Tells the creator that worker `child` started (error empty) or failed.
 void ReportStarted(io::EventLoop& loop, int creator, int child, std::string error) {
+  if (jsg::Realm* realm = jsg::Realm::FromId(child)) {
+    StartState& st = realm->Slot<StartState>();
+    if (st.reported) return;
+    st.reported = true;
+    if (st.request != 0 && realm->limits()) realm->limits()->EndRequest(st.request);
+  }
   loop.Defer([creator, child, error = std::move(error)]() {
     jsg::Realm* realm = jsg::Realm::FromId(creator);
     if (!realm) return;
@@ -59,9 +85,67 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
   });
 }
 
+// Destroys `child` on a later turn (its isolate may be on the stack now), then tells the realms
+// that talked to it, whose calls to it fail.
+void DestroyChildLater(io::EventLoop& loop, int creator, int child) {
+  loop.Defer([creator, child, &loop]() {
+    jsg::Realm* realm = jsg::Realm::FromId(creator);
+    if (!realm) return;
+    auto& workers = realm->Slot<Children>().workers;
+    auto it = workers.find(child);
+    if (it == workers.end()) return;
+    std::unique_ptr<Worker> doomed = std::move(it->second);
+    workers.erase(it);
+    doomed.reset();
+    realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
+    api::NotifyRealmGone(loop, child);
+  });
+}
+
+// The child went over its memory limit: its in-flight calls fail with loader.md's message, its
+// creator forgets it (`workerCondemned`: the next get of its id starts a fresh one), and it is
+// destroyed.
+void CondemnChild(io::EventLoop& loop, int creator, int child) {
+  api::SetRealmGoneReason(child, kMemoryExceeded);
+  loop.Defer([creator, child]() {
+    jsg::Realm* realm = jsg::Realm::FromId(creator);
+    if (!realm) return;
+    jsg::Realm::CallbackScope scope(*realm);
+    v8::Local<v8::Value> args[] = {v8::Integer::New(realm->isolate(), child)};
+    realm->CallHook("workerCondemned", 1, args);
+  });
+  DestroyChildLater(loop, creator, child);
+}
+
+// What happens when a child's JS is stopped by its limits (jsg::LimitEnforcer): its start fails,
+// or the request is failed by the child's JS (`requestLimitExceeded`), or it is condemned.
+void OnChildLimit(io::EventLoop& loop, int creator, int child, int request, jsg::LimitKind kind) {
+  jsg::Realm* realm = jsg::Realm::FromId(child);
+  if (!realm) return;
+  StartState& st = realm->Slot<StartState>();
+  if (kind == jsg::LimitKind::kMemory) {
+    if (!st.reported) {
+      ReportStarted(loop, creator, child, kMemoryExceeded);  // the creator destroys it
+      api::SetRealmGoneReason(child, kMemoryExceeded);
+    } else {
+      CondemnChild(loop, creator, child);
+    }
+    return;
+  }
+  if (request != 0 && request == st.request) {
+    ReportStarted(loop, creator, child, kCpuExceeded);
+    return;
+  }
+  jsg::Realm::CallbackScope scope(*realm);
+  v8::Isolate* isolate = realm->isolate();
+  v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, request), Str(isolate, kCpuExceeded)};
+  realm->CallHook("requestLimitExceeded", 2, args);
+}
+
 // Hands the main module's namespace to the child's JS (`rpcSetMain`), then reports.
 void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
   v8::Isolate* isolate = child.isolate();
+  if (child.Slot<StartState>().reported) return;  // stopped by a limit meanwhile
   // Its top level has run: from here on no code from strings (loader.md section 5).
   child.DisallowCodeGeneration();
   v8::Local<v8::Value> hook = child.GetHook("rpcSetMain");
@@ -78,15 +162,33 @@ void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
 }
 
 void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bundle,
-                api::RpcBytes init) {
+                api::RpcBytes init, ChildLimits limits) {
   jsg::Realm* creator = jsg::Realm::FromId(creator_id);
   if (!creator) return;  // the loader is gone: nothing to start for
   io::EventLoop& loop = creator->loop();
   WorkerOptions options;
   options.modules = std::make_unique<BundleModuleProvider>(bundle);
   options.realm_id = child_id;
+  options.memory_mb = limits.memory_mb;
   std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
   Worker* w = worker.get();
+  // Limits before anything of the worker's runs (its init message included).
+  jsg::LimitEnforcer::Options lo;
+  lo.cpu_ms = limits.cpu_ms;
+  lo.memory_mb = limits.memory_mb;
+  lo.allocator = w->limited_allocator();
+  w->realm().SetLimits(std::make_unique<jsg::LimitEnforcer>(
+      w->realm(), lo, [&loop, creator_id, child_id](int request, jsg::LimitKind kind) {
+        OnChildLimit(loop, creator_id, child_id, request, kind);
+      }));
+  // A request that waits on nothing that could ever wake it is hung: the child's JS checks
+  // after each turn that ends with requests in flight (`requestsCheckHung`).
+  w->realm().limits()->set_after_turn([child_id]() {
+    jsg::Realm* realm = jsg::Realm::FromId(child_id);
+    if (!realm) return;
+    jsg::Realm::CallbackScope scope(*realm);
+    realm->CallHook("requestsCheckHung", 0, nullptr);
+  });
   // No clock to time code with: Date.now() and performance.now() move only between turns.
   w->realm().FreezeClockWhileRunning();
   // Its network is only what globalOutbound allows: no loopback test servers either.
@@ -101,14 +203,22 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   jsg::Realm::CallbackScope scope(realm);
   v8::Isolate* isolate = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
+  // The top level (and what its top-level await continues with) runs as a request of its own,
+  // with the startup's CPU budget.
+  StartState& st = realm.Slot<StartState>();
+  st.request = realm.limits()->BeginRequest(std::max(limits.cpu_ms, kStartupCpuMs));
+  ctx->SetContinuationPreservedEmbedderData(v8::Integer::New(isolate, st.request));
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Promise> evaluated;
   std::string main_url = bundle->main_url();
-  if (!realm.modules().Evaluate(main_url).ToLocal(&evaluated)) {
-    ReportStarted(loop, creator_id, child_id,
-                  try_catch.HasTerminated()
-                      ? std::string("Uncaught Error: Worker startup was terminated.")
-                      : DescribeStartupError(realm, try_catch.Exception(), try_catch.Message()));
+  bool ok = realm.modules().Evaluate(main_url).ToLocal(&evaluated);
+  ctx->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
+  if (!ok) {
+    // Stopped by a limit: the enforcer reports that when this turn ends.
+    if (!try_catch.HasTerminated()) {
+      ReportStarted(loop, creator_id, child_id,
+                    DescribeStartupError(realm, try_catch.Exception(), try_catch.Message()));
+    }
     return;
   }
   realm.MarkHandled(evaluated);
@@ -154,7 +264,7 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
 // Validation errors throw at once (TypeError with loader.md's message); the isolate is made
 // and started on a later turn, which ends with the creator's `workerStarted(id, error)` hook.
 double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value> list,
-                    v8::Local<v8::Value> init) {
+                    v8::Local<v8::Value> init, v8::Local<v8::Value> limit_values) {
   v8::Isolate* isolate = cx.isolate();
   v8::Local<v8::Context> ctx = cx.context();
   if (!list->IsArray()) {
@@ -247,12 +357,25 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
       return 0;
     }
   }
+  // Checked by internal:loader (positive numbers); absent ones keep loader.md's defaults.
+  ChildLimits limits;
+  if (limit_values->IsObject()) {
+    auto read = [&](const char* key, double* out) {
+      v8::Local<v8::Value> v;
+      if (limit_values.As<v8::Object>()->Get(ctx, Str(isolate, key)).ToLocal(&v) && v->IsNumber() &&
+          v.As<v8::Number>()->Value() > 0) {
+        *out = v.As<v8::Number>()->Value();
+      }
+    };
+    read("cpuMs", &limits.cpu_ms);
+    read("memoryMb", &limits.memory_mb);
+  }
   int child = jsg::Realm::ReserveId();
   int creator = cx.realm().id();
   isolate->AdjustAmountOfExternalAllocatedMemory(kWorkerExternalCost);
   auto shared = std::make_shared<const Bundle>(std::move(*bundle));
-  cx.realm().loop().Defer([creator, child, shared, init_bytes]() {
-    StartChild(creator, child, shared, init_bytes);
+  cx.realm().loop().Defer([creator, child, shared, init_bytes, limits]() {
+    StartChild(creator, child, shared, init_bytes, limits);
   });
   return child;
 }
@@ -260,21 +383,7 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
 // Destroys a worker this realm created, on a later turn; the realms that talked to it (its
 // creator among them: the init message) then hear `rpcRealmGone(id)`.
 void WorkerDestroy(OpContext& cx, double id) {
-  int creator = cx.realm().id();
-  int child = static_cast<int>(id);
-  io::EventLoop& loop = cx.realm().loop();
-  loop.Defer([creator, child, &loop]() {
-    jsg::Realm* realm = jsg::Realm::FromId(creator);
-    if (!realm) return;
-    auto& workers = realm->Slot<Children>().workers;
-    auto it = workers.find(child);
-    if (it == workers.end()) return;
-    std::unique_ptr<Worker> doomed = std::move(it->second);
-    workers.erase(it);
-    doomed.reset();
-    realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
-    api::NotifyRealmGone(loop, child);
-  });
+  DestroyChildLater(cx.realm().loop(), cx.realm().id(), static_cast<int>(id));
 }
 
 // Bytes of V8 heap the worker uses now (0 when it is not running).

@@ -87,8 +87,17 @@ std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions option
   jsg::InitializeV8();
   const v8::StartupData* snapshot = options.use_snapshot ? RuntimeSnapshot() : nullptr;
   std::unique_ptr<Worker> worker(new Worker(loop));
-  worker->allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
+  if (options.memory_mb > 0) {
+    auto limited = std::make_unique<jsg::LimitedAllocator>(
+        static_cast<size_t>(options.memory_mb * 1024 * 1024));
+    worker->limited_allocator_ = limited.get();
+    worker->allocator_ = std::move(limited);
+    params.constraints.set_max_old_generation_size_in_bytes(
+        jsg::LimitEnforcer::HardHeapLimit(options.memory_mb));
+  } else {
+    worker->allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  }
   params.array_buffer_allocator = worker->allocator_.get();
   if (snapshot) {
     params.snapshot_blob = const_cast<v8::StartupData*>(snapshot);  // V8 only reads it
@@ -123,9 +132,10 @@ std::unique_ptr<Worker> Worker::Create(io::EventLoop& loop, WorkerOptions option
 Worker::~Worker() {
   {
     v8::Isolate::Scope iscope(isolate_);
-    {
+    if (!realm_->condemned()) {
       // Modules compiled since bootstrap (the worker's own, runtime modules loaded on demand)
-      // are cached for the next isolate that loads them.
+      // are cached for the next isolate that loads them. (Not from an isolate stopped at its
+      // memory limit: its heap has no room left.)
       v8::HandleScope hs(isolate_);
       realm_->modules().SaveCodeCache(/*refresh=*/true);
     }

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "io/event_loop.h"
+#include "jsg/limits.h"
 #include "jsg/modules.h"
 #include "jsg/realm.h"
 
@@ -20,6 +21,9 @@ struct WorkerOptions {
   // false: run the bootstrap in this isolate even when the process has a startup snapshot
   // (tests compare the two paths).
   bool use_snapshot = true;
+  // > 0: the isolate's memory limit in MiB (jsg/limits.h): its ArrayBuffers are capped there
+  // and V8's own heap limit is set far enough above it for the soft check to act first.
+  double memory_mb = 0;
 };
 
 class Worker {
@@ -33,6 +37,8 @@ class Worker {
   v8::Isolate* isolate() const { return isolate_; }
   jsg::Realm& realm() const { return *realm_; }
   io::EventLoop& loop() const { return loop_; }
+  // The capped ArrayBuffer allocator when options.memory_mb was set, else null.
+  jsg::LimitedAllocator* limited_allocator() const { return limited_allocator_; }
 
   // Evaluates the main module and runs the loop until its top-level await settles. A failure
   // is returned as the user would want to read it: "main.js:3:7\n<source>\n  ^\nUncaught ...".
@@ -53,6 +59,7 @@ class Worker {
 
   io::EventLoop& loop_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  jsg::LimitedAllocator* limited_allocator_ = nullptr;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<jsg::Realm> realm_;
 };

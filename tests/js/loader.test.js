@@ -598,7 +598,7 @@ export const dynamicWorkerClockStandsStillWhileRunning = {
           });
         },
       };
-    `));
+    `, { limits: { cpuMs: 10000 } }));  // it burns tens of ms of CPU on purpose
     const before = Date.now();
     const got = await (await w.getEntrypoint().fetch('http://x/')).json();
     assert.strictEqual(got.stillDuringRun, true);

@@ -1,0 +1,266 @@
+#include "jsg/limits.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "jsg/realm.h"
+
+namespace dw::jsg {
+
+int64_t ThreadCpuNs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+namespace {
+int64_t ClockNs(clockid_t clock) {
+  timespec ts;
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// How much CPU a turn may use between two charges: the precision of the CPU limit.
+constexpr int64_t kQuantumNs = 1000000;
+// The V8 heap may grow this far past the soft limit before V8 itself gives up (and aborts the
+// process): room for the GC-time check to see the overrun first (../shared/notes/build.md 4d).
+constexpr size_t kHardSlackBytes = size_t{1} << 30;
+}  // namespace
+
+// One thread for the process. It sleeps while no limited turn runs; while some do, it wakes
+// every quantum and requests an interrupt of each isolate whose turn has run a quantum since
+// it was last charged. It never stops JS itself: the isolate's thread decides, with the
+// request it is really running in hand.
+class Watchdog {
+ public:
+  static Watchdog& Get() {
+    static Watchdog* instance = new Watchdog();  // never destroyed: the thread runs to exit
+    return *instance;
+  }
+
+  void Add(LimitEnforcer* e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    enforcers_.insert(e);
+  }
+  // After this returns the watchdog no longer touches `e` or its isolate.
+  void Remove(LimitEnforcer* e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    enforcers_.erase(e);
+  }
+
+  void TurnStarted() {
+    if (active_.fetch_add(1) == 0 && idle_.load()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      cv_.notify_one();
+    }
+  }
+  void TurnEnded() { active_.fetch_sub(1); }
+
+ private:
+  Watchdog() { std::thread([this] { Run(); }).detach(); }
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto last_active = std::chrono::steady_clock::now();
+    for (;;) {
+      auto now = std::chrono::steady_clock::now();
+      if (active_.load() > 0) last_active = now;
+      // Linger a little before sleeping for good: under load turns start thousands of times a
+      // second, and waking a sleeping thread for each would cost more than polling.
+      if (active_.load() == 0 && now - last_active > std::chrono::milliseconds(50)) {
+        idle_.store(true);
+        cv_.wait(lock, [this] { return active_.load() > 0; });
+        idle_.store(false);
+        last_active = std::chrono::steady_clock::now();
+      }
+      for (LimitEnforcer* e : enforcers_) {
+        if (!e->in_turn_.load() || e->interrupt_pending_.load()) continue;
+        if (ClockNs(e->clock_) - e->charged_at_ns_.load() >= kQuantumNs) {
+          e->interrupt_pending_.store(true);
+          e->isolate_->RequestInterrupt(&LimitEnforcer::OnInterrupt, e);
+        }
+      }
+      cv_.wait_for(lock, std::chrono::nanoseconds(kQuantumNs));
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<LimitEnforcer*> enforcers_;
+  std::atomic<int> active_{0};
+  std::atomic<bool> idle_{false};
+};
+
+// ---- LimitedAllocator ----
+
+LimitedAllocator::LimitedAllocator(size_t cap_bytes)
+    : inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()), cap_(cap_bytes) {}
+LimitedAllocator::~LimitedAllocator() = default;
+
+bool LimitedAllocator::Reserve(size_t length) {
+  size_t now = used_.fetch_add(length) + length;
+  if (now <= cap_) return true;
+  used_.fetch_sub(length);
+  if (on_refused_) on_refused_();
+  return false;
+}
+
+void* LimitedAllocator::Allocate(size_t length) {
+  if (!Reserve(length)) return nullptr;
+  void* p = inner_->Allocate(length);
+  if (!p) used_.fetch_sub(length);
+  return p;
+}
+
+void* LimitedAllocator::AllocateUninitialized(size_t length) {
+  if (!Reserve(length)) return nullptr;
+  void* p = inner_->AllocateUninitialized(length);
+  if (!p) used_.fetch_sub(length);
+  return p;
+}
+
+void LimitedAllocator::Free(void* data, size_t length) {
+  inner_->Free(data, length);
+  used_.fetch_sub(length);
+}
+
+// ---- LimitEnforcer ----
+
+LimitEnforcer::LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceeded)
+    : realm_(realm), isolate_(realm.isolate()), options_(options), on_exceeded_(std::move(on_exceeded)) {
+  if (pthread_getcpuclockid(pthread_self(), &clock_) != 0) clock_ = CLOCK_THREAD_CPUTIME_ID;
+  if (options_.memory_mb > 0) {
+    isolate_->AddGCEpilogueCallback(&LimitEnforcer::OnGcEpilogue, this);
+    isolate_->AddNearHeapLimitCallback(&LimitEnforcer::OnNearHeapLimit, this);
+    if (options_.allocator) options_.allocator->set_on_refused([this] { Condemn(); });
+  }
+  Watchdog::Get().Add(this);
+}
+
+LimitEnforcer::~LimitEnforcer() {
+  Watchdog::Get().Remove(this);
+  if (in_turn_.load()) Watchdog::Get().TurnEnded();
+  if (options_.memory_mb > 0) {
+    isolate_->RemoveGCEpilogueCallback(&LimitEnforcer::OnGcEpilogue, this);
+    isolate_->RemoveNearHeapLimitCallback(&LimitEnforcer::OnNearHeapLimit, 0);
+    if (options_.allocator) options_.allocator->set_on_refused(nullptr);
+  }
+}
+
+size_t LimitEnforcer::HardHeapLimit(double memory_mb) {
+  return static_cast<size_t>(memory_mb * 1024 * 1024) + kHardSlackBytes;
+}
+
+int LimitEnforcer::BeginRequest(double cpu_ms) {
+  int id = next_request_++;
+  if (next_request_ >= (1 << 30)) next_request_ = 1;  // stays a Smi
+  double ms = cpu_ms > 0 ? cpu_ms : options_.cpu_ms;
+  requests_[id] = Request{0, static_cast<int64_t>(ms * 1e6)};
+  return id;
+}
+
+void LimitEnforcer::EndRequest(int id) { requests_.erase(id); }
+
+void LimitEnforcer::EnterTurn() {
+  orphan_ns_ = 0;
+  turn_owner_ = 0;
+  charged_at_ns_.store(ThreadCpuNs());
+  in_turn_.store(true);
+  Watchdog::Get().TurnStarted();
+}
+
+void LimitEnforcer::ExitTurn() {
+  if (!in_turn_.load()) return;
+  Charge();
+  in_turn_.store(false);
+  Watchdog::Get().TurnEnded();
+  // The handling below may run JS (failing the request), in turns of its own: those only
+  // account for themselves and leave what they stop to this loop.
+  if (exiting_) return;
+  exiting_ = true;
+  for (;;) {
+    if (condemned_) {
+      // Terminated for good: no JS runs here again. The owner destroys the isolate.
+      if (!condemn_reported_) {
+        condemn_reported_ = true;
+        on_exceeded_(0, LimitKind::kMemory);
+      }
+      break;
+    }
+    if (terminated_ < 0) break;
+    int request = terminated_;
+    terminated_ = -1;
+    isolate_->CancelTerminateExecution();
+    if (!requests_.count(request)) request = 0;
+    requests_.erase(request);
+    on_exceeded_(request, LimitKind::kCpu);
+  }
+  if (!condemned_ && !requests_.empty() && after_turn_) after_turn_();
+  exiting_ = false;
+}
+
+void LimitEnforcer::OnInterrupt(v8::Isolate* isolate, void* data) {
+  auto* self = static_cast<LimitEnforcer*>(data);
+  self->interrupt_pending_.store(false);
+  if (!self->in_turn_.load()) return;
+  self->Charge();
+}
+
+void LimitEnforcer::Charge() {
+  int64_t now = ThreadCpuNs();
+  int64_t delta = now - charged_at_ns_.load();
+  charged_at_ns_.store(now);
+  if (delta <= 0 || terminated_ >= 0 || condemned_) return;
+  v8::HandleScope hs(isolate_);
+  v8::Local<v8::Value> data = realm_.context()->GetContinuationPreservedEmbedderData();
+  int request = data->IsInt32() ? data.As<v8::Int32>()->Value() : turn_owner_;
+  auto it = request > 0 ? requests_.find(request) : requests_.end();
+  if (it != requests_.end()) {
+    it->second.used_ns += delta;
+    if (it->second.used_ns > it->second.limit_ns) Exceed(request);
+    return;
+  }
+  orphan_ns_ += delta;
+  if (orphan_ns_ > static_cast<int64_t>(options_.cpu_ms * 1e6)) Exceed(0);
+}
+
+void LimitEnforcer::Exceed(int request) {
+  terminated_ = request;
+  isolate_->TerminateExecution();
+}
+
+void LimitEnforcer::Condemn() {
+  if (condemned_) return;
+  condemned_ = true;
+  isolate_->TerminateExecution();
+}
+
+bool LimitEnforcer::OverMemory() {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  size_t used = stats.used_heap_size() + (options_.allocator ? options_.allocator->used() : 0);
+  return used > static_cast<size_t>(options_.memory_mb * 1024 * 1024);
+}
+
+void LimitEnforcer::OnGcEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<LimitEnforcer*>(data);
+  if (!self->condemned_ && self->OverMemory()) self->Condemn();
+}
+
+size_t LimitEnforcer::OnNearHeapLimit(void* data, size_t current, size_t initial) {
+  auto* self = static_cast<LimitEnforcer*>(data);
+  self->Condemn();
+  // Room for the terminated JS to unwind, at most twice: raising without bound let a runaway
+  // allocation take gigabytes (../shared/notes/build.md 4d).
+  if (self->heap_raises_ < 2) {
+    ++self->heap_raises_;
+    return current + initial / 4;
+  }
+  return current;
+}
+
+}  // namespace dw::jsg

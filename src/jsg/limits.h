@@ -1,0 +1,141 @@
+// Limits on untrusted code (loader.md section 5): per-request CPU time, per-isolate memory.
+//
+// CPU. Every entry into a limited realm's JS from the loop is a *turn* (the outermost
+// Realm::CallbackScope, microtask checkpoint included). One process-wide watchdog thread reads
+// the CPU clock of each thread that is inside a turn; once a turn has run a quantum (1 ms) since
+// its last charge, it asks V8 for an interrupt. The interrupt, on the isolate's own thread,
+// charges the CPU used since the last charge to the request that is running *now*: the
+// request's number travels with its async continuations as V8's continuation-preserved embedder
+// data (set by the runtime's JS when a call arrives, captured by every promise reaction made
+// under it, and by timers). A request over its budget gets TerminateExecution; when the turn
+// ends the termination is canceled, the isolate stays usable, and the owner of the enforcer is
+// told which request to fail. JS that runs for no request (a timer of a finished request, a
+// finalizer) has the default budget per turn. Short turns are charged at their end.
+//
+// Memory. A soft limit on the V8 heap checked after every GC, a capped ArrayBuffer allocator,
+// and a V8 hard limit far above the soft one (so that V8 itself does not abort the process
+// before the soft check runs). Exceeding any of them *condemns* the isolate: its JS is
+// terminated and never resumed; the owner destroys it. Non-interruptible builtins can still
+// overrun both (see docs/security.md): the supervisor of `dynworker serve` covers that.
+#pragma once
+
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+
+#include "jsg/v8.h"
+
+namespace dw::jsg {
+
+class Realm;
+
+enum class LimitKind { kCpu, kMemory };
+
+// Thread CPU time of the calling thread, in ns.
+int64_t ThreadCpuNs();
+
+// The ArrayBuffer allocator of a limited isolate: V8's default, refusing allocations past a
+// cap (JS then sees "RangeError: Array buffer allocation failed") and telling the isolate's
+// enforcer, which condemns it. Free may be called from V8's background threads.
+class LimitedAllocator : public v8::ArrayBuffer::Allocator {
+ public:
+  explicit LimitedAllocator(size_t cap_bytes);
+  ~LimitedAllocator() override;
+  void* Allocate(size_t length) override;
+  void* AllocateUninitialized(size_t length) override;
+  void Free(void* data, size_t length) override;
+  size_t used() const { return used_.load(std::memory_order_relaxed); }
+  // Called (on the isolate's thread) when an allocation is refused.
+  void set_on_refused(std::function<void()> fn) { on_refused_ = std::move(fn); }
+
+ private:
+  bool Reserve(size_t length);
+  std::unique_ptr<v8::ArrayBuffer::Allocator> inner_;
+  size_t cap_;
+  std::atomic<size_t> used_{0};
+  std::function<void()> on_refused_;
+};
+
+class LimitEnforcer {
+ public:
+  struct Options {
+    double cpu_ms = 50;           // per request, and per turn of JS that belongs to none
+    double memory_mb = 128;       // V8 heap (used) plus ArrayBuffers
+    LimitedAllocator* allocator = nullptr;  // the isolate's, when memory is limited
+  };
+  // Called with the realm entered and no termination pending: `request` (0 = JS of no request)
+  // ran past its CPU budget and was stopped; or (kMemory, 0) the isolate is condemned.
+  using ExceededFn = std::function<void(int request, LimitKind kind)>;
+
+  LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceeded);
+  ~LimitEnforcer();
+  LimitEnforcer(const LimitEnforcer&) = delete;
+  LimitEnforcer& operator=(const LimitEnforcer&) = delete;
+
+  // A request with its own CPU budget (ms; <= 0: the default). Returns its number (> 0), which
+  // the caller makes the continuation-preserved embedder data of the JS that serves it.
+  int BeginRequest(double cpu_ms);
+  void EndRequest(int id);
+  // Requests begun and not ended.
+  size_t requests() const { return requests_.size(); }
+  double default_cpu_ms() const { return options_.cpu_ms; }
+
+  // The request this turn works for (a timer's, a call's: the runtime's JS says so when it
+  // enters one). CPU of the turn that no continuation data attributes is charged to it.
+  void SetTurnOwner(int id) { turn_owner_ = id; }
+
+  // The V8 hard heap limit for a soft limit of `memory_mb`.
+  static size_t HardHeapLimit(double memory_mb);
+
+  // Realm::CallbackScope, at depth 0.
+  void EnterTurn();
+  void ExitTurn();
+
+  // Runs after every turn that ends with requests in flight (hang detection), with the realm
+  // entered; it may run JS.
+  void set_after_turn(std::function<void()> fn) { after_turn_ = std::move(fn); }
+
+  bool condemned() const { return condemned_; }
+  // Stops the isolate's JS for good (memory limit).
+  void Condemn();
+
+ private:
+  struct Request {
+    int64_t used_ns = 0;
+    int64_t limit_ns = 0;
+  };
+  friend class Watchdog;
+  static void OnInterrupt(v8::Isolate* isolate, void* data);
+  static void OnGcEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
+  static size_t OnNearHeapLimit(void* data, size_t current, size_t initial);
+  // Charges the CPU since the last charge to the request running now.
+  void Charge();
+  void Exceed(int request);
+  bool OverMemory();
+
+  Realm& realm_;
+  v8::Isolate* isolate_;
+  Options options_;
+  ExceededFn on_exceeded_;
+  std::function<void()> after_turn_;
+  clockid_t clock_;
+  std::map<int, Request> requests_;
+  int next_request_ = 1;
+  int turn_owner_ = 0;
+  int64_t orphan_ns_ = 0;         // this turn's CPU of JS that belongs to no request
+  int terminated_ = -1;           // the request stopped in this turn (0: none's), -1: none
+  bool condemned_ = false;
+  bool condemn_reported_ = false;
+  int heap_raises_ = 0;
+  bool exiting_ = false;
+  // Shared with the watchdog thread.
+  std::atomic<bool> in_turn_{false};
+  std::atomic<bool> interrupt_pending_{false};
+  std::atomic<int64_t> charged_at_ns_{0};
+};
+
+}  // namespace dw::jsg

@@ -1,0 +1,282 @@
+// Containment of untrusted code (loader.md section 5): for each hostile pattern, the hostile
+// request fails with the spec's message within a bounded time, a healthy worker answers during
+// and after, and the hostile worker is usable again (CPU) or reloaded (memory).
+import assert from 'node:assert';
+import { WorkerEntrypoint } from 'cloudflare:workers';
+
+const DATE = '2025-01-01';
+const kCpu = 'Worker exceeded CPU time limit.';
+const kMemory = 'Worker exceeded memory limit.';
+const kSubrequests = 'Too many subrequests.';
+const kWall = 'Worker exceeded wall-clock time limit.';
+const kHung = "The Workers runtime canceled this request because it detected that your Worker's " +
+  'code had hung and would never generate a response. Refer to: ' +
+  'https://developers.cloudflare.com/workers/observability/errors/';
+
+function code(src, extra = {}) {
+  return { compatibilityDate: DATE, mainModule: 'main.js', modules: { 'main.js': src }, ...extra };
+}
+
+// A worker that answers every request with "ok N" (N counts its requests: a reload restarts it).
+const kHealthy = `
+  let n = 0;
+  export default { fetch() { return new Response('ok ' + (++n)); } };
+`;
+
+async function text(fetcher, path = '/') {
+  const response = await fetcher.fetch(`http://w${path}`);
+  return response.text();
+}
+
+// Runs `hostile()` (a promise that must reject with `message`) while a healthy worker keeps
+// answering; returns how long the hostile request took.
+async function failsWhileOthersAnswer(env, hostileFn, message) {
+  const healthy = env.LOADER.get(`healthy-${Math.random()}`, () => code(kHealthy)).getEntrypoint();
+  assert.strictEqual(await text(healthy), 'ok 1');
+  const started = Date.now();
+  const hostile = Promise.resolve(hostileFn());
+  let answered = 0;
+  let done = false;
+  const others = (async () => {
+    while (!done) {
+      await text(healthy);
+      answered++;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  try {
+    await assert.rejects(hostile, (error) => {
+      assert.strictEqual(error.message, message);
+      return true;
+    });
+  } finally {
+    done = true;
+  }
+  await others;
+  const took = Date.now() - started;
+  if (globalThis.DEBUG_LIMITS) console.log(message.slice(0, 30), took, 'ms,', answered, 'healthy answers');
+  assert.ok(answered >= 1, 'the healthy worker answered while the hostile one ran');
+  assert.match(await text(healthy), /^ok \d+$/);
+  return took;
+}
+
+const kLoops = `
+  export default {
+    async fetch(request) {
+      const { pathname } = new URL(request.url);
+      if (pathname === '/loop') for (;;) {}
+      if (pathname === '/then') {
+        await Promise.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        for (;;) {}
+      }
+      if (pathname === '/catch') {
+        // Termination cannot be caught.
+        for (;;) { try { for (;;) {} } catch {} }
+      }
+      if (pathname === '/microtasks') {
+        // A promise flood: each reaction queues the next, forever.
+        const spin = () => Promise.resolve().then(spin);
+        await spin();
+      }
+      if (pathname === '/timer') {
+        return new Promise((resolve) => setTimeout(() => { for (;;) {} }, 1));
+      }
+      if (pathname === '/recurse') {
+        const f = (n) => f(n + 1) + 1;
+        try { f(0); } catch (e) { return new Response(e.name + ': ' + e.message); }
+      }
+      return new Response('fine');
+    },
+  };
+`;
+
+export const cpuLoopsFailOnlyTheirRequestAndTheWorkerStaysUsable = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('cpu-loops', () => code(kLoops, { limits: { cpuMs: 50 } })).getEntrypoint();
+    for (const path of ['/loop', '/then', '/catch', '/microtasks', '/timer']) {
+      const took = await failsWhileOthersAnswer(env, () => w.fetch(`http://w${path}`), kCpu);
+      assert.ok(took < 5000, `${path} took ${took} ms`);
+      // The same isolate answers the next request.
+      assert.strictEqual(await text(w, '/'), 'fine', path);
+    }
+    assert.strictEqual(await text(w, '/recurse'), 'RangeError: Maximum call stack size exceeded');
+  },
+};
+
+export const cpuLimitIsPerRequestNotPerTurn = {
+  async test(ctrl, env) {
+    // 40 ms of CPU in 4 ms slices across timer turns: over a 20 ms budget even though no turn is.
+    const w = env.LOADER.get('cpu-slices', () => code(`
+      function burn(ms) {
+        const until = performance.now();  // frozen: count iterations instead
+        let x = 0;
+        for (let i = 0; i < ms * 200000; i++) x += i;
+        return x;
+      }
+      export default {
+        async fetch() {
+          for (let i = 0; i < 200; i++) {
+            burn(4);
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+          return new Response('finished');
+        },
+      };
+    `, { limits: { cpuMs: 20 } })).getEntrypoint();
+    await assert.rejects(w.fetch('http://w/'), { message: kCpu });
+  },
+};
+
+export const getEntrypointLimitsMayOnlyLower = {
+  async test(ctrl, env) {
+    const stub = env.LOADER.get('cpu-lower', () => code(`
+      export default {
+        fetch() {
+          let x = 0;
+          for (let i = 0; i < 2e7; i++) x += i;  // tens of ms
+          return new Response('done ' + (x > 0));
+        },
+      };
+    `, { limits: { cpuMs: 5000 } }));
+    assert.strictEqual(await text(stub.getEntrypoint()), 'done true');
+    // Lowered for this entrypoint.
+    await assert.rejects(stub.getEntrypoint(null, { limits: { cpuMs: 1 } }).fetch('http://w/'), { message: kCpu });
+    // Raising is ignored: a worker limited to 1 ms stays at 1 ms.
+    const tight = env.LOADER.get('cpu-raise', () => code(`
+      export default { fetch() { for (;;) {} } };
+    `, { limits: { cpuMs: 1 } }));
+    await assert.rejects(tight.getEntrypoint(null, { limits: { cpuMs: 100000 } }).fetch('http://w/'), { message: kCpu });
+  },
+};
+
+export const topLevelLoopFailsTheStartAndTheNextGetRetries = {
+  async test(ctrl, env) {
+    let calls = 0;
+    const getCode = () => {
+      calls++;
+      return calls === 1 ? code('for (;;) {}\nexport default {};') : code(kHealthy);
+    };
+    const started = Date.now();
+    await assert.rejects(env.LOADER.get('top-loop', getCode).getEntrypoint().fetch('http://w/'),
+      { message: `Failed to start Worker:\n${kCpu}` });
+    assert.ok(Date.now() - started < 5000);
+    assert.strictEqual(await text(env.LOADER.get('top-loop', getCode).getEntrypoint()), 'ok 1');
+    assert.strictEqual(calls, 2);
+  },
+};
+
+export const memoryBombsCondemnTheWorkerAndTheNextGetStartsFresh = {
+  async test(ctrl, env) {
+    const bombs = {
+      arrays: 'const a = []; for (;;) a.push(new Array(1000).fill(1));',
+      strings: "const a = []; for (let i = 0; ; i++) a.push('x'.repeat(1000) + i);",
+      arrayBuffers: 'const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));',
+      bigArrayBuffer: 'new Uint8Array(200 << 20)[0] = 1;',
+      maps: 'const m = new Map(); for (let i = 0; ; i++) m.set(i, { i });',
+      json: "const a = []; const s = JSON.stringify(new Array(10000).fill('abc')); for (;;) a.push(JSON.parse(s));",
+    };
+    for (const [name, bomb] of Object.entries(bombs)) {
+      let loads = 0;
+      const getCode = () => {
+        loads++;
+        return code(`
+          let n = 0;
+          export default {
+            fetch(request) {
+              n++;
+              if (new URL(request.url).pathname === '/bomb') { ${bomb} }
+              return new Response('ok ' + n);
+            },
+          };
+        `, { limits: { memoryMb: 32, cpuMs: 10000 } });
+      };
+      const w = env.LOADER.get(`memory-${name}`, getCode).getEntrypoint();
+      assert.strictEqual(await text(w), 'ok 1', name);
+      const took = await failsWhileOthersAnswer(env, () => w.fetch('http://w/bomb'), kMemory);
+      assert.ok(took < 10000, `${name} took ${took} ms`);
+      // A fresh isolate: the count starts again, and getCode ran again.
+      assert.strictEqual(await text(env.LOADER.get(`memory-${name}`, getCode).getEntrypoint()), 'ok 1', name);
+      assert.strictEqual(loads, 2, name);
+    }
+  },
+};
+
+export const tooManySubrequests = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.get('subrequests', () => code(`
+      export default {
+        async fetch(request, env) {
+          const n = Number(new URL(request.url).searchParams.get('n'));
+          let ok = 0;
+          for (let i = 0; i < n; i++) {
+            try {
+              await fetch('http://gateway/' + i);
+              ok++;
+            } catch (e) {
+              return new Response(ok + ' then ' + e.message);
+            }
+          }
+          return new Response(ok + ' all');
+        },
+      };
+    `, { globalOutbound: ctx.exports.Gateway, limits: { subRequests: 5 } })).getEntrypoint();
+    assert.strictEqual(await text(w, '/?n=5'), '5 all');
+    // Per request: the next request has its own five.
+    assert.strictEqual(await text(w, '/?n=7'), `5 then ${kSubrequests}`);
+    const d = env.LOADER.get('subrequests-default', () => code(`
+      export default {
+        async fetch() {
+          let ok = 0;
+          try { for (;;) { await fetch('http://gateway/'); ok++; } } catch (e) { return new Response(ok + ' ' + e.message); }
+        },
+      };
+    `, { globalOutbound: ctx.exports.Gateway })).getEntrypoint();
+    assert.strictEqual(await text(d), `50 ${kSubrequests}`);
+  },
+};
+
+export class Gateway extends WorkerEntrypoint {
+  fetch(request) {
+    if (new URL(request.url).pathname === '/never') return new Promise(() => {});
+    if (new URL(request.url).pathname === '/throw') throw new Error('gateway says no');
+    return new Response('from gateway');
+  }
+}
+
+export const hungAndNeverAnsweringRequests = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.get('hung', () => code(`
+      export default {
+        async fetch(request) {
+          const { pathname } = new URL(request.url);
+          if (pathname === '/hung') return new Promise(() => {});
+          if (pathname === '/gateway-never') return fetch('http://gateway/never');
+          if (pathname === '/gateway-throws') {
+            try { await fetch('http://gateway/throw'); } catch (e) { return new Response('caught ' + e.message); }
+          }
+          if (pathname === '/slow') {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return new Response('slow but fine');
+          }
+          return new Response('fine');
+        },
+      };
+    `, { globalOutbound: ctx.exports.Gateway, limits: { wallMs: 1000 } })).getEntrypoint();
+    const hungTook = await failsWhileOthersAnswer(env, () => w.fetch('http://w/hung'), kHung);
+    assert.ok(hungTook < 1000, `hung detected in ${hungTook} ms`);
+    await failsWhileOthersAnswer(env, () => w.fetch('http://w/gateway-never'), kWall);
+    assert.strictEqual(await text(w, '/gateway-throws'), 'caught gateway says no');
+    assert.strictEqual(await text(w, '/slow'), 'slow but fine');
+    assert.strictEqual(await text(w, '/'), 'fine');
+  },
+};
+
+export const limitsAreValidated = {
+  async test(ctrl, env) {
+    assert.throws(() => env.LOADER.load(code('export default {}', { limits: { cpuMs: -1 } })),
+      { name: 'TypeError', message: 'WorkerCode.limits.cpuMs must be a positive number, not -1.' });
+    assert.throws(() => env.LOADER.load(code('export default {}', { limits: { cpu: 1 } })),
+      { name: 'TypeError' });
+  },
+};
