@@ -25,7 +25,7 @@ import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
 import { streams, loadedStreams } from 'internal:lazy';
 import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } from 'internal:outbound';
-import { setTimeout as setTimer, clearTimeout as clearTimer, cancelRequestTimers } from 'internal:timers';
+import { cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
 
 const {
@@ -714,20 +714,18 @@ function complete(from, id, trace, request, ok, value) {
 
 // ---------------------------------------------------------------------------------------------
 // Requests and their limits (loader.md section 5), in a dynamic worker. CPU time is measured
-// and enforced in C++ (jsg/limits.h), which calls `requestLimitExceeded`; the request's number
+// and enforced in C++ (jsg/limits.h), and so is the wall-clock limit: C++ calls
+// `requestLimitExceeded`; the request's number
 // is the continuation-preserved embedder data of its JS (ops.requestEnter), so its promise
-// reactions and timers (internal:timers) carry it. Subrequests, the wall-clock limit and hang
-// detection are here.
+// reactions and timers (internal:timers) carry it. Subrequests and hang detection are here.
 
 let workerLimits = null;  // { cpuMs, subRequests, wallMs } from the init message
 const requests = new SafeMap();  // request number -> record
-let wallTimers = 0;  // timers of internal:timers that are wall-clock limits
 const kDefaultSubrequests = 50;
 // No response after this long fails the request, whatever it waits on (a gateway that never
 // answers, a server that never responds). Workers have no such default; a limit keeps a
 // forgotten request from holding its caller forever.
 const kDefaultWallMs = 30000;
-const kWallExceeded = 'Worker exceeded wall-clock time limit.';
 const kHung = "The Workers runtime canceled this request because it detected that your Worker's " +
   'code had hung and would never generate a response. Refer to: ' +
   'https://developers.cloudflare.com/workers/observability/errors/';
@@ -740,19 +738,14 @@ function lower(mine, asked) {
 
 function beginRequest(from, message, trace) {
   const lim = message.lim;
-  const id = ops.requestBegin(lower(workerLimits.cpuMs, lim?.cpuMs) ?? 0);
+  // A connect() handler lasts as long as its connection: only an explicit limit applies.
+  const wallMs = lower(workerLimits.wallMs, lim?.wallMs) ?? (message.kind === 'connect' ? 0 : kDefaultWallMs);
+  const id = ops.requestBegin(lower(workerLimits.cpuMs, lim?.cpuMs) ?? 0, wallMs);
   if (id === 0) return null;  // a realm without limits (the snapshot's warm-up)
   const request = {
     __proto__: null, id, from, callId: message.id, trace, done: false, subrequests: 0,
     maxSubrequests: lower(workerLimits.subRequests, lim?.subRequests) ?? kDefaultSubrequests,
-    wallTimer: 0,
   };
-  // A connect() handler lasts as long as its connection: only an explicit limit applies.
-  const wallMs = lower(workerLimits.wallMs, lim?.wallMs) ?? (message.kind === 'connect' ? undefined : kDefaultWallMs);
-  if (wallMs !== undefined) {
-    request.wallTimer = setTimer(() => failRequest(request, new Error(kWallExceeded)), wallMs);
-    wallTimers++;
-  }
   requests.set(id, request);
   ops.requestEnter(id);
   return request;
@@ -761,10 +754,6 @@ function beginRequest(from, message, trace) {
 function endRequest(request) {
   request.done = true;
   requests.delete(request.id);
-  if (request.wallTimer !== 0) {
-    clearTimer(request.wallTimer);
-    wallTimers--;
-  }
   ops.requestEnd(request.id);
 }
 
@@ -797,7 +786,7 @@ function mayBeCalledBack() {
 }
 
 ops.setHook('requestsCheckHung', () => {
-  if (requests.size === 0 || pendingCalls.size > 0 || ops.hasPendingIo(wallTimers) ||
+  if (requests.size === 0 || pendingCalls.size > 0 || ops.hasPendingIo() ||
       mayBeCalledBack()) {
     return;
   }

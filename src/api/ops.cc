@@ -459,9 +459,9 @@ bool BuiltinsMention(OpContext& cx, std::string name) { return cx.realm().module
 // and a CPU budget, requestEnter makes that number the continuation-preserved embedder data
 // (V8 carries it into every promise reaction made under it) and the owner of the turn.
 
-double RequestBegin(OpContext& cx, double cpu_ms) {
+double RequestBegin(OpContext& cx, double cpu_ms, double wall_ms) {
   jsg::LimitEnforcer* limits = cx.realm().limits();
-  return limits ? limits->BeginRequest(cpu_ms) : 0;
+  return limits ? limits->BeginRequest(cpu_ms, wall_ms) : 0;
 }
 
 void RequestEnd(OpContext& cx, double id) {
@@ -483,11 +483,10 @@ double RequestCurrent(OpContext& cx) {
 }
 
 // Whether anything native could still call this realm back: timers, fetches, socket
-// operations, V8 background work (async wasm compilation). For hang detection;
-// `own_timers` of the realm's timers are the runtime's own (wall-clock limits) and do not count.
-bool HasPendingIo(OpContext& cx, double own_timers) {
+// operations, V8 background work (async wasm compilation). For hang detection.
+bool HasPendingIo(OpContext& cx) {
   jsg::Realm& realm = cx.realm();
-  return static_cast<double>(Timers(realm).timers.size()) > own_timers || FetchesInFlight(realm) || SocketOpsInFlight(realm) ||
+  return !Timers(realm).timers.empty() || FetchesInFlight(realm) || SocketOpsInFlight(realm) ||
          cx.isolate()->HasPendingBackgroundTasks();
 }
 

@@ -1,11 +1,14 @@
 #include "jsg/limits.h"
 
+#include <uv.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "jsg/realm.h"
 
@@ -23,6 +26,8 @@ int64_t ClockNs(clockid_t clock) {
   if (clock_gettime(clock, &ts) != 0) return 0;
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+
+uint64_t MonotonicMs() { return uv_hrtime() / 1000000; }
 
 // How much CPU a turn may use between two charges: the precision of the CPU limit.
 constexpr int64_t kQuantumNs = 1000000;
@@ -131,7 +136,8 @@ void LimitedAllocator::Free(void* data, size_t length) {
 // ---- LimitEnforcer ----
 
 LimitEnforcer::LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceeded)
-    : realm_(realm), isolate_(realm.isolate()), options_(options), on_exceeded_(std::move(on_exceeded)) {
+    : realm_(realm), isolate_(realm.isolate()), loop_(realm.loop()), options_(options),
+      on_exceeded_(std::move(on_exceeded)) {
   if (pthread_getcpuclockid(pthread_self(), &clock_) != 0) clock_ = CLOCK_THREAD_CPUTIME_ID;
   if (options_.memory_mb > 0) {
     isolate_->AddGCEpilogueCallback(&LimitEnforcer::OnGcEpilogue, this);
@@ -142,6 +148,7 @@ LimitEnforcer::LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceed
 }
 
 LimitEnforcer::~LimitEnforcer() {
+  wall_timer_.reset();
   Watchdog::Get().Remove(this);
   if (in_turn_.load()) Watchdog::Get().TurnEnded();
   if (options_.memory_mb > 0) {
@@ -155,15 +162,65 @@ size_t LimitEnforcer::HardHeapLimit(double memory_mb) {
   return static_cast<size_t>(memory_mb * 1024 * 1024) + kHardSlackBytes;
 }
 
-int LimitEnforcer::BeginRequest(double cpu_ms) {
+int LimitEnforcer::BeginRequest(double cpu_ms, double wall_ms) {
   int id = next_request_++;
   if (next_request_ >= (1 << 30)) next_request_ = 1;  // stays a Smi
   double ms = cpu_ms > 0 ? cpu_ms : options_.cpu_ms;
-  requests_[id] = Request{0, static_cast<int64_t>(ms * 1e6)};
+  Request r{0, static_cast<int64_t>(ms * 1e6), 0};
+  if (wall_ms > 0) {
+    r.deadline_ms = MonotonicMs() + static_cast<uint64_t>(wall_ms);
+    deadlines_.emplace(r.deadline_ms, id);
+  }
+  requests_[id] = r;
+  if (wall_ms > 0) ArmWallTimer();
   return id;
 }
 
-void LimitEnforcer::EndRequest(int id) { requests_.erase(id); }
+void LimitEnforcer::EndRequest(int id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  if (it->second.deadline_ms) {
+    auto range = deadlines_.equal_range(it->second.deadline_ms);
+    for (auto d = range.first; d != range.second; ++d) {
+      if (d->second == id) {
+        deadlines_.erase(d);
+        break;
+      }
+    }
+  }
+  requests_.erase(it);
+  // The timer stays armed for an earlier deadline than needed; it re-arms when it fires.
+}
+
+void LimitEnforcer::ArmWallTimer() {
+  if (deadlines_.empty()) return;
+  uint64_t first = deadlines_.begin()->first;
+  if (wall_timer_ && wall_armed_for_ != 0 && wall_armed_for_ <= first) return;
+  if (!wall_timer_) wall_timer_ = std::make_unique<io::Timer>(loop_, [this] { OnWallTimer(); });
+  uint64_t now = MonotonicMs();
+  wall_timer_->Start(first > now ? first - now : 0);
+  wall_armed_for_ = first;
+}
+
+void LimitEnforcer::OnWallTimer() {
+  wall_armed_for_ = 0;
+  uint64_t now = MonotonicMs();
+  std::vector<int> expired;
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    expired.push_back(deadlines_.begin()->second);
+    deadlines_.erase(deadlines_.begin());
+  }
+  // Re-armed first: failing a request may begin others.
+  ArmWallTimer();
+  for (int id : expired) {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    it->second.deadline_ms = 0;
+    requests_.erase(it);
+    on_exceeded_(id, LimitKind::kWall);
+  }
+  if (deadlines_.empty() && wall_timer_) wall_timer_->Stop();
+}
 
 void LimitEnforcer::EnterTurn() {
   orphan_ns_ = 0;

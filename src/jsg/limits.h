@@ -26,14 +26,16 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 
+#include "io/event_loop.h"
 #include "jsg/v8.h"
 
 namespace dw::jsg {
 
 class Realm;
 
-enum class LimitKind { kCpu, kMemory };
+enum class LimitKind { kCpu, kMemory, kWall };
 
 // Thread CPU time of the calling thread, in ns.
 int64_t ThreadCpuNs();
@@ -68,7 +70,9 @@ class LimitEnforcer {
     LimitedAllocator* allocator = nullptr;  // the isolate's, when memory is limited
   };
   // Called with the realm entered and no termination pending: `request` (0 = JS of no request)
-  // ran past its CPU budget and was stopped; or (kMemory, 0) the isolate is condemned.
+  // ran past its CPU budget and was stopped; or (kMemory, 0) the isolate is condemned. Or, from
+  // the loop with no JS running, (request, kWall): the request is still in progress at its
+  // wall-clock deadline (the request is ended before the call).
   using ExceededFn = std::function<void(int request, LimitKind kind)>;
 
   LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceeded);
@@ -76,9 +80,10 @@ class LimitEnforcer {
   LimitEnforcer(const LimitEnforcer&) = delete;
   LimitEnforcer& operator=(const LimitEnforcer&) = delete;
 
-  // A request with its own CPU budget (ms; <= 0: the default). Returns its number (> 0), which
-  // the caller makes the continuation-preserved embedder data of the JS that serves it.
-  int BeginRequest(double cpu_ms);
+  // A request with its own CPU budget (ms; <= 0: the default) and, when wall_ms > 0, a
+  // wall-clock deadline. Returns its number (> 0), which the caller makes the
+  // continuation-preserved embedder data of the JS that serves it.
+  int BeginRequest(double cpu_ms, double wall_ms = 0);
   void EndRequest(int id);
   // Requests begun and not ended.
   size_t requests() const { return requests_.size(); }
@@ -107,7 +112,14 @@ class LimitEnforcer {
   struct Request {
     int64_t used_ns = 0;
     int64_t limit_ns = 0;
+    uint64_t deadline_ms = 0;  // loop time; 0: none
   };
+  // One timer for all wall-clock deadlines: armed for the earliest.
+  void ArmWallTimer();
+  void OnWallTimer();
+  std::multimap<uint64_t, int> deadlines_;
+  std::unique_ptr<io::Timer> wall_timer_;
+  uint64_t wall_armed_for_ = 0;
   friend class Watchdog;
   static void OnInterrupt(v8::Isolate* isolate, void* data);
   static void OnGcEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
@@ -119,6 +131,7 @@ class LimitEnforcer {
 
   Realm& realm_;
   v8::Isolate* isolate_;
+  io::EventLoop& loop_;
   Options options_;
   ExceededFn on_exceeded_;
   std::function<void()> after_turn_;

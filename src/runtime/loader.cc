@@ -64,6 +64,7 @@ constexpr double kStartupCpuMs = 1000;
 
 constexpr char kCpuExceeded[] = "Worker exceeded CPU time limit.";
 constexpr char kMemoryExceeded[] = "Worker exceeded memory limit.";
+constexpr char kWallExceeded[] = "Worker exceeded wall-clock time limit.";
 
 // Tells the creator that worker `child` started (error empty) or failed.
 void ReportStarted(io::EventLoop& loop, int creator, int child, std::string error) {
@@ -138,7 +139,9 @@ void OnChildLimit(io::EventLoop& loop, int creator, int child, int request, jsg:
   }
   jsg::Realm::CallbackScope scope(*realm);
   v8::Isolate* isolate = realm->isolate();
-  v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, request), Str(isolate, kCpuExceeded)};
+  v8::Local<v8::Value> args[] = {
+      v8::Integer::New(isolate, request),
+      Str(isolate, kind == jsg::LimitKind::kWall ? kWallExceeded : kCpuExceeded)};
   realm->CallHook("requestLimitExceeded", 2, args);
 }
 
