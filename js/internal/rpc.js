@@ -701,15 +701,15 @@ function onCall(from, message) {
 }
 
 function complete(from, id, trace, request, ok, value) {
-  if (request !== null) {
-    if (request.done) return;  // already failed by a limit
-    endRequest(request);
-  }
+  if (request !== null && request.done) return;  // already failed by a limit
   if (trace !== null) {
     if (ok) finishTrace(trace, undefined, value);
     else finishTrace(trace, value, undefined);
   }
+  // Encoding the result runs the worker's code (getters): still within the request's limits, so
+  // the request ends only once its reply is on its way.
   reply(from, id, ok, value);
+  if (request !== null) endRequest(request);
 }
 
 // ---------------------------------------------------------------------------------------------

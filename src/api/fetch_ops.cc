@@ -64,6 +64,10 @@ struct FetchState {
 
 FetchState& State(jsg::Realm& realm) { return realm.Slot<FetchState>(); }
 
+// Settling a promise can run user code (a `then` getter on the value's prototype) and so fail
+// when that code throws or the worker's JS is being terminated: never fatal.
+void Ignore(v8::Maybe<bool>) {}
+
 struct OpScope {
   explicit OpScope(FetchState& s) : state(s) { state.op_depth++; }
   ~OpScope() { state.op_depth--; }
@@ -216,8 +220,7 @@ v8::Local<v8::Value> FetchHead(OpContext& cx, double id) {
   auto resolver = NewResolver(cx);
   Exchange* e = Find(state, id);
   if (e == nullptr || !e->head.IsEmpty()) {
-    resolver->Reject(cx.context(), TypeErrorValue(isolate, "The response is no longer available."))
-        .Check();
+    Ignore(resolver->Reject(cx.context(), TypeErrorValue(isolate, "The response is no longer available.")));
     return resolver->GetPromise();
   }
   e->head.Reset(isolate, resolver);
@@ -233,14 +236,14 @@ v8::Local<v8::Value> FetchHead(OpContext& cx, double id) {
       x->head.Reset();
       if (!head.ok()) {
         x->finished = true;
-        r->Reject(c, TypeErrorValue(iso, std::string(head.status().message()))).Check();
+        Ignore(r->Reject(c, TypeErrorValue(iso, std::string(head.status().message()))));
         MaybeErase(st, id);
         return;
       }
       v8::Local<v8::Value> parts[] = {v8::Number::New(iso, head->status),
                                       OneByteString(iso, head->status_text),
                                       HeaderListToFlat(iso, c, head->headers)};
-      r->Resolve(c, v8::Array::New(iso, parts, 3)).Check();
+      Ignore(r->Resolve(c, v8::Array::New(iso, parts, 3)));
     });
   });
   return resolver->GetPromise();
@@ -256,11 +259,9 @@ v8::Local<v8::Value> FetchReadBody(OpContext& cx, double id) {
   auto resolver = NewResolver(cx);
   Exchange* e = Find(state, id);
   if (e == nullptr || !e->body.IsEmpty()) {
-    resolver
-        ->Reject(cx.context(),
-                 TypeErrorValue(isolate, e == nullptr ? "The response body is no longer available."
-                                                      : "A read of the response body is already pending."))
-        .Check();
+    Ignore(resolver->Reject(
+        cx.context(), TypeErrorValue(isolate, e == nullptr ? "The response body is no longer available."
+                                                           : "A read of the response body is already pending.")));
     return resolver->GetPromise();
   }
   e->body.Reset(isolate, resolver);
@@ -276,15 +277,15 @@ v8::Local<v8::Value> FetchReadBody(OpContext& cx, double id) {
       x->body.Reset();
       if (!error.empty()) {
         x->finished = true;
-        r->Reject(c, TypeErrorValue(iso, error)).Check();
+        Ignore(r->Reject(c, TypeErrorValue(iso, error)));
       } else if (done && chunk.empty()) {
         x->finished = true;
-        r->Resolve(c, v8::Undefined(iso)).Check();
+        Ignore(r->Resolve(c, v8::Undefined(iso)));
       } else {
         auto store = v8::ArrayBuffer::NewBackingStore(iso, chunk.size());
         memcpy(store->Data(), chunk.data(), chunk.size());
         auto ab = v8::ArrayBuffer::New(iso, std::move(store));
-        r->Resolve(c, v8::Uint8Array::New(ab, 0, chunk.size())).Check();
+        Ignore(r->Resolve(c, v8::Uint8Array::New(ab, 0, chunk.size())));
       }
       MaybeErase(st, id);
     });
@@ -303,7 +304,7 @@ v8::Local<v8::Value> FetchWrite(OpContext& cx, double id, jsg::Bytes chunk) {
   auto resolver = NewResolver(cx);
   Exchange* e = Find(state, id);
   if (e == nullptr) {
-    resolver->Resolve(cx.context(), v8::False(isolate)).Check();
+    Ignore(resolver->Resolve(cx.context(), v8::False(isolate)));
     return resolver->GetPromise();
   }
   std::string bytes(reinterpret_cast<const char*>(chunk.data), chunk.size);
@@ -320,7 +321,7 @@ v8::Local<v8::Value> FetchWrite(OpContext& cx, double id, jsg::Bytes chunk) {
       v8::Isolate* iso = realm->isolate();
       auto r = it->second.Get(iso);
       x->writes.erase(it);
-      r->Resolve(realm->context(), v8::Boolean::New(iso, ok)).Check();
+      Ignore(r->Resolve(realm->context(), v8::Boolean::New(iso, ok)));
       MaybeErase(st, id);
     });
   });

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -142,7 +143,7 @@ LimitEnforcer::LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceed
   if (options_.memory_mb > 0) {
     isolate_->AddGCEpilogueCallback(&LimitEnforcer::OnGcEpilogue, this);
     isolate_->AddNearHeapLimitCallback(&LimitEnforcer::OnNearHeapLimit, this);
-    if (options_.allocator) options_.allocator->set_on_refused([this] { Condemn(); });
+    if (options_.allocator) options_.allocator->set_on_refused([this] { Condemn(LimitKind::kMemory); });
   }
   Watchdog::Get().Add(this);
 }
@@ -217,7 +218,7 @@ void LimitEnforcer::OnWallTimer() {
     if (it == requests_.end()) continue;
     it->second.deadline_ms = 0;
     requests_.erase(it);
-    on_exceeded_(id, LimitKind::kWall);
+    on_exceeded_(id, LimitKind::kWall, false);
   }
   if (deadlines_.empty() && wall_timer_) wall_timer_->Stop();
 }
@@ -239,24 +240,36 @@ void LimitEnforcer::ExitTurn() {
   // account for themselves and leave what they stop to this loop.
   if (exiting_) return;
   exiting_ = true;
+  bool checked_hung = false;
   for (;;) {
     if (condemned_) {
       // Terminated for good: no JS runs here again. The owner destroys the isolate.
       if (!condemn_reported_) {
         condemn_reported_ = true;
-        on_exceeded_(0, LimitKind::kMemory);
+        on_exceeded_(0, condemned_by_, true);
       }
       break;
     }
-    if (terminated_ < 0) break;
-    int request = terminated_;
-    terminated_ = -1;
-    isolate_->CancelTerminateExecution();
-    if (!requests_.count(request)) request = 0;
-    requests_.erase(request);
-    on_exceeded_(request, LimitKind::kCpu);
+    if (terminated_ >= 0) {
+      int request = terminated_;
+      // What the stopped JS queued in this turn (its continuations, a microtask flood) must not
+      // run later as nobody's: V8 drops the whole queue when the first job is terminated. (A
+      // stop inside the checkpoint has emptied it already.)
+      isolate_->TerminateExecution();
+      isolate_->PerformMicrotaskCheckpoint();
+      terminated_ = -1;
+      isolate_->CancelTerminateExecution();
+      // The stopped JS may not have reset it: later JS must not run as that request.
+      realm_.context()->SetContinuationPreservedEmbedderData(v8::Undefined(isolate_));
+      if (!requests_.count(request)) request = 0;
+      requests_.erase(request);
+      on_exceeded_(request, LimitKind::kCpu, false);
+      continue;
+    }
+    if (checked_hung || requests_.empty() || !after_turn_) break;
+    checked_hung = true;
+    after_turn_();
   }
-  if (!condemned_ && !requests_.empty() && after_turn_) after_turn_();
   exiting_ = false;
 }
 
@@ -271,7 +284,13 @@ void LimitEnforcer::Charge() {
   int64_t now = ThreadCpuNs();
   int64_t delta = now - charged_at_ns_.load();
   charged_at_ns_.store(now);
-  if (delta <= 0 || terminated_ >= 0 || condemned_) return;
+  if (stopped()) {
+    // V8 forgets a termination once it has unwound to the outermost call into JS; whatever
+    // runs after it in this turn (a queued microtask) is stopped again.
+    isolate_->TerminateExecution();
+    return;
+  }
+  if (delta <= 0) return;
   v8::HandleScope hs(isolate_);
   v8::Local<v8::Value> data = realm_.context()->GetContinuationPreservedEmbedderData();
   int request = data->IsInt32() ? data.As<v8::Int32>()->Value() : turn_owner_;
@@ -286,13 +305,48 @@ void LimitEnforcer::Charge() {
 }
 
 void LimitEnforcer::Exceed(int request) {
+  if (StopLosesState()) {
+    Condemn(LimitKind::kCpu);
+    return;
+  }
   terminated_ = request;
   isolate_->TerminateExecution();
 }
 
-void LimitEnforcer::Condemn() {
+bool LimitEnforcer::StopLosesState() {
+  // The stack, youngest frame first. The runtime's dispatch at the bottom (internal:rpc calling
+  // an entrypoint, internal:timers calling a callback) is made to be unwound; runtime code
+  // anywhere above the oldest user frame (user code called back by a stream, console called in
+  // a loop, a module loaded on first use) may be stopped halfway through a change of its state.
+  v8::HandleScope hs(isolate_);
+  v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate_, 100, v8::StackTrace::kScriptName);
+  int frames = trace->GetFrameCount();
+  auto is_runtime = [&](int i) {
+    v8::Local<v8::String> name = trace->GetFrame(isolate_, i)->GetScriptName();
+    if (name.IsEmpty()) return false;
+    v8::String::Utf8Value utf8(isolate_, name);
+    std::string_view n(*utf8 ? *utf8 : "", utf8.length());
+    return n.starts_with("internal:") || n.starts_with("node:") || n.starts_with("cloudflare:") ||
+           n.starts_with("dynworker:");
+  };
+  int oldest_user = -1;
+  for (int i = 0; i < frames; ++i) {
+    if (!is_runtime(i)) {
+      v8::Local<v8::String> name = trace->GetFrame(isolate_, i)->GetScriptName();
+      if (!name.IsEmpty() && name->Length() > 0) oldest_user = i;
+    }
+  }
+  if (oldest_user < 0) return frames > 0;  // only the runtime's own JS is running
+  for (int i = 0; i < oldest_user; ++i) {
+    if (is_runtime(i)) return true;
+  }
+  return false;
+}
+
+void LimitEnforcer::Condemn(LimitKind why) {
   if (condemned_) return;
   condemned_ = true;
+  condemned_by_ = why;
   isolate_->TerminateExecution();
 }
 
@@ -305,12 +359,12 @@ bool LimitEnforcer::OverMemory() {
 
 void LimitEnforcer::OnGcEpilogue(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
   auto* self = static_cast<LimitEnforcer*>(data);
-  if (!self->condemned_ && self->OverMemory()) self->Condemn();
+  if (!self->condemned_ && self->OverMemory()) self->Condemn(LimitKind::kMemory);
 }
 
 size_t LimitEnforcer::OnNearHeapLimit(void* data, size_t current, size_t initial) {
   auto* self = static_cast<LimitEnforcer*>(data);
-  self->Condemn();
+  self->Condemn(LimitKind::kMemory);
   // Room for the terminated JS to unwind, at most twice: raising without bound let a runaway
   // allocation take gigabytes (../shared/notes/build.md 4d).
   if (self->heap_raises_ < 2) {

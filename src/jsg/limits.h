@@ -70,10 +70,12 @@ class LimitEnforcer {
     LimitedAllocator* allocator = nullptr;  // the isolate's, when memory is limited
   };
   // Called with the realm entered and no termination pending: `request` (0 = JS of no request)
-  // ran past its CPU budget and was stopped; or (kMemory, 0) the isolate is condemned. Or, from
-  // the loop with no JS running, (request, kWall): the request is still in progress at its
-  // wall-clock deadline (the request is ended before the call).
-  using ExceededFn = std::function<void(int request, LimitKind kind)>;
+  // ran past its CPU budget and was stopped (kCpu, condemned false). Or the isolate is
+  // condemned (condemned true, request 0): by its memory limit (kMemory), or by a CPU stop that
+  // left state the next request would see (kCpu). Or, from the loop with no JS running,
+  // (request, kWall): the request is still in progress at its wall-clock deadline (the request
+  // is ended before the call).
+  using ExceededFn = std::function<void(int request, LimitKind kind, bool condemned)>;
 
   LimitEnforcer(Realm& realm, Options options, ExceededFn on_exceeded);
   ~LimitEnforcer();
@@ -105,8 +107,12 @@ class LimitEnforcer {
   void set_after_turn(std::function<void()> fn) { after_turn_ = std::move(fn); }
 
   bool condemned() const { return condemned_; }
-  // Stops the isolate's JS for good (memory limit).
-  void Condemn();
+  // A limit has stopped the JS of this turn (or of the isolate, for good): no more of it may
+  // run until the turn ends.
+  bool stopped() const { return terminated_ >= 0 || condemned_; }
+  // Stops the isolate's JS for good: over its memory limit, or (kCpu) stopped by the CPU limit
+  // in the middle of something later JS would depend on.
+  void Condemn(LimitKind why = LimitKind::kMemory);
 
  private:
   struct Request {
@@ -128,6 +134,9 @@ class LimitEnforcer {
   void Charge();
   void Exceed(int request);
   bool OverMemory();
+  // Whether stopping the JS running now would leave the runtime's own JS half-done: runtime
+  // code above the user's on the stack.
+  bool StopLosesState();
 
   Realm& realm_;
   v8::Isolate* isolate_;
@@ -142,6 +151,7 @@ class LimitEnforcer {
   int64_t orphan_ns_ = 0;         // this turn's CPU of JS that belongs to no request
   int terminated_ = -1;           // the request stopped in this turn (0: none's), -1: none
   bool condemned_ = false;
+  LimitKind condemned_by_ = LimitKind::kMemory;
   bool condemn_reported_ = false;
   int heap_raises_ = 0;
   bool exiting_ = false;

@@ -493,7 +493,12 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::Evaluate(const std::string& url) {
   if (!entry || !Link(*entry)) return {};
   v8::Local<v8::Module> module = entry->module.Get(isolate);
   v8::Local<v8::Value> result;
-  if (!module->Evaluate(context).ToLocal(&result)) return {};
+  if (!module->Evaluate(context).ToLocal(&result)) {
+    // Stopped halfway by a limit: the module (a user module or a runtime one loaded on first
+    // use) is errored for good, and so would be every later import of it.
+    if (isolate->IsExecutionTerminating()) realm_.StateLostToTermination();
+    return {};
+  }
   // V8 10.2: source text modules return a promise; synthetic modules return their steps'
   // value. Normalise to a promise.
   if (result->IsPromise()) return result.As<v8::Promise>();
@@ -657,14 +662,16 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context>
   v8::Local<v8::Promise> evaluated;
   if (!entry || !self.Evaluate(url).ToLocal(&evaluated)) {
     if (try_catch.HasTerminated()) {
-      try_catch.ReThrow();
+      // Still terminating (ReThrow would hand it to the caller's code as a catchable null). A
+      // module stopped halfway is errored for good: the isolate cannot be trusted to load it.
+      realm.StateLostToTermination();
       return {};
     }
     // Every failure path above leaves an exception; an empty one would crash Reject.
     v8::Local<v8::Value> error = try_catch.HasCaught()
         ? try_catch.Exception()
         : v8::Exception::Error(Str(isolate, absl::StrCat("Cannot import \"", url, "\".")));
-    resolver->Reject(context, error).Check();
+    (void)resolver->Reject(context, error).IsNothing();  // fails only while terminating
     return resolver->GetPromise();
   }
   v8::Local<v8::Value> ns = entry->module.Get(isolate)->GetModuleNamespace();
@@ -675,7 +682,9 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::DynamicImport(v8::Local<v8::Context>
   // Promise::Then uses V8's own then, not a user-replaced Promise.prototype.then.
   v8::Local<v8::Promise> chained;
   if (!evaluated->Then(context, to_namespace).ToLocal(&chained)) return {};
-  resolver->Resolve(context, chained).Check();
+  // Resolving with a promise reads its `then`, which a worker may have replaced: this can throw
+  // or be terminated, and the promise then stays pending; never fatal.
+  (void)resolver->Resolve(context, chained).IsNothing();
   return resolver->GetPromise();
 }
 

@@ -66,6 +66,10 @@ class Realm {
   LimitEnforcer* limits() const { return limits_.get(); }
   // Condemned by its memory limit: no JS runs here any more.
   bool condemned() const;
+  // A termination (CPU limit) stopped JS whose half-done state later JS would see (a module
+  // halfway through its evaluation): with limits, the isolate is condemned rather than reused.
+  void StateLostToTermination();
+  bool in_checkpoint() const { return in_checkpoint_; }
 
   // The runtime itself compiles a wasm module of the worker's bundle.
   class WasmCompileScope {

@@ -103,11 +103,11 @@ void DestroyChildLater(io::EventLoop& loop, int creator, int child) {
   });
 }
 
-// The child went over its memory limit: its in-flight calls fail with loader.md's message, its
-// creator forgets it (`workerCondemned`: the next get of its id starts a fresh one), and it is
+// The child went over its memory limit (or was stopped by its CPU limit halfway through
+// something): its in-flight calls fail with loader.md's message, its creator forgets it (`workerCondemned`: the next get of its id starts a fresh one), and it is
 // destroyed.
-void CondemnChild(io::EventLoop& loop, int creator, int child) {
-  api::SetRealmGoneReason(child, kMemoryExceeded);
+void CondemnChild(io::EventLoop& loop, int creator, int child, const char* reason) {
+  api::SetRealmGoneReason(child, reason);
   loop.Defer([creator, child]() {
     jsg::Realm* realm = jsg::Realm::FromId(creator);
     if (!realm) return;
@@ -120,20 +120,24 @@ void CondemnChild(io::EventLoop& loop, int creator, int child) {
 
 // What happens when a child's JS is stopped by its limits (jsg::LimitEnforcer): its start fails,
 // or the request is failed by the child's JS (`requestLimitExceeded`), or it is condemned.
-void OnChildLimit(io::EventLoop& loop, int creator, int child, int request, jsg::LimitKind kind) {
+void OnChildLimit(io::EventLoop& loop, int creator, int child, int request, jsg::LimitKind kind,
+                  bool condemned) {
   jsg::Realm* realm = jsg::Realm::FromId(child);
   if (!realm) return;
   StartState& st = realm->Slot<StartState>();
-  if (kind == jsg::LimitKind::kMemory) {
+  if (condemned) {
+    const char* reason = kind == jsg::LimitKind::kMemory ? kMemoryExceeded : kCpuExceeded;
     if (!st.reported) {
-      ReportStarted(loop, creator, child, kMemoryExceeded);  // the creator destroys it
-      api::SetRealmGoneReason(child, kMemoryExceeded);
+      ReportStarted(loop, creator, child, reason);  // the creator destroys it
+      api::SetRealmGoneReason(child, reason);
     } else {
-      CondemnChild(loop, creator, child);
+      CondemnChild(loop, creator, child, reason);
     }
     return;
   }
-  if (request != 0 && request == st.request) {
+  // The start still in progress: whatever JS ran past its budget (the top level, or code it
+  // left running), the start fails.
+  if (!st.reported && (request == 0 || request == st.request)) {
     ReportStarted(loop, creator, child, kCpuExceeded);
     return;
   }
@@ -157,8 +161,10 @@ void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::Value> args[] = {ns};
     if (hook.As<v8::Function>()->Call(child.context(), v8::Undefined(isolate), 1, args).IsEmpty()) {
+      if (try_catch.HasTerminated() || child.limits()->stopped()) return;  // the enforcer reports
       error = try_catch.HasCaught() ? DescribeStartupError(child, try_catch.Exception(), {})
                                     : "Uncaught Error: the worker's entrypoints could not be set up";
+      if (child.limits()->stopped()) return;
     }
   }
   ReportStarted(child.loop(), creator, child.id(), std::move(error));
@@ -181,8 +187,8 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   lo.memory_mb = limits.memory_mb;
   lo.allocator = w->limited_allocator();
   w->realm().SetLimits(std::make_unique<jsg::LimitEnforcer>(
-      w->realm(), lo, [&loop, creator_id, child_id](int request, jsg::LimitKind kind) {
-        OnChildLimit(loop, creator_id, child_id, request, kind);
+      w->realm(), lo, [&loop, creator_id, child_id](int request, jsg::LimitKind kind, bool condemned) {
+        OnChildLimit(loop, creator_id, child_id, request, kind, condemned);
       }));
   // A request that waits on nothing that could ever wake it is hung: the child's JS checks
   // after each turn that ends with requests in flight (`requestsCheckHung`).
@@ -211,19 +217,24 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   StartState& st = realm.Slot<StartState>();
   st.request = realm.limits()->BeginRequest(std::max(limits.cpu_ms, kStartupCpuMs));
   ctx->SetContinuationPreservedEmbedderData(v8::Integer::New(isolate, st.request));
+  // V8 clears the embedder data around the jobs of a module's evaluation: what this turn runs
+  // outside them is the startup's too.
+  realm.limits()->SetTurnOwner(st.request);
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Promise> evaluated;
   std::string main_url = bundle->main_url();
   bool ok = realm.modules().Evaluate(main_url).ToLocal(&evaluated);
-  ctx->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
   if (!ok) {
-    // Stopped by a limit: the enforcer reports that when this turn ends.
+    // Stopped by a limit: the enforcer reports that when this turn ends. Describing the error
+    // runs the thrown value's own toString, which may be stopped too (still as the startup).
     if (!try_catch.HasTerminated()) {
-      ReportStarted(loop, creator_id, child_id,
-                    DescribeStartupError(realm, try_catch.Exception(), try_catch.Message()));
+      std::string error = DescribeStartupError(realm, try_catch.Exception(), try_catch.Message());
+      if (!realm.limits()->stopped()) ReportStarted(loop, creator_id, child_id, std::move(error));
     }
+    ctx->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
     return;
   }
+  ctx->SetContinuationPreservedEmbedderData(v8::Undefined(isolate));
   realm.MarkHandled(evaluated);
   // Settled now (no top-level await) or later: either way through the promise's reactions,
   // which run in this realm's microtask checkpoints.
@@ -244,9 +255,10 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
       }
       FinishStart(child, creator, ns.As<v8::Object>());
     } else {
-      ReportStarted(child.loop(), creator, child.id(),
-                    DescribeStartupError(child, info[0],
-                                         v8::Exception::CreateMessage(isolate, info[0])));
+      std::string error =
+          DescribeStartupError(child, info[0], v8::Exception::CreateMessage(isolate, info[0]));
+      // Describing ran the thrown value's toString: stopped there, the enforcer reports it.
+      if (!child.limits()->stopped()) ReportStarted(child.loop(), creator, child.id(), std::move(error));
     }
   };
   auto make = [&](bool fulfilled) {

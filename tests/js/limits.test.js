@@ -3,6 +3,7 @@
 // and after, and the hostile worker is usable again (CPU) or reloaded (memory).
 import assert from 'node:assert';
 import { WorkerEntrypoint } from 'cloudflare:workers';
+import { serve } from 'dynworker:test';
 
 const DATE = '2025-01-01';
 const kCpu = 'Worker exceeded CPU time limit.';
@@ -82,6 +83,11 @@ const kLoops = `
       if (pathname === '/timer') {
         return new Promise((resolve) => setTimeout(() => { for (;;) {} }, 1));
       }
+      if (pathname === '/timers') {
+        // A timer flood: stopped by the CPU limit; the timers it left are cleared with it.
+        for (;;) setTimeout(() => { globalThis.fired = (globalThis.fired ?? 0) + 1; }, 20);
+      }
+      if (pathname === '/fired') return new Response(String(globalThis.fired ?? 0));
       if (pathname === '/recurse') {
         const f = (n) => f(n + 1) + 1;
         try { f(0); } catch (e) { return new Response(e.name + ': ' + e.message); }
@@ -94,12 +100,14 @@ const kLoops = `
 export const cpuLoopsFailOnlyTheirRequestAndTheWorkerStaysUsable = {
   async test(ctrl, env) {
     const w = env.LOADER.get('cpu-loops', () => code(kLoops, { limits: { cpuMs: 50 } })).getEntrypoint();
-    for (const path of ['/loop', '/then', '/catch', '/microtasks', '/timer']) {
+    for (const path of ['/loop', '/then', '/catch', '/microtasks', '/timer', '/timers']) {
       const took = await failsWhileOthersAnswer(env, () => w.fetch(`http://w${path}`), kCpu);
       assert.ok(took < 5000, `${path} took ${took} ms`);
       // The same isolate answers the next request.
       assert.strictEqual(await text(w, '/'), 'fine', path);
     }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.strictEqual(await text(w, '/fired'), '0', 'the flood\'s timers never fire');
     assert.strictEqual(await text(w, '/recurse'), 'RangeError: Maximum call stack size exceeded');
   },
 };
@@ -202,6 +210,37 @@ export const memoryBombsCondemnTheWorkerAndTheNextGetStartsFresh = {
   },
 };
 
+// A request body without end, read whole by the worker: its memory limit stops it, and only it.
+export const hugeBodiesFailOnlyTheirRequest = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('huge-body', () => code(`
+      export default {
+        async fetch(request) {
+          if (request.method === 'POST') return new Response(String((await request.arrayBuffer()).byteLength));
+          return new Response('fine');
+        },
+      };
+    `, { limits: { memoryMb: 32 } })).getEntrypoint();
+    const chunk = new Uint8Array(1 << 20);
+    const endless = () => new ReadableStream({ pull(controller) { controller.enqueue(chunk); } });
+    await failsWhileOthersAnswer(env, () => w.fetch('http://w/', { method: 'POST', body: endless() }), kMemory);
+    assert.strictEqual(await text(w), 'fine');
+    // A large body that fits is fine.
+    const big = new Uint8Array(8 << 20);
+    const ok = await w.fetch('http://w/', { method: 'POST', body: big });
+    assert.strictEqual(await ok.text(), String(8 << 20));
+  },
+};
+
+export const topLevelMemoryBombFailsTheStart = {
+  async test(ctrl, env) {
+    await assert.rejects(env.LOADER.get('top-memory', () => code(`
+      const a = []; for (;;) a.push(new Array(1000).fill(1));
+      export default {};
+    `, { limits: { memoryMb: 32 } })).getEntrypoint().fetch('http://w/'), { message: `Failed to start Worker:\n${kMemory}` });
+  },
+};
+
 export const tooManySubrequests = {
   async test(ctrl, env, ctx) {
     const w = env.LOADER.get('subrequests', () => code(`
@@ -278,5 +317,136 @@ export const limitsAreValidated = {
       { name: 'TypeError', message: 'WorkerCode.limits.cpuMs must be a positive number, not -1.' });
     assert.throws(() => env.LOADER.load(code('export default {}', { limits: { cpu: 1 } })),
       { name: 'TypeError' });
+  },
+};
+
+// Regressions found by auditing every path a termination takes (each failed before its fix).
+
+// A stopped request's queued microtasks (here a flood) did run on, unlimited, once V8 had
+// forgotten the termination: the process hung.
+export const whatAStoppedRequestQueuedDoesNotRunOn = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('queued-flood', () => code(`
+      export default {
+        fetch(request) {
+          if (new URL(request.url).pathname === '/both') {
+            const spin = () => queueMicrotask(spin);
+            spin();
+            for (;;) {}
+          }
+          return new Response('fine');
+        },
+      };
+    `, { limits: { cpuMs: 50 } })).getEntrypoint();
+    await assert.rejects(w.fetch('http://w/both'), { message: kCpu });
+    assert.strictEqual(await text(w), 'fine');
+  },
+};
+
+// import() stopped by the CPU limit: the termination reached the worker's code as a catchable
+// rejection (and the loop after it ran unlimited); the half-evaluated module stayed broken.
+export const aStoppedImportIsNotCatchableAndTheWorkerRecovers = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('stopped-import', () => ({ compatibilityDate: DATE, mainModule: 'main.js',
+      modules: {
+        'main.js': `
+          export default {
+            async fetch(request) {
+              globalThis.BURN = new URL(request.url).pathname === '/burn';
+              try { await import('./slow.js'); } catch (e) { for (;;) {} }
+              return new Response('x=' + (await import('./slow.js')).x);
+            },
+          };`,
+        'slow.js': 'if (globalThis.BURN) for (;;) {}\nexport const x = 1;',
+      },
+      limits: { cpuMs: 50 } })).getEntrypoint();
+    await assert.rejects(w.fetch('http://w/burn'), { message: kCpu });
+    assert.strictEqual(await text(w), 'x=1');
+  },
+};
+
+// A worker's getter on Promise.prototype.then, stopped while the runtime resolved import():
+// V8's Check() on the failed resolve ended the process.
+export const thenGetterStoppedInsideTheRuntimeDoesNotCrash = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('then-getter', () => ({ compatibilityDate: DATE, mainModule: 'main.js',
+      modules: {
+        'main.js': `
+          export default {
+            async fetch() {
+              let armed = true;
+              Object.defineProperty(Promise.prototype, 'then', { configurable: true, get() {
+                if (armed) { armed = false; for (;;) {} }
+                return undefined;
+              } });
+              import('./b.js');
+              return new Response('survived');
+            },
+          };`,
+        'b.js': 'export const x = 1;',
+      },
+      limits: { cpuMs: 50 } })).getEntrypoint();
+    await assert.rejects(w.fetch('http://w/'), { message: kCpu });
+  },
+};
+
+// Setters on Array.prototype indices ran when the runtime built a response's header list from
+// C++; one that threw ended the process. (The runtime's JS still writes arrays by index, so the
+// setter runs there and the worker's own fetch() fails: it harms only itself.)
+export const arrayIndexSettersDoNotEndTheProcess = {
+  async test(ctrl, env) {
+    const srv = await serve(() => new Response('x', { headers: { 'x-boom': 'b' } }));
+    const w = env.LOADER.get('index-setters', () => code(`
+      export default {
+        async fetch(request) {
+          for (let i = 0; i < 20; i++) {
+            Object.defineProperty(Array.prototype, String(i), { configurable: true, set(v) {
+              if (v === 'x-boom') throw new Error('setter ran');
+              Object.defineProperty(this, String(i), { value: v, writable: true, enumerable: true, configurable: true });
+            } });
+          }
+          try {
+            const response = await fetch(new URL(request.url).searchParams.get('u'));
+            return new Response(response.headers.get('x-boom'));
+          } catch (e) {
+            return new Response('caught ' + e.message);
+          }
+        },
+      };
+    `)).getEntrypoint();
+    try {
+      assert.strictEqual(await text(w, `/?u=${encodeURIComponent(srv.url)}`), 'caught setter ran');
+      assert.strictEqual(await text(w, `/?u=${encodeURIComponent(srv.url)}`), 'caught setter ran');
+    } finally {
+      await srv.close();
+    }
+  },
+};
+
+// A top-level throw of an object whose toString loops: the start reported "<unprintable>" (or
+// nothing at all, and the caller waited forever).
+export const aLoopingToStringFailsTheStartWithTheCpuMessage = {
+  async test(ctrl, env) {
+    for (const body of ['throw { toString() { for (;;) {} } };\nexport default {};',
+      'await null;\nthrow { toString() { for (;;) {} } };\nexport default {};']) {
+      await assert.rejects(env.LOADER.load(code(body, { limits: { cpuMs: 50 } })).getEntrypoint().fetch('http://w/'),
+        { message: `Failed to start Worker:\n${kCpu}` });
+    }
+  },
+};
+
+// A result whose getter loops while the reply is encoded: the request had already ended, so
+// nothing failed it and the caller waited forever.
+export const aGetterLoopingInTheReplyFailsThatCall = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('reply-getter', () => code(`
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      export default class extends WorkerEntrypoint {
+        foo() { return { get x() { for (;;) {} } }; }
+        bar() { return 1; }
+      }
+    `, { limits: { cpuMs: 50 } })).getEntrypoint();
+    await assert.rejects(Promise.resolve(w.foo()), { message: kCpu });
+    assert.strictEqual(await w.bar(), 1);
   },
 };
