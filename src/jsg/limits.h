@@ -1,13 +1,15 @@
 // Limits on untrusted code (loader.md section 5): per-request CPU time, per-isolate memory.
 //
 // CPU. Every entry into a limited realm's JS from the loop is a *turn* (the outermost
-// Realm::CallbackScope, microtask checkpoint included). One process-wide watchdog thread reads
-// the CPU clock of each thread that is inside a turn; once a turn has run a quantum (1 ms) since
-// its last charge, it asks V8 for an interrupt. The interrupt, on the isolate's own thread,
+// Realm::CallbackScope, microtask checkpoint included). One process-wide watchdog thread looks
+// at each isolate that is inside a turn; once a turn has run a quantum (1 ms) since its last
+// charge, it asks V8 for an interrupt. The interrupt, on the isolate's own thread,
 // charges the CPU used since the last charge to the request that is running *now*: the
 // request's number travels with its async continuations as V8's continuation-preserved embedder
 // data (set by the runtime's JS when a call arrives, captured by every promise reaction made
-// under it, and by timers). A request over its budget gets TerminateExecution; when the turn
+// under it, and by timers). Time is the thread's CPU time from a turn's first interrupt on, and
+// wall time before it (a short turn never pays for the CPU clock's system call). A request over
+// its budget gets TerminateExecution; when the turn
 // ends the termination is canceled, the isolate stays usable, and the owner of the enforcer is
 // told which request to fail. JS that runs for no request (a timer of a finished request, a
 // finalizer) has the default budget per turn. Short turns are charged at their end.
@@ -131,7 +133,7 @@ class LimitEnforcer {
   static void OnGcEpilogue(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
   static size_t OnNearHeapLimit(void* data, size_t current, size_t initial);
   // Charges the CPU since the last charge to the request running now.
-  void Charge();
+  void Charge(bool from_interrupt = false);
   void Exceed(int request);
   bool OverMemory();
   // Whether stopping the JS running now would leave the runtime's own JS half-done: runtime
@@ -144,7 +146,8 @@ class LimitEnforcer {
   Options options_;
   ExceededFn on_exceeded_;
   std::function<void()> after_turn_;
-  clockid_t clock_;
+  int64_t turn_mono_ = 0;  // monotonic time of this turn's last charge
+  int64_t turn_cpu_ = -1;  // thread CPU time of this turn's last charge; -1: not read this turn
   std::map<int, Request> requests_;
   int next_request_ = 1;
   int turn_owner_ = 0;
@@ -158,7 +161,7 @@ class LimitEnforcer {
   // Shared with the watchdog thread.
   std::atomic<bool> in_turn_{false};
   std::atomic<bool> interrupt_pending_{false};
-  std::atomic<int64_t> charged_at_ns_{0};
+  std::atomic<int64_t> charged_at_ns_{0};  // monotonic
 };
 
 }  // namespace dw::jsg
