@@ -228,7 +228,8 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
         break;
       case ModuleType::kData: {
         auto store = v8::ArrayBuffer::NewBackingStore(isolate, content->source.size());
-        memcpy(store->Data(), content->source.data(), content->source.size());
+        // An empty module has no buffer at all (memcpy from or to null is undefined behaviour).
+        if (!content->source.empty()) memcpy(store->Data(), content->source.data(), content->source.size());
         value = v8::ArrayBuffer::New(isolate, std::move(store));
         break;
       }

@@ -909,7 +909,11 @@ export const fetchFiveMegabytesThroughGateway = {
           return new Response(upstream.body, { headers: { 'x-seen-url': upstream.headers.get('x-url'), 'x-seen-method': upstream.headers.get('x-method') } });
         },
       };
-    `, { globalOutbound: ctx.exports.EchoGateway({ props: {} }) }));
+    `, {
+      globalOutbound: ctx.exports.EchoGateway({ props: {} }),
+      // Not what this test is about: a sanitizer build spends far more CPU moving the bytes.
+      limits: { cpuMs: 10000 },
+    }));
     const bytes = pattern(5 * 1024 * 1024 + 17);
     const res = await w.getEntrypoint().fetch('http://x/', {
       method: 'POST', body: chunkedStream(bytes, 64 * 1024 + 3), duplex: 'half',
