@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -35,6 +36,10 @@ uint64_t MonotonicMs() { return uv_hrtime() / 1000000; }
 
 // How much CPU a turn may use between two charges: the precision of the CPU limit.
 constexpr int64_t kQuantumNs = 1000000;
+// How long a limited isolate may run without servicing an interrupt before the process gives
+// up on it (Watchdog::Unresponsive). Compiling a 64 MiB bundle or a full GC of a large heap
+// stays far below this.
+constexpr int64_t kUnresponsiveNs = int64_t{5} * 1000000000;
 // The V8 heap may grow this far past the soft limit before V8 itself gives up (and aborts the
 // process): room for the GC-time check to see the overrun first (../shared/notes/build.md 4d).
 constexpr size_t kHardSlackBytes = size_t{1} << 30;
@@ -87,14 +92,35 @@ class Watchdog {
         last_active = std::chrono::steady_clock::now();
       }
       for (LimitEnforcer* e : enforcers_) {
-        if (!e->in_turn_.load() || e->interrupt_pending_.load()) continue;
-        if (MonoNs() - e->charged_at_ns_.load() >= kQuantumNs) {
+        if (!e->in_turn_.load()) continue;
+        int64_t now = MonoNs();
+        if (e->interrupt_pending_.load()) {
+          if (now - e->interrupt_requested_at_.load() > kUnresponsiveNs) Unresponsive();
+          continue;
+        }
+        if (now - e->charged_at_ns_.load() >= kQuantumNs) {
+          e->interrupt_requested_at_.store(now);
           e->interrupt_pending_.store(true);
           e->isolate_->RequestInterrupt(&LimitEnforcer::OnInterrupt, e);
         }
       }
       cv_.wait_for(lock, std::chrono::nanoseconds(kQuantumNs));
     }
+  }
+
+  // A limited isolate has not looked at its interrupts for kUnresponsiveNs: it is inside a
+  // builtin that never checks (`new Array(5e7).fill(1.5)` runs for tens of seconds, then V8
+  // aborts on the heap limit), and neither its CPU nor its memory limit can stop it. Every
+  // worker of the process waits meanwhile, so the process ends now, on purpose and saying why:
+  // the supervisor of `dynworker serve` starts a new one at once (docs/security.md).
+  [[noreturn]] static void Unresponsive() {
+    fprintf(stderr,
+            "dynworker: fatal: a dynamic worker's JS has not been interruptible for %d s (a builtin "
+            "that never checks for interrupts, such as Array.prototype.fill on a huge array); its "
+            "limits cannot stop it, so the process ends here and the supervisor restarts it\n",
+            static_cast<int>(kUnresponsiveNs / 1000000000));
+    fflush(stderr);
+    abort();
   }
 
   std::mutex mu_;
@@ -231,6 +257,9 @@ void LimitEnforcer::EnterTurn() {
   turn_mono_ = MonoNs();
   turn_cpu_ = -1;
   charged_at_ns_.store(turn_mono_);
+  // An interrupt left pending by the last turn is serviced once this one runs JS: its clock
+  // for unresponsiveness starts now.
+  if (interrupt_pending_.load()) interrupt_requested_at_.store(turn_mono_);
   in_turn_.store(true);
   Watchdog::Get().TurnStarted();
 }

@@ -161,6 +161,7 @@ class LimitEnforcer {
   // Shared with the watchdog thread.
   std::atomic<bool> in_turn_{false};
   std::atomic<bool> interrupt_pending_{false};
+  std::atomic<int64_t> interrupt_requested_at_{0};  // monotonic
   std::atomic<int64_t> charged_at_ns_{0};  // monotonic
 };
 

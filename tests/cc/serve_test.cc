@@ -1187,6 +1187,50 @@ TEST_F(ServeTest, SupervisorRestartsTheServerAfterV8EndsTheProcess) {
   EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();
 }
 
+// A dynamic worker inside a builtin that never checks for interrupts cannot be stopped by its
+// limits (docs/security.md): after 5 s without an interrupt serviced the serving process ends
+// itself, saying why, and the supervisor brings the service back.
+TEST_F(ServeTest, UnstoppableDynamicWorkerEndsTheProcessAndTheSupervisorRestartsIt) {
+  Write("wrangler.jsonc",
+        "{ \"main\": \"worker.js\", \"compatibility_date\": \"2025-01-01\",\n"
+        "  \"worker_loaders\": [{ \"binding\": \"LOADER\" }] }\n");
+  Write("worker.js",
+        "const HOSTILE = 'export default { fetch() { new Array(5e7).fill(1.5); return new Response(\"x\"); } };';\n"
+        "export default {\n"
+        "  fetch(request, env) {\n"
+        "    if (new URL(request.url).pathname !== '/hostile') return new Response('ok');\n"
+        "    return env.LOADER.load({ compatibilityDate: '2025-01-01', mainModule: 'main.js',\n"
+        "      modules: { 'main.js': HOSTILE } }).getEntrypoint().fetch(request);\n"
+        "  },\n"
+        "};\n");
+  StartServer();
+  ASSERT_GT(port_, 0);
+  EXPECT_EQ(Fetch(Req("GET", "/")).body, "ok");
+  auto t0 = Clock::now();
+  Client hostile(port_, 30);
+  ASSERT_TRUE(hostile.connected());
+  ASSERT_TRUE(hostile.Send(Req("GET", "/hostile")));
+  Response r;
+  EXPECT_FALSE(hostile.Read(&r)) << "the hostile request was answered";
+  int64_t ended = MsSince(t0);
+  EXPECT_GE(ended, 4500) << "the process ended before the unresponsive time";
+  EXPECT_LT(ended, 15000);
+  ASSERT_TRUE(child_->WaitFor("starting a new one (restart 1)", 5000, Child::kErr)) << child_->all();
+  DW_EXPECT_CONTAINS(child_->err(), "has not been interruptible for 5 s");
+  auto t1 = Clock::now();
+  bool served = false;
+  while (!served && MsSince(t1) < 5000) {
+    Client c(port_, 2);
+    Response again;
+    served = c.connected() && c.Send(Req("GET", "/")) && c.Read(&again) && again.body == "ok";
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served) << child_->all();
+  EXPECT_LT(MsSince(t1), 1000);
+  child_->Signal(SIGTERM);
+  EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();
+}
+
 // systemd (KillMode=control-group) and `kill 0` signal the supervisor and the serving process
 // at once; the supervisor passes its copy on. That is one stop, not two: the in-flight request
 // still finishes.
