@@ -1,5 +1,8 @@
 #include "api/fetch_ops.h"
 
+#include "absl/strings/str_cat.h"
+#include "jsg/limits.h"
+
 #include "api/header_list.h"
 
 #include <cerrno>
@@ -160,6 +163,12 @@ double FetchStart(OpContext& cx, v8::Local<v8::Value> method_value, std::string 
   jsg::Realm& realm = cx.realm();
   FetchState& state = State(realm);
   OpScope op(state);
+  if (realm.limits() && state.live.size() >= jsg::kMaxFetches) {
+    cx.ThrowTypeError(absl::StrCat("Too many fetches in progress: a dynamic worker may have at most ",
+                                   jsg::kMaxFetches, " at once (a response body not yet read or "
+                                   "canceled counts); read or cancel the ones it is done with."));
+    return 0;
+  }
   io::HttpClient& client = Client(realm, state);
   if (scheme == "https" && !state.config_error.empty()) {
     cx.ThrowTypeError(state.config_error);

@@ -76,6 +76,11 @@ TimerSet& Timers(jsg::Realm& realm) { return realm.Slot<TimerSet>(); }
 void TimerStart(OpContext& cx, double id, double delay_ms) {
   jsg::Realm* realm = &cx.realm();
   auto& set = Timers(*realm);
+  if (realm->limits() && set.timers.size() >= jsg::kMaxTimers && !set.timers.count(id)) {
+    cx.ThrowRangeError(absl::StrFormat(
+        "Too many timers: a dynamic worker may have at most %d pending at once.", jsg::kMaxTimers));
+    return;
+  }
   auto timer = std::make_unique<io::Timer>(realm->loop(), [realm, id]() {
     jsg::Realm::CallbackScope scope(*realm);
     v8::Isolate* isolate = realm->isolate();

@@ -1,5 +1,7 @@
 #include "api/socket_ops.h"
 
+#include "jsg/limits.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -197,6 +199,11 @@ void SettleNow(OpContext& cx, double id, uint64_t key, F&& settle) {
 v8::Local<v8::Value> SocketConnect(OpContext& cx, std::string host, double port, double tls) {
   SocketState& st = State(cx.realm());
   OpScope scope(st);
+  if (cx.realm().limits() && st.live.size() >= jsg::kMaxConnections) {
+    cx.ThrowError(absl::StrCat("Too many open connections: a dynamic worker may have at most ",
+                               jsg::kMaxConnections, " open at once; close() the ones it is done with."));
+    return {};
+  }
   v8::Isolate* isolate = cx.isolate();
   io::TlsMode mode = tls == 1 ? io::TlsMode::kOn
                      : tls == 2 ? io::TlsMode::kStartTls

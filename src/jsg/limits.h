@@ -39,6 +39,14 @@ class Realm;
 
 enum class LimitKind { kCpu, kMemory, kWall };
 
+// Native resources a limited isolate may hold at once. They live outside V8's heap (libuv
+// handles, sockets, file descriptors), so the memory limit does not see them, and they are not
+// tied to the request that made them: without a bound, a worker could pile them up across
+// requests until the process runs out of memory or descriptors.
+constexpr size_t kMaxTimers = 10000;
+constexpr size_t kMaxConnections = 100;  // connect() sockets open
+constexpr size_t kMaxFetches = 100;      // fetch() exchanges in progress (body included)
+
 // Thread CPU time of the calling thread, in ns.
 int64_t ThreadCpuNs();
 

@@ -84,8 +84,11 @@ const kLoops = `
         return new Promise((resolve) => setTimeout(() => { for (;;) {} }, 1));
       }
       if (pathname === '/timers') {
-        // A timer flood: stopped by the CPU limit; the timers it left are cleared with it.
-        for (;;) setTimeout(() => { globalThis.fired = (globalThis.fired ?? 0) + 1; }, 20);
+        // Timers, then a loop: stopped by the CPU limit, the timers it left are cleared with it.
+        // (A bare setTimeout flood meets the bound on pending timers first:
+        // nativeResourcesAreBoundedPerWorker.)
+        for (let i = 0; i < 1000; i++) setTimeout(() => { globalThis.fired = (globalThis.fired ?? 0) + 1; }, 20);
+        for (;;) {}
       }
       if (pathname === '/fired') return new Response(String(globalThis.fired ?? 0));
       if (pathname === '/recurse') {
@@ -449,5 +452,66 @@ export const aGetterLoopingInTheReplyFailsThatCall = {
     `, { limits: { cpuMs: 50 } })).getEntrypoint();
     await assert.rejects(Promise.resolve(w.foo()), { message: kCpu });
     assert.strictEqual(await w.bar(), 1);
+  },
+};
+
+// Native resources outside V8's heap are bounded per worker: timers, open connections and
+// fetches in progress cannot pile up across requests until the process runs out.
+export const nativeResourcesAreBoundedPerWorker = {
+  async test(ctrl, env) {
+    const srv = await serve(() => new Response('x'.repeat(100000)));
+    try {
+      const w = env.LOADER.get('native-bounds', () => code(`
+        import { connect } from 'cloudflare:sockets';
+        const kept = { timers: [], sockets: [], responses: [] };
+        async function attempt(fn) { try { await fn(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } }
+        export default {
+          async fetch(request) {
+            const url = new URL(request.url);
+            const what = url.pathname.slice(1);
+            const n = Number(url.searchParams.get('n'));
+            const target = url.searchParams.get('u');
+            let result;
+            for (let i = 0; i < n; i++) {
+              result = await attempt(async () => {
+                if (what === 'timers') kept.timers.push(setTimeout(() => {}, 1e9));
+                if (what === 'sockets') {
+                  const s = connect(new URL(target).host);
+                  await s.opened;
+                  kept.sockets.push(s);
+                }
+                if (what === 'fetches') kept.responses.push(await fetch(target));
+              });
+              if (result !== 'ok') return new Response(i + ' then ' + result);
+            }
+            if (what === 'release') {
+              for (const t of kept.timers.splice(0)) clearTimeout(t);
+              for (const s of kept.sockets.splice(0)) await s.close();
+              for (const r of kept.responses.splice(0)) await r.body.cancel();
+            }
+            return new Response('all ' + n);
+          },
+        };
+      `, { limits: { cpuMs: 10000, subRequests: 1000 } })).getEntrypoint();
+      const q = `u=${encodeURIComponent(srv.url)}`;
+      // Across requests: the second one hits the bound.
+      assert.strictEqual(await text(w, `/timers?n=6000&${q}`), 'all 6000');
+      assert.strictEqual(await text(w, `/timers?n=6000&${q}`),
+        '4000 then RangeError: Too many timers: a dynamic worker may have at most 10000 pending at once.');
+      assert.strictEqual(await text(w, `/sockets?n=60&${q}`), 'all 60');
+      assert.strictEqual(await text(w, `/sockets?n=60&${q}`), '40 then Error: Too many open connections: ' +
+        'a dynamic worker may have at most 100 open at once; close() the ones it is done with.');
+      assert.strictEqual(await text(w, `/fetches?n=60&${q}`), 'all 60');
+      assert.strictEqual(await text(w, `/fetches?n=60&${q}`), '40 then TypeError: Too many fetches in progress: ' +
+        'a dynamic worker may have at most 100 at once (a response body not yet read or canceled counts); ' +
+        'read or cancel the ones it is done with.');
+      // Released, they can be made again.
+      assert.strictEqual(await text(w, `/release?n=0&${q}`), 'all 0');
+      assert.strictEqual(await text(w, `/timers?n=100&${q}`), 'all 100');
+      assert.strictEqual(await text(w, `/sockets?n=10&${q}`), 'all 10');
+      assert.strictEqual(await text(w, `/fetches?n=10&${q}`), 'all 10');
+    } finally {
+      await srv.close();
+    }
   },
 };
