@@ -751,10 +751,17 @@ function beginRequest(from, message, trace) {
   return request;
 }
 
+// Requests that have ended, most recent last: what they left running (a timer, a stream) still
+// counts its subrequests against them.
+const ended = new SafeMap();
+const kEndedKept = 1000;
+
 function endRequest(request) {
   request.done = true;
   requests.delete(request.id);
   ops.requestEnd(request.id);
+  ended.set(request.id, request);
+  if (ended.size > kEndedKept) ended.delete(ended.keys().next().value);
 }
 
 // The request fails with `error` now; nothing it left behind (timers) runs again.
@@ -795,9 +802,19 @@ ops.setHook('requestsCheckHung', () => {
   for (let i = 0; i < hung.length; i++) failRequest(hung[i], new Error(kHung));
 });
 
+// Subrequests of code that runs for no request known here (the top level, or what a long
+// forgotten request left running) share one budget for the worker's life.
+let unattributedSubrequests = 0;
+
 function chargeSubrequest() {
-  const request = requests.get(ops.requestCurrent());
-  if (request === undefined) return;
+  const id = ops.requestCurrent();
+  const request = requests.get(id) ?? ended.get(id);
+  if (request === undefined) {
+    if (++unattributedSubrequests > (workerLimits.subRequests ?? kDefaultSubrequests)) {
+      throw new Error('Too many subrequests.');
+    }
+    return;
+  }
   if (++request.subrequests > request.maxSubrequests) throw new Error('Too many subrequests.');
 }
 

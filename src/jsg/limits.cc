@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -398,7 +399,11 @@ void LimitEnforcer::Condemn(LimitKind why) {
 bool LimitEnforcer::OverMemory() {
   v8::HeapStatistics stats;
   isolate_->GetHeapStatistics(&stats);
-  size_t used = stats.used_heap_size() + (options_.allocator ? options_.allocator->used() : 0);
+  // V8 counts every ArrayBuffer's backing store in external memory, WebAssembly.Memory too,
+  // which does not come from the capped allocator.
+  size_t buffers = std::max<size_t>(options_.allocator ? options_.allocator->used() : 0,
+                                    stats.external_memory());
+  size_t used = stats.used_heap_size() + buffers;
   return used > static_cast<size_t>(options_.memory_mb * 1024 * 1024);
 }
 

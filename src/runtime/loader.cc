@@ -58,6 +58,7 @@ struct StartState {
 struct ChildLimits {
   double cpu_ms = 50;
   double memory_mb = 128;
+  double wall_ms = 30000;  // internal:rpc's default for a request, also the startup's
 };
 // Top-level code may take longer than a request: Workers allow a startup of about a second.
 constexpr double kStartupCpuMs = 1000;
@@ -138,7 +139,7 @@ void OnChildLimit(io::EventLoop& loop, int creator, int child, int request, jsg:
   // The start still in progress: whatever JS ran past its budget (the top level, or code it
   // left running), the start fails.
   if (!st.reported && (request == 0 || request == st.request)) {
-    ReportStarted(loop, creator, child, kCpuExceeded);
+    ReportStarted(loop, creator, child, kind == jsg::LimitKind::kWall ? kWallExceeded : kCpuExceeded);
     return;
   }
   jsg::Realm::CallbackScope scope(*realm);
@@ -181,6 +182,9 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   options.memory_mb = limits.memory_mb;
   std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
   Worker* w = worker.get();
+  // Atomics.wait would block the thread every worker shares, in a sleep no limit sees (it
+  // wakes for each interrupt, uses no CPU, and goes back to sleep): not in a dynamic worker.
+  w->isolate()->SetAllowAtomicsWait(false);
   // Limits before anything of the worker's runs (its init message included).
   jsg::LimitEnforcer::Options lo;
   lo.cpu_ms = limits.cpu_ms;
@@ -215,7 +219,8 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   // The top level (and what its top-level await continues with) runs as a request of its own,
   // with the startup's CPU budget.
   StartState& st = realm.Slot<StartState>();
-  st.request = realm.limits()->BeginRequest(std::max(limits.cpu_ms, kStartupCpuMs));
+  // A top level that awaits forever fails the start at its wall-clock limit.
+  st.request = realm.limits()->BeginRequest(std::max(limits.cpu_ms, kStartupCpuMs), limits.wall_ms);
   ctx->SetContinuationPreservedEmbedderData(v8::Integer::New(isolate, st.request));
   // V8 clears the embedder data around the jobs of a module's evaluation: what this turn runs
   // outside them is the startup's too.
@@ -384,6 +389,7 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
     };
     read("cpuMs", &limits.cpu_ms);
     read("memoryMb", &limits.memory_mb);
+    read("wallMs", &limits.wall_ms);
   }
   int child = jsg::Realm::ReserveId();
   int creator = cx.realm().id();

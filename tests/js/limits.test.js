@@ -279,8 +279,10 @@ export const tooManySubrequests = {
   },
 };
 
+let gatewayHits = 0;
 export class Gateway extends WorkerEntrypoint {
   fetch(request) {
+    gatewayHits++;
     if (new URL(request.url).pathname === '/never') return new Promise(() => {});
     if (new URL(request.url).pathname === '/throw') throw new Error('gateway says no');
     return new Response('from gateway');
@@ -513,5 +515,83 @@ export const nativeResourcesAreBoundedPerWorker = {
     } finally {
       await srv.close();
     }
+  },
+};
+
+// Found by review: ways around the limits.
+
+// Atomics.wait slept on the shared thread, waking for each interrupt and using no CPU: one
+// request stalled every worker for seconds.
+export const atomicsWaitIsRefused = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('atomics-wait', () => code(`
+      export default {
+        fetch() {
+          try {
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10000);
+            return new Response('waited');
+          } catch (e) {
+            return new Response(e.name + ': ' + e.message);
+          }
+        },
+      };
+    `)).getEntrypoint();
+    const started = Date.now();
+    assert.strictEqual(await text(w), 'TypeError: Atomics.wait cannot be called in this context');
+    assert.ok(Date.now() - started < 1000);
+  },
+};
+
+// WebAssembly.Memory does not come from the capped ArrayBuffer allocator.
+export const wasmMemoryCountsAgainstTheMemoryLimit = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('wasm-memory', () => code(`
+      const keep = [];
+      export default {
+        fetch() {
+          const m = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+          m.grow(2047);  // 128 MiB
+          const u = new Uint8Array(m.buffer);
+          for (let i = 0; i < u.length; i += 4096) u[i] = 1;
+          keep.push(m);
+          return new Response('kept ' + keep.length);
+        },
+      };
+    `, { limits: { memoryMb: 64, cpuMs: 10000 } })).getEntrypoint();
+    await assert.rejects(w.fetch('http://w/'), { message: kMemory });
+  },
+};
+
+// A top level awaiting forever held every caller of that id forever.
+export const aStartThatNeverEndsMeetsTheWallClockLimit = {
+  async test(ctrl, env) {
+    const started = Date.now();
+    await assert.rejects(env.LOADER.get('endless-start', () => code(`
+      await new Promise(() => {});
+      export default {};
+    `, { limits: { wallMs: 300 } })).getEntrypoint().fetch('http://w/'), { message: `Failed to start Worker:\n${kWall}` });
+    assert.ok(Date.now() - started < 3000);
+  },
+};
+
+// Subrequests made after the response (by a timer the request set) were not counted at all.
+export const subrequestsAfterTheResponseCountForTheirRequest = {
+  async test(ctrl, env, ctx) {
+    const w = env.LOADER.get('late-subrequests', () => code(`
+      export default {
+        fetch() {
+          setTimeout(async () => {
+            for (let i = 0; i < 20; i++) {
+              try { await fetch('http://gateway/late/' + i); } catch { return; }
+            }
+          }, 0);
+          return new Response('answered');
+        },
+      };
+    `, { globalOutbound: ctx.exports.Gateway, limits: { subRequests: 5 } })).getEntrypoint();
+    const before = gatewayHits;
+    assert.strictEqual(await text(w), 'answered');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.strictEqual(gatewayHits - before, 5);
   },
 };
