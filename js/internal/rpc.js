@@ -671,8 +671,8 @@ function onCall(from, message) {
     ? startTrace(message) : null;
   // In a dynamic worker every call of user code is a request with its own limits (loader.md
   // section 5); the steps of a stream are not (their CPU is limited per turn).
-  const request = workerLimits === null || !(message.entry !== null ||
-    exportsTable.get(message.cap)?.kind === 'entry' || exportsTable.get(message.cap)?.kind === 'object')
+  const kind = message.entry !== null ? 'entry' : exportsTable.get(message.cap)?.kind;
+  const request = workerLimits === null || (kind !== 'entry' && kind !== 'object')
     ? null : beginRequest(from, message, trace);
   try {
     const decoded = decodeMessage(from, message.args, message.caps);

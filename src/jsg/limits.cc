@@ -1,6 +1,6 @@
 #include "jsg/limits.h"
 
-#include <uv.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,13 +17,14 @@
 
 namespace dw::jsg {
 
+namespace {
+// Thread CPU time of the calling thread, in ns (a system call).
 int64_t ThreadCpuNs() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-namespace {
 // Monotonic time, from the vDSO: about 30 ns, where the thread CPU clock is a system call of
 // about 700 ns. Turns are short and many (several per request), so a turn that no interrupt
 // reached is measured with this one.
@@ -33,7 +34,7 @@ int64_t MonoNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-uint64_t MonotonicMs() { return uv_hrtime() / 1000000; }
+uint64_t MonoMs() { return static_cast<uint64_t>(MonoNs() / 1000000); }
 
 // How much CPU a turn may use between two charges: the precision of the CPU limit.
 constexpr int64_t kQuantumNs = 1000000;
@@ -94,13 +95,13 @@ class Watchdog {
       }
       for (LimitEnforcer* e : enforcers_) {
         if (!e->in_turn_.load()) continue;
-        int64_t now = MonoNs();
+        int64_t mono = MonoNs();
         if (e->interrupt_pending_.load()) {
-          if (now - e->interrupt_requested_at_.load() > kUnresponsiveNs) Unresponsive();
+          if (mono - e->interrupt_requested_at_.load() > kUnresponsiveNs) Unresponsive();
           continue;
         }
-        if (now - e->charged_at_ns_.load() >= kQuantumNs) {
-          e->interrupt_requested_at_.store(now);
+        if (mono - e->charged_at_ns_.load() >= kQuantumNs) {
+          e->interrupt_requested_at_.store(mono);
           e->interrupt_pending_.store(true);
           e->isolate_->RequestInterrupt(&LimitEnforcer::OnInterrupt, e);
         }
@@ -198,7 +199,7 @@ int LimitEnforcer::BeginRequest(double cpu_ms, double wall_ms) {
   double ms = cpu_ms > 0 ? cpu_ms : options_.cpu_ms;
   Request r{0, static_cast<int64_t>(ms * 1e6), 0};
   if (wall_ms > 0) {
-    r.deadline_ms = MonotonicMs() + static_cast<uint64_t>(wall_ms);
+    r.deadline_ms = MonoMs() + static_cast<uint64_t>(wall_ms);
     deadlines_.emplace(r.deadline_ms, id);
   }
   requests_[id] = r;
@@ -227,14 +228,14 @@ void LimitEnforcer::ArmWallTimer() {
   uint64_t first = deadlines_.begin()->first;
   if (wall_timer_ && wall_armed_for_ != 0 && wall_armed_for_ <= first) return;
   if (!wall_timer_) wall_timer_ = std::make_unique<io::Timer>(loop_, [this] { OnWallTimer(); });
-  uint64_t now = MonotonicMs();
+  uint64_t now = MonoMs();
   wall_timer_->Start(first > now ? first - now : 0);
   wall_armed_for_ = first;
 }
 
 void LimitEnforcer::OnWallTimer() {
   wall_armed_for_ = 0;
-  uint64_t now = MonotonicMs();
+  uint64_t now = MonoMs();
   std::vector<int> expired;
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     expired.push_back(deadlines_.begin()->second);
@@ -366,27 +367,19 @@ bool LimitEnforcer::StopLosesState() {
   // a loop, a module loaded on first use) may be stopped halfway through a change of its state.
   v8::HandleScope hs(isolate_);
   v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate_, 100, v8::StackTrace::kScriptName);
-  int frames = trace->GetFrameCount();
-  auto is_runtime = [&](int i) {
+  enum class Frame { kRuntime, kUser, kNative };  // kNative: a built-in without a script
+  std::vector<Frame> frames;
+  for (int i = 0; i < trace->GetFrameCount(); ++i) {
     v8::Local<v8::String> name = trace->GetFrame(isolate_, i)->GetScriptName();
-    if (name.IsEmpty()) return false;
     v8::String::Utf8Value utf8(isolate_, name);
-    std::string_view n(*utf8 ? *utf8 : "", utf8.length());
-    return n.starts_with("internal:") || n.starts_with("node:") || n.starts_with("cloudflare:") ||
-           n.starts_with("dynworker:");
-  };
-  int oldest_user = -1;
-  for (int i = 0; i < frames; ++i) {
-    if (!is_runtime(i)) {
-      v8::Local<v8::String> name = trace->GetFrame(isolate_, i)->GetScriptName();
-      if (!name.IsEmpty() && name->Length() > 0) oldest_user = i;
-    }
+    std::string_view n(*utf8 ? *utf8 : "", *utf8 ? utf8.length() : 0);
+    bool runtime = n.starts_with("internal:") || n.starts_with("node:") ||
+                   n.starts_with("cloudflare:") || n.starts_with("dynworker:");
+    frames.push_back(runtime ? Frame::kRuntime : n.empty() ? Frame::kNative : Frame::kUser);
   }
-  if (oldest_user < 0) return frames > 0;  // only the runtime's own JS is running
-  for (int i = 0; i < oldest_user; ++i) {
-    if (is_runtime(i)) return true;
-  }
-  return false;
+  auto oldest_user = std::find(frames.rbegin(), frames.rend(), Frame::kUser);
+  if (oldest_user == frames.rend()) return !frames.empty();  // only the runtime's own JS runs
+  return std::find(frames.begin(), oldest_user.base(), Frame::kRuntime) != oldest_user.base();
 }
 
 void LimitEnforcer::Condemn(LimitKind why) {

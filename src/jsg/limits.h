@@ -21,9 +21,6 @@
 // overrun both (see docs/security.md): the supervisor of `dynworker serve` covers that.
 #pragma once
 
-#include <pthread.h>
-#include <time.h>
-
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -46,9 +43,6 @@ enum class LimitKind { kCpu, kMemory, kWall };
 constexpr size_t kMaxTimers = 10000;
 constexpr size_t kMaxConnections = 100;  // connect() sockets open
 constexpr size_t kMaxFetches = 100;      // fetch() exchanges in progress (body included)
-
-// Thread CPU time of the calling thread, in ns.
-int64_t ThreadCpuNs();
 
 // The ArrayBuffer allocator of a limited isolate: V8's default, refusing allocations past a
 // cap (JS then sees "RangeError: Array buffer allocation failed") and telling the isolate's

@@ -140,6 +140,8 @@ void Realm::SetLimits(std::unique_ptr<LimitEnforcer> limits) { limits_ = std::mo
 
 bool Realm::condemned() const { return limits_ && limits_->condemned(); }
 
+bool Realm::StoppedByLimit() const { return limits_ && limits_->stopped(); }
+
 void Realm::StateLostToTermination() {
   if (limits_) limits_->Condemn(LimitKind::kCpu);
 }
@@ -287,7 +289,7 @@ void LazyGlobalGetter(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v
 }  // namespace internal
 
 void Realm::CallHook(const char* name, int argc, v8::Local<v8::Value>* argv) {
-  if (limits_ && limits_->stopped()) return;  // stopped by a limit: no JS until the turn ends
+  if (StoppedByLimit()) return;  // no JS until the turn ends
   v8::Local<v8::Value> hook = GetHook(name);
   if (!hook->IsFunction()) return;
   v8::TryCatch try_catch(isolate_);
@@ -331,13 +333,12 @@ Realm::CallbackScope::~CallbackScope() {
 void Realm::PerformCheckpoint() {
   // Not while a limit has stopped this realm's JS: V8 forgets a termination once it has unwound
   // to the outermost call, and the checkpoint would run the rest unchecked.
-  if (in_checkpoint_ || isolate_->IsExecutionTerminating() || (limits_ && limits_->stopped())) return;
+  if (in_checkpoint_ || isolate_->IsExecutionTerminating() || StoppedByLimit()) return;
   in_checkpoint_ = true;
   isolate_->PerformMicrotaskCheckpoint();
   // Report rejections that stayed unhandled through the whole checkpoint. Reporting runs JS
   // (console), which may queue more microtasks and rejections: loop until quiet.
-  while (!pending_rejections_.empty() && !isolate_->IsExecutionTerminating() &&
-         !(limits_ && limits_->stopped())) {
+  while (!pending_rejections_.empty() && !isolate_->IsExecutionTerminating() && !StoppedByLimit()) {
     auto batch = std::move(pending_rejections_);
     pending_rejections_.clear();
     for (auto& [promise, reason] : batch) {

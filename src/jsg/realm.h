@@ -69,7 +69,6 @@ class Realm {
   // A termination (CPU limit) stopped JS whose half-done state later JS would see (a module
   // halfway through its evaluation): with limits, the isolate is condemned rather than reused.
   void StateLostToTermination();
-  bool in_checkpoint() const { return in_checkpoint_; }
 
   // The runtime itself compiles a wasm module of the worker's bundle.
   class WasmCompileScope {
@@ -167,6 +166,8 @@ class Realm {
   double frozen_wall_ms_ = 0;
   uint64_t frozen_hr_ns_ = 0;
   void TickFrozenClock();
+  // A limit has stopped this realm's JS (jsg/limits.h): none may run until the turn ends.
+  bool StoppedByLimit() const;
   static bool AllowWasmCodeGeneration(v8::Local<v8::Context> context, v8::Local<v8::String> source);
   v8::Global<v8::Context> context_;
   std::unique_ptr<LimitEnforcer> limits_;

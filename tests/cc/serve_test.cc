@@ -563,6 +563,19 @@ class ServeTest : public ::testing::Test {
     Write("worker.js", worker_js);
   }
 
+  // Retries GET / on port_ until it answers "ok" (a restarted serving process) or `limit_ms`
+  // have passed.
+  bool AnswersOkWithin(int64_t limit_ms) {
+    auto t0 = Clock::now();
+    while (MsSince(t0) < limit_ms) {
+      Client c(port_, 2);
+      Response r;
+      if (c.connected() && c.Send(Req("GET", "/")) && c.Read(&r) && r.body == "ok") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   // Runs `dynworker serve ARGS...` from dir_ in the background.
   void Spawn(const std::vector<std::string>& args) {
     child_ = std::make_unique<Child>();
@@ -1160,13 +1173,7 @@ TEST_F(ServeTest, SupervisorRestartsTheServerAfterV8EndsTheProcess) {
   EXPECT_FALSE(crash.Read(&r)) << "the process answered a request that exhausts its heap";
   auto t0 = Clock::now();  // the connection broke: the process is gone
   // Served again: the same port (a connection made meanwhile waits in the backlog), a new process.
-  bool served = false;
-  while (!served && MsSince(t0) < 5000) {
-    Client c(port_, 2);
-    Response again;
-    served = c.connected() && c.Send(Req("GET", "/")) && c.Read(&again) && again.body == "ok";
-    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  bool served = AnswersOkWithin(5000);
   int64_t ms = MsSince(t0);
   EXPECT_TRUE(served) << child_->all();
   EXPECT_LT(ms, 1000) << "the service took " << ms << " ms to answer again";
@@ -1218,14 +1225,7 @@ TEST_F(ServeTest, UnstoppableDynamicWorkerEndsTheProcessAndTheSupervisorRestarts
   ASSERT_TRUE(child_->WaitFor("starting a new one (restart 1)", 5000, Child::kErr)) << child_->all();
   DW_EXPECT_CONTAINS(child_->err(), "has not been interruptible for 5 s");
   auto t1 = Clock::now();
-  bool served = false;
-  while (!served && MsSince(t1) < 5000) {
-    Client c(port_, 2);
-    Response again;
-    served = c.connected() && c.Send(Req("GET", "/")) && c.Read(&again) && again.body == "ok";
-    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(served) << child_->all();
+  EXPECT_TRUE(AnswersOkWithin(5000)) << child_->all();
   EXPECT_LT(MsSince(t1), 1000);
   child_->Signal(SIGTERM);
   EXPECT_EQ(child_->WaitExit(5000), 0) << child_->all();

@@ -14,8 +14,10 @@ const kHung = "The Workers runtime canceled this request because it detected tha
   'code had hung and would never generate a response. Refer to: ' +
   'https://developers.cloudflare.com/workers/observability/errors/';
 
+// A WorkerCode: `src` is main.js, or a map of modules with main.js among them.
 function code(src, extra = {}) {
-  return { compatibilityDate: DATE, mainModule: 'main.js', modules: { 'main.js': src }, ...extra };
+  const modules = typeof src === 'string' ? { 'main.js': src } : src;
+  return { compatibilityDate: DATE, mainModule: 'main.js', modules, ...extra };
 }
 
 // A worker that answers every request with "ok N" (N counts its requests: a reload restarts it).
@@ -353,8 +355,7 @@ export const whatAStoppedRequestQueuedDoesNotRunOn = {
 // rejection (and the loop after it ran unlimited); the half-evaluated module stayed broken.
 export const aStoppedImportIsNotCatchableAndTheWorkerRecovers = {
   async test(ctrl, env) {
-    const w = env.LOADER.get('stopped-import', () => ({ compatibilityDate: DATE, mainModule: 'main.js',
-      modules: {
+    const w = env.LOADER.get('stopped-import', () => code({
         'main.js': `
           export default {
             async fetch(request) {
@@ -364,8 +365,7 @@ export const aStoppedImportIsNotCatchableAndTheWorkerRecovers = {
             },
           };`,
         'slow.js': 'if (globalThis.BURN) for (;;) {}\nexport const x = 1;',
-      },
-      limits: { cpuMs: 50 } })).getEntrypoint();
+      }, { limits: { cpuMs: 50 } })).getEntrypoint();
     await assert.rejects(w.fetch('http://w/burn'), { message: kCpu });
     assert.strictEqual(await text(w), 'x=1');
   },
@@ -375,8 +375,7 @@ export const aStoppedImportIsNotCatchableAndTheWorkerRecovers = {
 // V8's Check() on the failed resolve ended the process.
 export const thenGetterStoppedInsideTheRuntimeDoesNotCrash = {
   async test(ctrl, env) {
-    const w = env.LOADER.get('then-getter', () => ({ compatibilityDate: DATE, mainModule: 'main.js',
-      modules: {
+    const w = env.LOADER.get('then-getter', () => code({
         'main.js': `
           export default {
             async fetch() {
@@ -390,8 +389,7 @@ export const thenGetterStoppedInsideTheRuntimeDoesNotCrash = {
             },
           };`,
         'b.js': 'export const x = 1;',
-      },
-      limits: { cpuMs: 50 } })).getEntrypoint();
+      }, { limits: { cpuMs: 50 } })).getEntrypoint();
     await assert.rejects(w.fetch('http://w/'), { message: kCpu });
   },
 };
