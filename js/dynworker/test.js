@@ -31,3 +31,9 @@ export async function serve(handler, options = {}) {
 export function liveWorkerCount() {
   return ops.workerCount();
 }
+
+// The sandboxes' egress audit lines (egress-policy.md section 5) from now on, as they are
+// written to --egress-log: an array of JSON texts that grows as decisions are made.
+export function captureEgressLog() {
+  return ops.loadBuiltin('internal:sandbox').captureEgressLog();
+}

@@ -24,6 +24,8 @@ const {
 
 const kInternal = Symbol('internal');
 
+const kSandboxOutbound = 'A sandbox workload cannot set globalOutbound; its egress is the sandbox policy.';
+
 // Compatibility flags dynworker knows (workerd's names). Each may also be given as its "no_"
 // form where workerd has one; they are accepted so Workers code runs unchanged.
 const kKnownFlags = new primordials.SafeSet([
@@ -107,10 +109,15 @@ function copyBytes(content, name, key) {
 // Checks a WorkerCode and turns it into workerCreate's arguments. Throws with loader.md section
 // 3's messages (module-level ones come from the C++ validation). As workerd, compatibility
 // date and flag errors are plain Errors; a WorkerCode of the wrong shape is a TypeError.
-function prepare(code) {
+//
+// `egress`: for a sandbox's workloads (internal:sandbox), a function of the worker id returning
+// the RpcTarget that decides every fetch() and connect() of the worker; the code then may not
+// name a globalOutbound of its own.
+function prepare(code, egress = null, workerId = null) {
   if (code === null || typeof code !== 'object') {
     throw new TypeError('The WorkerCode must be an object with compatibilityDate, mainModule and modules.');
   }
+  if (egress !== null && 'globalOutbound' in code) throw new TypeError(kSandboxOutbound);
   const date = code.compatibilityDate;
   if (date === undefined) {
     throw new TypeError('WorkerCode.compatibilityDate is required: give the date as "YYYY-MM-DD".');
@@ -165,8 +172,10 @@ function prepare(code) {
     }
     ArrayPrototypePush(list, [name, null, fields]);
   }
-  const outbound = code.globalOutbound;
-  if (outbound !== undefined && outbound !== null) {
+  let outbound = code.globalOutbound;
+  if (egress !== null) {
+    outbound = egress(workerId);
+  } else if (outbound !== undefined && outbound !== null) {
     const info = isStub(outbound) ? stubDetails(outbound) : undefined;
     if (info === undefined || info.entry === null) {
       throw new TypeError('globalOutbound must be a Fetcher, such as ctx.exports.NAME({props: {...}}), or null.');
@@ -239,8 +248,9 @@ function start(prepared) {
 // The cache.
 
 class Cache {
-  constructor(options) {
+  constructor(options, egress = null) {
     this.options = options;
+    this.egress = egress;  // a sandbox's workloads: see prepare()
     this.entries = new SafeMap();  // key -> Entry (insertion order = least recently used first)
     this.anonymous = 0;
     this.lastMemoryCheck = 0;
@@ -258,9 +268,10 @@ const caches = new SafeMap();  // config id -> Cache (bindings with one id share
 class Entry {
   // `prepared`: load()'s code as checked by load() itself, which every (re)start of the entry
   // uses; get() entries have null and call getCode for each start.
-  constructor(cache, key, getCode, anonymous = false, prepared = null) {
+  constructor(cache, key, getCode, anonymous = false, prepared = null, workerId = null) {
     this.cache = cache;
     this.key = key;
+    this.workerId = workerId;  // the id given to get(), for a sandbox's audit log
     this.getCode = getCode;
     this.prepared = prepared;
     this.realm = null;
@@ -380,7 +391,7 @@ function ensureStarted(entry) {
   }
   const ready = PromisePrototypeThen(codePromise, (code) => {
     if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
-    return adopt(entry, ready, start(entry.prepared ?? prepare(code)));
+    return adopt(entry, ready, start(entry.prepared ?? prepare(code, entry.cache.egress, entry.workerId)));
   });
   entry.ready = ready;
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
@@ -453,7 +464,7 @@ class WorkerLoader {
       touch(entry);
       return new WorkerStub(kInternal, entry);
     }
-    entry = new Entry(cache, key, getCode);
+    entry = new Entry(cache, key, getCode, false, null, String(id));
     cache.entries.set(key, entry);
     sweep(cache);
     // Eager: the code is fetched and the isolate started now, not at the first request.
@@ -462,8 +473,8 @@ class WorkerLoader {
   }
 
   load(code) {
-    const prepared = prepare(code);  // validation errors throw here, from load()
     const cache = this.#cache;
+    const prepared = prepare(code, cache.egress);  // validation errors throw here, from load()
     sweep(cache);
     const entry = new Entry(cache, `anon:${cache.anonymous++}`, null, true, prepared);
     // Started at once from the already checked code (module errors throw from here too).
@@ -504,6 +515,15 @@ export function makeLoaderBinding(cacheId, options) {
     // timeout (at most every 30 s, at least every 10 ms).
     ops.workerSweepEvery(MathMax(10, MathMin(30000, merged.idleTimeoutMs / 2)));
   }
+  return new WorkerLoader(kInternal, cache);
+}
+
+// The workloads of one sandbox (internal:sandbox): a loader with a cache of its own (the ids of
+// sandbox.get are the sandbox's), whose workers' egress is `egress(workerId)`.
+export function makeSandboxLoader(egress) {
+  const cache = new Cache({ __proto__: null, ...kDefaults }, egress);
+  ops.workerSweepEvery(MathMax(10, MathMin(30000, kDefaults.idleTimeoutMs / 2)));
+  caches.set(Symbol('sandbox loader'), cache);
   return new WorkerLoader(kInternal, cache);
 }
 

@@ -35,10 +35,11 @@ const {
   // warm-up, where V8 has not installed Object.hasOwn yet (see internal:primordials).
   ObjectPrototypeHasOwnProperty, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
   PromiseResolve, Proxy, RangeError, ReferenceError, ReflectApply, SafeMap, SafeSet,
-  SafeWeakMap, String, Symbol, SyntaxError, TypeError, URIError,
+  SafeWeakMap, SafeWeakSet, String, Symbol, SyntaxError, TypeError, URIError,
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
   Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
   ArrayPrototypeSplice, ArrayPrototypeJoin, StringPrototypeSlice, FunctionPrototypeToString,
+  RegExpPrototypeTest,
 } = primordials;
 
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
@@ -83,6 +84,15 @@ const onSetMain = (namespace) => { mainNamespace = namespace; };
 ops.setHook('rpcSetMain', onSetMain);
 
 export function currentEnv() { return workerEnv; }
+// The main module's export `name` (undefined when there is none, or it is not initialized yet).
+export function mainExport(name) {
+  if (mainNamespace === null) return undefined;
+  try {
+    return mainNamespace[name];
+  } catch {
+    return undefined;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // RpcTarget and WorkerEntrypoint (cloudflare:workers).
@@ -1059,6 +1069,11 @@ function invokeExport(id, record, kind, path, args) {
       break;
     case 'object': {
       const target = record.target;
+      // A sandbox's egress (internal:sandbox), the globalOutbound of its workloads: their
+      // fetch() and connect() arrive as calls of these kinds.
+      if (path.length === 0 && (kind === 'fetch' || kind === 'connect') && egressTargets.has(target)) {
+        return kind === 'fetch' ? target.fetch(args[0]) : target.connect(args[0]);
+      }
       if (typeof target === 'function' && path.length === 0) {
         if (kind === 'call') return ReflectApply(target, undefined, args);
         throw new TypeError('A function stub cannot be read as a property.');
@@ -1073,6 +1088,10 @@ function invokeExport(id, record, kind, path, args) {
   }
   throw new TypeError(`This RPC capability does not support '${kind}'.`);
 }
+
+// RpcTargets that answer a worker's fetch() and connect() as its globalOutbound.
+const egressTargets = new SafeWeakSet();
+export function markEgressTarget(target) { egressTargets.add(target); }
 
 // ---------------------------------------------------------------------------------------------
 // Stubs and Fetchers.
@@ -1316,6 +1335,7 @@ function onInit(from, message) {
 // connect() through a Fetcher: the socket's bytes travel as two RPC streams.
 
 const kProxyFailed = 'proxy request failed, cannot connect to the specified address';
+const kEgressDenied = /^Egress to .+ is not permitted by the sandbox policy\.$/;
 
 function deferred() {
   let resolve, reject;
@@ -1395,7 +1415,9 @@ function connectThrough(info, address, options) {
   PromisePrototypeThen(stubCall(info, 'connect', [], [socketArg]), () => {
     opened.resolve({ __proto__: null, remoteAddress: where, localAddress: where });
   }, (error) => {
-    const failure = new Error(kProxyFailed);
+    // A sandbox's denial says which destination it refused (egress-policy.md section 4).
+    const failure = new Error(typeof error?.message === 'string' &&
+      RegExpPrototypeTest(kEgressDenied, error.message) ? error.message : kProxyFailed);
     opened.reject(failure);
     finish(failure);
     PromisePrototypeThen(inbound.readable.cancel(failure), undefined, () => {});
@@ -1418,7 +1440,7 @@ function transportMode(mode) {
 
 // The gateway side of connect(): a socket whose readable is what the worker writes and whose
 // writable reaches the worker. The connection ends when the handler's promise settles.
-function acceptConnect(target, plain, arg, env, ctx) {
+export function acceptConnect(target, plain, arg, env, ctx) {
   const handler = target.connect;
   if (typeof handler !== 'function') throw new Error(kProxyFailed);
   const opened = PromiseResolve({ __proto__: null, remoteAddress: arg.address, localAddress: arg.address });

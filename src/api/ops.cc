@@ -1,6 +1,9 @@
 #include "api/ops.h"
 
+#include <cstring>
 #include <vector>
+
+#include "api/egress_log.h"
 
 #include "api/fetch_ops.h"
 #include "api/http_serve.h"
@@ -8,6 +11,7 @@
 #include "api/socket_ops.h"
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <sys/time.h>
 #include <uv.h>
 
@@ -367,6 +371,45 @@ v8::Local<v8::Value> StructuredClone(OpContext& cx, v8::Local<v8::Value> value,
   return result;
 }
 
+// ---- serialization to bytes (Durable-Object-like storage of sandboxes) ----
+
+// V8's structured-clone wire format, as bytes that outlive the isolate (ctx.storage persists
+// them in SQLite). Host objects (Blob, stubs) are refused: they cannot be stored.
+v8::Local<v8::Value> SerializeValue(OpContext& cx, v8::Local<v8::Value> value) {
+  v8::Isolate* isolate = cx.isolate();
+  CloneDelegate delegate(cx.realm());
+  v8::ValueSerializer serializer(isolate, &delegate);
+  serializer.WriteHeader();
+  if (serializer.WriteValue(cx.context(), value).IsNothing()) return {};
+  std::pair<uint8_t*, size_t> data = serializer.Release();
+  std::unique_ptr<uint8_t, decltype(&free)> owned(data.first, &free);
+  auto ab = v8::ArrayBuffer::New(isolate, data.second);
+  if (data.second > 0) memcpy(ab->GetBackingStore()->Data(), data.first, data.second);
+  return v8::Uint8Array::New(ab, 0, data.second);
+}
+
+v8::Local<v8::Value> DeserializeValue(OpContext& cx, Bytes bytes) {
+  v8::Isolate* isolate = cx.isolate();
+  // The deserializer reads from our copy: nothing it runs can move or detach the input.
+  std::vector<uint8_t> copy(bytes.data, bytes.data + bytes.size);
+  CloneReader reader(cx.realm());
+  v8::ValueDeserializer deserializer(isolate, copy.data(), copy.size(), &reader);
+  reader.set_deserializer(&deserializer);
+  if (deserializer.ReadHeader(cx.context()).IsNothing()) return {};
+  v8::Local<v8::Value> result;
+  if (!deserializer.ReadValue(cx.context()).ToLocal(&result)) return {};
+  return result;
+}
+
+// SHA-256 of the bytes (sandbox ids from names).
+v8::Local<v8::Value> Sha256(OpContext& cx, Bytes bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(bytes.data, bytes.size, digest);
+  auto ab = v8::ArrayBuffer::New(cx.isolate(), sizeof digest);
+  memcpy(ab->GetBackingStore()->Data(), digest, sizeof digest);
+  return v8::Uint8Array::New(ab, 0, sizeof digest);
+}
+
 // ---- introspection for inspect() (things pure JS cannot see) ----
 
 // Whether `value` is a SharedArrayBuffer: JS can only tell by calling a getter that throws
@@ -515,6 +558,9 @@ const jsg::OpDef kOps[] = {
     DW_OP("getRandomValues", GetRandomValues),
     DW_OP("randomUUID", RandomUuid),
     DW_OP("structuredClone", StructuredClone),
+    DW_OP("serializeValue", SerializeValue),
+    DW_OP("deserializeValue", DeserializeValue),
+    DW_OP("sha256", Sha256),
     DW_OP("getPromiseState", GetPromiseState),
     DW_OP("isSharedArrayBuffer", IsSharedArrayBuffer),
     DW_OP("getProxyDetails", GetProxyDetails),
@@ -540,6 +586,7 @@ std::span<const jsg::OpDef> AllOps() {
     for (const auto& op : FetchOps()) v.push_back(op);
     for (const auto& op : SocketOps()) v.push_back(op);
     for (const auto& op : RpcOps()) v.push_back(op);
+    for (const auto& op : EgressLogOps()) v.push_back(op);
     return v;
   }();
   return all;

@@ -69,6 +69,9 @@ bool IsBuiltinSpecifier(std::string_view specifier) {
 
 std::string ResolveSpecifier(std::string_view specifier, std::string_view referrer) {
   if (IsBuiltinSpecifier(specifier)) return std::string(specifier);
+  // Code written for Cloudflare's Sandbox SDK imports the npm package by name; dynworker
+  // builds it in (egress-policy.md section 1).
+  if (specifier == "@cloudflare/sandbox") return "dynworker:sandbox";
   constexpr std::string_view kFile = "file://";
   if (StartsWith(specifier, kFile)) return "file://" + NormalizePath(specifier.substr(7));
   std::string_view base = StartsWith(referrer, kFile) ? referrer.substr(7) : std::string_view("/");

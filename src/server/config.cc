@@ -293,6 +293,37 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     }
   }
 
+  // "sandboxes": [{binding, class_name}] (egress-policy.md section 1): the class is checked
+  // when the namespace is first used, since the main module has not run yet.
+  if (const json::Value* sandboxes = root.Find("sandboxes")) {
+    constexpr char kExample[] =
+        "e.g. \"sandboxes\": [{ \"binding\": \"Sandbox\", \"class_name\": \"MySandbox\" }]";
+    if (!sandboxes->is_array()) {
+      return Invalid(file, absl::StrCat("\"sandboxes\" must be an array, got ",
+                                        Describe(*sandboxes), "; ", kExample));
+    }
+    const auto& items = sandboxes->as_array();
+    for (size_t i = 0; i < items.size(); ++i) {
+      const json::Value& item = items[i];
+      std::string where = absl::StrCat("\"sandboxes\"[", i, "]");
+      if (!item.is_object()) {
+        return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
+                                          kExample));
+      }
+      WorkerConfig::SandboxBinding sandbox;
+      for (auto [key, out] : {std::pair{"binding", &sandbox.binding},
+                              std::pair{"class_name", &sandbox.class_name}}) {
+        const json::Value* v = item.Find(key);
+        if (!v || !v->is_string() || v->as_string().empty()) {
+          return Invalid(file, absl::StrCat(where, " needs \"", key, "\" (a non-empty string); ",
+                                            kExample));
+        }
+        *out = v->as_string();
+      }
+      config.sandboxes.push_back(std::move(sandbox));
+    }
+  }
+
   if (const json::Value* vars = root.Find("vars")) {
     if (!vars->is_object()) {
       return Invalid(file, absl::StrCat("\"vars\" must be an object, got ", Describe(*vars),

@@ -39,6 +39,12 @@ struct WorkerConfig {
     double idle_timeout_ms = -1;
   };
   std::vector<WorkerLoader> worker_loaders;
+  // "sandboxes": [{binding, class_name}] (egress-policy.md section 1).
+  struct SandboxBinding {
+    std::string binding;
+    std::string class_name;
+  };
+  std::vector<SandboxBinding> sandboxes;
   // From `.dev.vars` beside the config file, in file order; empty if there is
   // no such file.
   std::vector<std::pair<std::string, std::string>> secrets;

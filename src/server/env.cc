@@ -70,6 +70,15 @@ v8::MaybeLocal<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig*
   for (const auto& loader : config->worker_loaders) {
     if (!add_loader(loader.binding, &loader)) return {};
   }
+  for (const auto& sandbox : config->sandboxes) {
+    v8::Local<v8::Value> args[] = {jsg::Str(isolate, sandbox.binding),
+                                   jsg::Str(isolate, sandbox.class_name)};
+    v8::Local<v8::Value> value;
+    if (!CallInternal(worker, "internal:sandbox", "makeSandboxNamespace", 2, args).ToLocal(&value) ||
+        !env->Set(ctx, jsg::Str(isolate, sandbox.binding), value).FromMaybe(false)) {
+      return {};
+    }
+  }
   return env;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "api/egress_log.h"
 #include "jsg/platform.h"
 #include "server/serve_command.h"
 #include "server/supervisor.h"
@@ -19,14 +20,24 @@ namespace {
 constexpr char kUsage[] =
     "usage:\n"
     "  dynworker serve [DIR|CONFIG] [--port 8787] [--ip 127.0.0.1] [--max-body-size BYTES]\n"
-    "                  [--no-request-log]\n"
+    "                  [--no-request-log] [--egress-log FILE|-]\n"
     "      serve the worker's fetch handler over HTTP (config: wrangler.jsonc/json/toml)\n"
-    "  dynworker test [--config FILE] [--filter PATTERN] FILE...\n"
+    "  dynworker test [--config FILE] [--filter PATTERN] [--egress-log FILE|-] FILE...\n"
     "      run test files (each export {test(ctrl, env, ctx)} is a test)\n"
     "  dynworker version\n";
 
 // Extra V8 flags for diagnosis (e.g. "--prof", "--expose-gc"); not for production use.
 void InitializeV8() { dw::jsg::InitializeV8(getenv("DYNWORKER_V8_FLAGS")); }
+
+// The sandboxes' egress audit log (egress-policy.md section 5).
+bool OpenEgressLogOrExit(const char* command, const char* path) {
+  absl::Status status = dw::api::OpenEgressLog(path);
+  if (!status.ok()) {
+    fprintf(stderr, "dynworker %s: %s\n", command, std::string(status.message()).c_str());
+    return false;
+  }
+  return true;
+}
 
 int Test(int argc, char** argv) {
   InitializeV8();
@@ -49,6 +60,8 @@ int Test(int argc, char** argv) {
       options.config = v;
     } else if (const char* f = value("--filter")) {
       options.filter = f;
+    } else if (const char* log = value("--egress-log")) {
+      if (!OpenEgressLogOrExit("test", log)) return 2;
     } else if (arg.size() > 1 && arg[0] == '-') {
       fprintf(stderr, "dynworker test: unknown option %s\n%s", arg.c_str(), kUsage);
       return 2;
@@ -68,6 +81,7 @@ int Serve(const char* self, int argc, char** argv) {
   dw::server::ServeCommandOptions options;
   pid_t supervisor_pid = 0;
   bool have_config = false;
+  const char* egress_log = nullptr;
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag) -> const char* {
@@ -100,6 +114,8 @@ int Serve(const char* self, int argc, char** argv) {
       options.max_body_bytes = number("--max-body-size", mb, 1LL << 40);
     } else if (arg == "--no-request-log") {
       options.log_requests = false;
+    } else if (const char* log = value("--egress-log")) {
+      egress_log = log;  // opened by the serving process, not by its supervisor
     } else if (const char* fd = value("--listen-fd")) {
       // Internal: the supervisor's serving process (server/supervisor.h).
       options.listen_fd = static_cast<int>(number("--listen-fd", fd, 1 << 20));
@@ -130,6 +146,7 @@ int Serve(const char* self, int argc, char** argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (supervisor_pid != 0 && getppid() != supervisor_pid) return 1;  // it died before prctl
   }
+  if (egress_log && !OpenEgressLogOrExit("serve", egress_log)) return 2;
   InitializeV8();
   return dw::server::RunServe(options);
 }
