@@ -2,7 +2,8 @@
 # Installs what dynworker needs to build on Debian 12 (bookworm). Idempotent: a second run
 # only checks and says "up to date".
 #
-#  * apt-installed: toolchain, libuv1-dev, libabsl-dev, libgtest-dev, gn, ninja, OpenSSL.
+#  * apt-installed: toolchain, libuv1-dev, libabsl-dev, libgtest-dev, gn, ninja, OpenSSL,
+#    SQLite 3 (libsqlite3-dev: the state directory's databases).
 #  * downloaded + unpacked into third_party/debroot (gitignored), never installed:
 #      libnode108 + libnode-dev  V8 10.2 from Debian's libnode. libnode108 "Conflicts:
 #                                nodejs-legacy", which nodesource's nodejs "Provides", so apt
@@ -17,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 APT_PKGS=(
   build-essential pkg-config ninja-build generate-ninja python3
-  libuv1-dev libabsl-dev libgtest-dev libssl-dev libicu-dev zlib1g-dev
+  libuv1-dev libabsl-dev libgtest-dev libssl-dev libicu-dev zlib1g-dev libsqlite3-dev
   # runtime deps of libnode108 (apt would pull them in; we bypass apt for libnode)
   libbrotli1 libc-ares2 libicu72 libnghttp2-14 libssl3 libuv1 zlib1g
 )

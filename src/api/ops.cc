@@ -9,6 +9,7 @@
 #include "api/http_serve.h"
 #include "api/rpc_ops.h"
 #include "api/socket_ops.h"
+#include "api/storage.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -587,6 +588,7 @@ std::span<const jsg::OpDef> AllOps() {
     for (const auto& op : SocketOps()) v.push_back(op);
     for (const auto& op : RpcOps()) v.push_back(op);
     for (const auto& op : EgressLogOps()) v.push_back(op);
+    for (const auto& op : SqliteOps()) v.push_back(op);
     return v;
   }();
   return all;

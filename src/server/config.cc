@@ -88,7 +88,7 @@ absl::Status GetOptionalString(const json::Value& root, std::string_view file, s
 }
 
 absl::StatusOr<std::string> ResolveMain(const json::Value& root, std::string_view file,
-                                        const fs::path& base_dir) {
+                                        const fs::path& base_dir, bool require_main) {
   std::string main;
   bool present = false;
   if (auto s = GetOptionalString(root, file, "main", "\"src/index.js\"", &main, &present);
@@ -96,6 +96,7 @@ absl::StatusOr<std::string> ResolveMain(const json::Value& root, std::string_vie
     return s;
   }
   if (!present) {
+    if (!require_main) return std::string();
     return Invalid(file,
                    "\"main\" is required; set it to the worker's entry module, "
                    "e.g. \"main\": \"src/index.js\"");
@@ -146,8 +147,67 @@ bool IsValidCompatibilityDate(std::string_view date) {
   return day <= max_day;
 }
 
+namespace {
+
+// A KV namespace id or R2 bucket name: it names files in the state directory.
+bool IsValidStorageName(const std::string& name) {
+  if (name.empty() || name.size() > 200 || name[0] == '.') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "kv_namespaces" / "r2_buckets": arrays of {binding, <name_key>?}.
+absl::Status ParseStorageBindings(const json::Value& root, std::string_view file, const char* key,
+                                  const char* name_key, const char* example,
+                                  std::vector<std::pair<std::string, std::string>>* out) {
+  const json::Value* list = root.Find(key);
+  if (list == nullptr) return absl::OkStatus();
+  if (!list->is_array()) {
+    return Invalid(file, absl::StrCat("\"", key, "\" must be an array, got ", Describe(*list),
+                                      "; e.g. \"", key, "\": [", example, "]"));
+  }
+  const auto& items = list->as_array();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const json::Value& item = items[i];
+    std::string where = absl::StrCat("\"", key, "\"[", i, "]");
+    if (!item.is_object()) {
+      return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item),
+                                        "; e.g. ", example));
+    }
+    const json::Value* binding = item.Find("binding");
+    if (!binding || !binding->is_string() || binding->as_string().empty()) {
+      return Invalid(file, absl::StrCat(where, " needs \"binding\": the name of the env "
+                                        "property, e.g. ", example));
+    }
+    std::string name = binding->as_string();
+    if (const json::Value* v = item.Find(name_key)) {
+      if (!v->is_string()) {
+        return Invalid(file, absl::StrCat(where, ".", name_key, " must be a string, got ",
+                                          Describe(*v)));
+      }
+      name = v->as_string();
+    }
+    if (!IsValidStorageName(name)) {
+      return Invalid(file, absl::StrCat(
+          where, ".", name_key, " is \"", name, "\", which cannot name its data in the state "
+          "directory: use 1 to 200 letters, digits, '-', '_' or '.', not starting with '.'",
+          item.Find(name_key) ? "" : absl::StrCat(" (without \"", name_key,
+                                                  "\" the binding name is used)")));
+    }
+    out->emplace_back(binding->as_string(), std::move(name));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
-                                                   std::string_view config_path) {
+                                                   std::string_view config_path,
+                                                   bool require_main) {
   const fs::path config_fs_path = Normalize(fs::path(config_path));
   const std::string file = config_fs_path.string();
   if (!root.is_object()) {
@@ -165,7 +225,7 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     return s;
   }
 
-  auto main = ResolveMain(root, file, config_fs_path.parent_path());
+  auto main = ResolveMain(root, file, config_fs_path.parent_path(), require_main);
   if (!main.ok()) return main.status();
   config.main = *std::move(main);
 
@@ -323,6 +383,22 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
       config.sandboxes.push_back(std::move(sandbox));
     }
   }
+  std::vector<std::pair<std::string, std::string>> storage;
+  if (auto st = ParseStorageBindings(
+          root, file, "kv_namespaces", "id",
+          "{ \"binding\": \"KV\", \"id\": \"0f2ac74b498b48028cb68387c421e279\" }", &storage);
+      !st.ok()) {
+    return st;
+  }
+  for (auto& [binding, id] : storage) config.kv_namespaces.push_back({binding, id});
+  storage.clear();
+  if (auto st = ParseStorageBindings(root, file, "r2_buckets", "bucket_name",
+                                     "{ \"binding\": \"BUCKET\", \"bucket_name\": \"my-bucket\" }",
+                                     &storage);
+      !st.ok()) {
+    return st;
+  }
+  for (auto& [binding, name] : storage) config.r2_buckets.push_back({binding, name});
 
   if (const json::Value* vars = root.Find("vars")) {
     if (!vars->is_object()) {
@@ -364,7 +440,7 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
   return config;
 }
 
-absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
+absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir, bool require_main) {
   const fs::path input = Normalize(fs::path(path_or_dir.empty() ? "." : std::string(path_or_dir)));
   std::error_code ec;
   const fs::file_status st = fs::status(input, ec);
@@ -402,7 +478,7 @@ absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir) {
   if (!root.ok()) {
     return Invalid(file, std::string(root.status().message()));
   }
-  return WorkerConfigFromValue(*root, file);
+  return WorkerConfigFromValue(*root, file, require_main);
 }
 
 }  // namespace dw

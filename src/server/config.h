@@ -20,7 +20,8 @@ struct WorkerConfig {
   std::string base_dir;
   // "name"; empty when the config has none.
   std::string name;
-  // "main", resolved to an absolute path of an existing regular file.
+  // "main", resolved to an absolute path of an existing regular file. Empty only when loaded
+  // with `require_main` false and the config has none.
   std::string main;
   // "compatibility_date" as written (validated YYYY-MM-DD); empty when absent.
   std::string compatibility_date;
@@ -45,6 +46,21 @@ struct WorkerConfig {
     std::string class_name;
   };
   std::vector<SandboxBinding> sandboxes;
+  // "kv_namespaces": [{binding, id?}]: Workers KV namespaces, stored in the state directory.
+  // Bindings with the same id share the data; an absent id is the binding's name. Ids name
+  // files, so they are letters, digits, '-', '_' and '.', not starting with '.'.
+  struct KvNamespace {
+    std::string binding;
+    std::string id;
+  };
+  std::vector<KvNamespace> kv_namespaces;
+  // "r2_buckets": [{binding, bucket_name?}]: R2 buckets, stored in the state directory (an
+  // absent bucket_name is the binding's name; same characters as KV ids).
+  struct R2Bucket {
+    std::string binding;
+    std::string bucket_name;
+  };
+  std::vector<R2Bucket> r2_buckets;
   // From `.dev.vars` beside the config file, in file order; empty if there is
   // no such file.
   std::vector<std::pair<std::string, std::string>> secrets;
@@ -65,7 +81,11 @@ struct WorkerConfig {
 // NotFoundError (missing config, directory or "main" file); every message
 // starts with the path of the file at fault (the config, the directory
 // searched, or `.dev.vars`) and says how to fix the problem.
-absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
+//
+// `require_main` false (`dynworker test`, where the test file is the main module): a config
+// without "main" is accepted (one that has it is still checked).
+absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir,
+                                              bool require_main = true);
 
 // The format-independent half of LoadWorkerConfig: validates an already
 // parsed document and resolves paths against the directory of `config_path`
@@ -73,7 +93,8 @@ absl::StatusOr<WorkerConfig> LoadWorkerConfig(std::string_view path_or_dir);
 // `.dev.vars` from there. `config_path` itself is not read; it names the file
 // in errors. LoadWorkerConfig calls this after parsing JSONC or TOML.
 absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
-                                                   std::string_view config_path);
+                                                   std::string_view config_path,
+                                                   bool require_main = true);
 
 // True if `date` is YYYY-MM-DD naming a real calendar day.
 bool IsValidCompatibilityDate(std::string_view date);

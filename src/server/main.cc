@@ -20,10 +20,16 @@ namespace {
 constexpr char kUsage[] =
     "usage:\n"
     "  dynworker serve [DIR|CONFIG] [--port 8787] [--ip 127.0.0.1] [--max-body-size BYTES]\n"
-    "                  [--no-request-log] [--egress-log FILE|-]\n"
-    "      serve the worker's fetch handler over HTTP (config: wrangler.jsonc/json/toml)\n"
-    "  dynworker test [--config FILE] [--filter PATTERN] [--egress-log FILE|-] FILE...\n"
-    "      run test files (each export {test(ctrl, env, ctx)} is a test)\n"
+    "                  [--no-request-log] [--state-dir DIR] [--egress-log FILE|-]\n"
+    "      serve the worker's fetch handler over HTTP (config: wrangler.jsonc/json/toml);\n"
+    "      KV, R2 and other stored data live in --state-dir (default .dynworker/state);\n"
+    "      --egress-log writes one JSON line per sandbox egress decision (- is stderr)\n"
+    "  dynworker test [--config FILE] [--filter PATTERN] [--state-dir DIR] [--egress-log FILE|-]\n"
+    "                 FILE...\n"
+    "      run test files (each export {test(ctrl, env, ctx)} is a test); without --config,\n"
+    "      DIR/NAME.test.js gets its env from DIR/NAME.wrangler.json, .jsonc or .toml if one\n"
+    "      exists (\"main\" not needed); stored data goes to a fresh temporary directory\n"
+    "      removed at exit, unless --state-dir is given\n"
     "  dynworker version\n";
 
 // Extra V8 flags for diagnosis (e.g. "--prof", "--expose-gc"); not for production use.
@@ -62,6 +68,12 @@ int Test(int argc, char** argv) {
       options.filter = f;
     } else if (const char* log = value("--egress-log")) {
       if (!OpenEgressLogOrExit("test", log)) return 2;
+    } else if (const char* d = value("--state-dir")) {
+      if (!*d) {
+        fprintf(stderr, "dynworker test: --state-dir needs a directory\n%s", kUsage);
+        return 2;
+      }
+      options.state_dir = d;
     } else if (arg.size() > 1 && arg[0] == '-') {
       fprintf(stderr, "dynworker test: unknown option %s\n%s", arg.c_str(), kUsage);
       return 2;
@@ -116,6 +128,12 @@ int Serve(const char* self, int argc, char** argv) {
       options.log_requests = false;
     } else if (const char* log = value("--egress-log")) {
       egress_log = log;  // opened by the serving process, not by its supervisor
+    } else if (const char* d = value("--state-dir")) {
+      if (!*d) {
+        fprintf(stderr, "dynworker serve: --state-dir needs a directory\n%s", kUsage);
+        return 2;
+      }
+      options.state_dir = d;
     } else if (const char* fd = value("--listen-fd")) {
       // Internal: the supervisor's serving process (server/supervisor.h).
       options.listen_fd = static_cast<int>(number("--listen-fd", fd, 1 << 20));

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "api/http_serve.h"
+#include "api/storage.h"
 #include "io/http_server.h"
 #include "runtime/disk_modules.h"
 #include "runtime/worker.h"
@@ -62,6 +63,7 @@ int RunServe(const ServeCommandOptions& options) {
     fprintf(stderr, "dynworker serve: %s\n", std::string(config.status().message()).c_str());
     return 1;
   }
+  api::SetStateDir(options.state_dir);
   io::EventLoop loop;
   runtime::WorkerOptions wo;
   wo.modules = std::make_unique<runtime::DiskModuleProvider>();

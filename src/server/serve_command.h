@@ -12,6 +12,9 @@ struct ServeCommandOptions {
   int port = 8787;
   uint64_t max_body_bytes = 100ull << 20;
   bool log_requests = true;
+  // Where KV, R2 and other stored data live (created when first needed); relative paths are
+  // from the working directory.
+  std::string state_dir = ".dynworker/state";
   // Under the supervisor (server/supervisor.h): the listening socket it holds, instead of
   // binding ip:port here. -1: bind here.
   int listen_fd = -1;

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "api/storage.h"
 #include "runtime/disk_modules.h"
 #include "runtime/worker.h"
 #include "server/config.h"
@@ -137,12 +139,32 @@ Counts RunFile(io::EventLoop& loop, const std::string& file, const TestOptions& 
   return counts;
 }
 
+// The config of test file DIR/NAME.test.js when no --config is given: the first of
+// DIR/NAME.wrangler.json, .jsonc, .toml that exists (wrangler's precedence), as workerd has a
+// config per test. Empty when there is none.
+std::string ConfigBesideTestFile(const std::string& file) {
+  std::string stem = file;
+  for (const char* ext : {".test.js", ".test.mjs", ".js", ".mjs"}) {
+    size_t n = strlen(ext);
+    if (stem.size() > n && stem.compare(stem.size() - n, n, ext) == 0) {
+      stem.resize(stem.size() - n);
+      break;
+    }
+  }
+  for (const char* ext : {".wrangler.json", ".wrangler.jsonc", ".wrangler.toml"}) {
+    std::string candidate = stem + ext;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return candidate;
+  }
+  return "";
+}
+
 }  // namespace
 
 int RunTests(const TestOptions& options) {
   std::optional<WorkerConfig> config;
   if (options.config) {
-    auto loaded = LoadWorkerConfig(*options.config);
+    auto loaded = LoadWorkerConfig(*options.config, /*require_main=*/false);
     if (!loaded.ok()) {
       fprintf(stderr, "dynworker test: %s\n", std::string(loaded.status().message()).c_str());
       printf("0 passed, 1 failed\n");
@@ -150,13 +172,34 @@ int RunTests(const TestOptions& options) {
     }
     config = std::move(*loaded);
   }
+  // Tests never see what an earlier run stored, unless they ask for a directory.
+  if (options.state_dir) {
+    api::SetStateDir(*options.state_dir);
+  } else {
+    api::UseTemporaryStateDir();
+  }
   io::EventLoop loop;
   Counts total;
   for (const auto& file : options.files) {
-    Counts c = RunFile(loop, file, options, config ? &*config : nullptr);
+    std::optional<WorkerConfig> own;
+    if (!config) {
+      std::string beside = ConfigBesideTestFile(file);
+      if (!beside.empty()) {
+        auto loaded = LoadWorkerConfig(beside, /*require_main=*/false);
+        if (!loaded.ok()) {
+          PrintFailure(file, absl::StrCat("cannot load the test file's config: ",
+                                          loaded.status().message()));
+          total.failed++;
+          continue;
+        }
+        own = std::move(*loaded);
+      }
+    }
+    Counts c = RunFile(loop, file, options, config ? &*config : own ? &*own : nullptr);
     total.passed += c.passed;
     total.failed += c.failed;
   }
+  api::RemoveTemporaryStateDir();
   if (total.passed + total.failed == 0) {
     fprintf(stderr, "dynworker test: no test ran%s\n",
             options.filter.empty() ? "" : " (does --filter match any test name?)");

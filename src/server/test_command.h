@@ -10,7 +10,11 @@ namespace dw::server {
 struct TestOptions {
   std::vector<std::string> files;
   std::string filter;                 // empty: run everything
-  std::optional<std::string> config;  // wrangler config for `env`
+  // wrangler config for `env`; none: each test file's own NAME.wrangler.{json,jsonc,toml}
+  // beside it, if any.
+  std::optional<std::string> config;
+  // none: a fresh temporary state directory, removed at exit.
+  std::optional<std::string> state_dir;
 };
 
 // Prints [ PASS ]/[ FAIL ] lines and a last line "N passed, N failed"; returns the exit code

@@ -288,6 +288,55 @@ TEST_F(CliTest, WithoutConfigEnvHasOnlyTheLoader) {
   EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
 }
 
+// Without --config, DIR/NAME.test.js takes its env from DIR/NAME.wrangler.{json,jsonc,toml}
+// when one exists (workerd has a config per test); "main" is not needed there. Other test files
+// of the same run are not affected, and --config wins over the file's own config.
+TEST_F(CliTest, EachTestFileMayHaveItsOwnConfig) {
+  fs::path own = Write("own.test.js",
+                       "import assert from 'node:assert';\n"
+                       "export const env_from_beside = { test(ctrl, env) {\n"
+                       "  assert.deepStrictEqual(Object.keys(env).sort(), ['COLOR', 'L2']);\n"
+                       "  assert.strictEqual(env.COLOR, 'blue');\n"
+                       "} };\n");
+  Write("own.wrangler.jsonc", "// no main\n{ \"vars\": { \"COLOR\": \"blue\" },\n"
+                              "  \"worker_loaders\": [{ \"binding\": \"L2\" }] }\n");
+  Write("own.wrangler.toml", "[vars]\nCOLOR = \"red\"\n");  // .jsonc comes first
+  fs::path other = Write("other.test.js",
+                         "import assert from 'node:assert';\n"
+                         "export const default_env = { test(ctrl, env) {\n"
+                         "  assert.deepStrictEqual(Object.keys(env), ['LOADER']);\n"
+                         "} };\n");
+  fs::path toml = Write("t2.test.js",
+                        "import assert from 'node:assert';\n"
+                        "export const toml_env = { test(ctrl, env) {\n"
+                        "  assert.strictEqual(env.COLOR, 'green');\n"
+                        "} };\n");
+  Write("t2.wrangler.toml", "[vars]\nCOLOR = \"green\"\n");
+  RunResult r = Run({"test", own.string(), other.string(), toml.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(LastLine(r.output), "3 passed, 0 failed") << r.output;
+
+  fs::path config = Write("cfg/wrangler.json", "{ \"vars\": { \"COLOR\": \"black\" } }\n");
+  fs::path sees = Write("sees.test.js",
+                        "import assert from 'node:assert';\n"
+                        "export const config_wins = { test(ctrl, env) {\n"
+                        "  assert.strictEqual(env.COLOR, 'black');\n"
+                        "} };\n");
+  Write("sees.wrangler.json", "{ \"vars\": { \"COLOR\": \"white\" } }\n");
+  r = Run({"test", "--config", config.string(), sees.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(LastLine(r.output), "1 passed, 0 failed") << r.output;
+
+  // A broken config fails that file only, naming the config.
+  fs::path broken = Write("broken.test.js", "export const a = { test() {} };\n");
+  fs::path broken_config = Write("broken.wrangler.json", "{ \"vars\": [] }\n");
+  r = Run({"test", broken.string(), other.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "[ FAIL ] " + broken.string() + "\n  cannot load the test file's config: " +
+                                   broken_config.string() + ": \"vars\" must be an object");
+  EXPECT_EQ(LastLine(r.output), "1 passed, 1 failed") << r.output;
+}
+
 TEST_F(CliTest, BadConfigIsAClearError) {
   fs::path f = Write("t.test.js", "export const a = { test() {} };\n");
 

@@ -639,5 +639,58 @@ TEST_F(ConfigTest, WorkerLoadersSharingAnIdShareTheirLimits) {
       << bad.status();
 }
 
+// kv_namespaces and r2_buckets: the id (or bucket_name) names files in the state directory, so
+// only safe names are accepted; without one, the binding name is used.
+TEST_F(ConfigTest, KvNamespacesAndR2Buckets) {
+  Write("index.js", "");
+  Write("wrangler.json", R"({ "main": "index.js",
+    "kv_namespaces": [ { "binding": "KV", "id": "0f2ac74b498b48028cb68387c421e279" },
+                       { "binding": "CACHE", "preview_id": "ignored" } ],
+    "r2_buckets": [ { "binding": "BUCKET", "bucket_name": "my-bucket.v2" }, { "binding": "B2" } ] })");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->kv_namespaces.size(), 2u);
+  EXPECT_EQ(c->kv_namespaces[0].binding, "KV");
+  EXPECT_EQ(c->kv_namespaces[0].id, "0f2ac74b498b48028cb68387c421e279");
+  EXPECT_EQ(c->kv_namespaces[1].binding, "CACHE");
+  EXPECT_EQ(c->kv_namespaces[1].id, "CACHE");
+  ASSERT_EQ(c->r2_buckets.size(), 2u);
+  EXPECT_EQ(c->r2_buckets[0].bucket_name, "my-bucket.v2");
+  EXPECT_EQ(c->r2_buckets[1].bucket_name, "B2");
+
+  const std::string file = P("wrangler.jsonc");
+  EXPECT_EQ(ConfigError(R"("kv_namespaces": { "binding": "KV" })"),
+            file + ": \"kv_namespaces\" must be an array, got object; e.g. \"kv_namespaces\": "
+                   "[{ \"binding\": \"KV\", \"id\": \"0f2ac74b498b48028cb68387c421e279\" }]");
+  EXPECT_EQ(ConfigError(R"("kv_namespaces": [ { "id": "x" } ])"),
+            file + ": \"kv_namespaces\"[0] needs \"binding\": the name of the env property, e.g. "
+                   "{ \"binding\": \"KV\", \"id\": \"0f2ac74b498b48028cb68387c421e279\" }");
+  EXPECT_EQ(ConfigError(R"("kv_namespaces": [ { "binding": "KV", "id": "../etc" } ])"),
+            file + ": \"kv_namespaces\"[0].id is \"../etc\", which cannot name its data in the "
+                   "state directory: use 1 to 200 letters, digits, '-', '_' or '.', not starting "
+                   "with '.'");
+  EXPECT_EQ(ConfigError(R"("r2_buckets": [ { "binding": "my bucket" } ])"),
+            file + ": \"r2_buckets\"[0].bucket_name is \"my bucket\", which cannot name its data "
+                   "in the state directory: use 1 to 200 letters, digits, '-', '_' or '.', not "
+                   "starting with '.' (without \"bucket_name\" the binding name is used)");
+  EXPECT_EQ(ConfigError(R"("r2_buckets": [ { "binding": "B", "bucket_name": 5 } ])"),
+            file + ": \"r2_buckets\"[0].bucket_name must be a string, got number");
+}
+
+// `dynworker test` loads configs with require_main false: the test file is the main module.
+TEST_F(ConfigTest, MainIsOptionalForTests) {
+  const fs::path p = Write("t.wrangler.jsonc", R"({ "kv_namespaces": [ { "binding": "KV" } ] })");
+  auto c = LoadWorkerConfig(p.string(), /*require_main=*/false);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->main, "");
+  EXPECT_EQ(c->kv_namespaces.size(), 1u);
+  DW_EXPECT_CONTAINS(LoadError(p), "\"main\" is required");
+  // A main that is given is still checked.
+  Write("t.wrangler.jsonc", R"({ "main": "missing.js" })");
+  auto missing = LoadWorkerConfig(p.string(), /*require_main=*/false);
+  ASSERT_FALSE(missing.ok());
+  DW_EXPECT_CONTAINS(missing.status().message(), "that file does not exist");
+}
+
 }  // namespace
 }  // namespace dw
