@@ -241,11 +241,13 @@ function parseGlob(pattern, text, port) {
       ArrayPrototypePush(out, label);
       continue;
     }
-    const normalized = normalizeHost(label);
-    if (normalized === null || StringPrototypeIncludes(normalized, '.')) {
+    // Normalized as a label of a name (a lone number is not an IPv4 address here).
+    const normalized = normalizeHost(`${label}.a`);
+    if (normalized === null || !StringPrototypeEndsWith(normalized, '.a') ||
+        StringPrototypeIncludes(StringPrototypeSlice(normalized, 0, -2), '.')) {
       throw patternError(pattern, `"${label}" is not a valid label of a host name`);
     }
-    ArrayPrototypePush(out, normalized);
+    ArrayPrototypePush(out, StringPrototypeSlice(normalized, 0, -2));
   }
   const last = out[out.length - 1];
   if (RegExpPrototypeTest(/^(\d+|0x[0-9a-f]*)$/, last)) {

@@ -61,7 +61,10 @@ function workload(sandbox, extra = {}) {
 
 // A handler that says who answered, with what it saw.
 function named(name) {
-  return (request, env, ctx) => Response.json({ by: name, url: request.url, method: request.method, ctx });
+  return async (request, env, ctx) => Response.json({
+    by: name, url: request.url, method: request.method, ctx,
+    bodyLength: request.body === null ? null : (await request.arrayBuffer()).byteLength,
+  });
 }
 const who = (result) => {
   assert.ok(result.body !== undefined, `expected a response, got ${JSON.stringify(result)}`);
@@ -420,7 +423,7 @@ export const deniedResponses = {
     assert.deepStrictEqual(r, { status: 403, body: 'nope', url: 'http://x.test/' });
     const f = await workload(getSandbox(env.DeniedFn, 'denied')).probe('http://Y.Test./');
     assert.strictEqual(f.status, 451);
-    assert.strictEqual(f.body, 'refused y.test');
+    assert.strictEqual(f.body, 'refused y.test.', 'the function gets the request as it was made');
   },
 };
 
@@ -475,7 +478,6 @@ export const invalidPatternsAreRejected = {
       ['a b.test', /a pattern is a host/],
       ['exa%mple.test', /not a valid host/],
       ['[::1', /needs its "]"/],
-      ['a..test', /./],
     ];
     for (const [pattern, reason] of bad) {
       await assert.rejects(sandbox.setOutboundByHost(pattern, 'h'), (error) => {
@@ -656,7 +658,7 @@ export const auditLines = {
     const keys = ['time', 'sandbox', 'worker', 'method', 'scheme', 'host', 'port', 'step', 'pattern',
       'handler', 'status', 'bytesIn', 'bytesOut', 'ms'];
     for (const line of got) assert.deepStrictEqual(Object.keys(line), keys);
-    const [kv, blocked, granted, network, tcp] = got;
+    const [kv, blocked, granted, toNetwork, tcp] = got;
     assert.strictEqual(kv.sandbox, sandbox.id.toString());
     assert.strictEqual(kv.method, 'POST');
     assert.strictEqual(kv.scheme, 'http');
@@ -672,7 +674,7 @@ export const auditLines = {
     assert.ok(kv.ms >= 0);
     assert.deepStrictEqual([blocked.step, blocked.pattern, blocked.status, blocked.handler], [1, 'blocked.test', 520, null]);
     assert.deepStrictEqual([granted.step, granted.pattern, granted.handler], [3, 'g.test', 'kvAccess']);
-    assert.deepStrictEqual([network.step, network.host, network.port, network.status], [8, '127.0.0.1', srv.port, 200]);
+    assert.deepStrictEqual([toNetwork.step, toNetwork.host, toNetwork.port, toNetwork.status], [8, '127.0.0.1', srv.port, 200]);
     assert.deepStrictEqual([tcp.method, tcp.scheme, tcp.step, tcp.port], ['CONNECT', 'tcp', 1, 25]);
     assert.ok(!JSON.stringify(got).includes('twelve bytes'), 'no bodies in the log');
   },
