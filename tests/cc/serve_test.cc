@@ -1254,5 +1254,69 @@ TEST_F(ServeTest, SigtermToSupervisorAndServerAtOnceStillDrains) {
   EXPECT_EQ(child_->all().find("second signal"), std::string::npos) << child_->all();
 }
 
+// Sandboxes (egress-policy.md sections 3 and 5): a run-time grant and ctx.storage are persisted
+// in --state-dir and hold after the process is stopped and started again; --egress-log writes
+// one JSON line per decision, from both processes, to the same file.
+TEST_F(ServeTest, SandboxPolicyAndStorageSurviveARestartAndDecisionsAreLogged) {
+  Write("wrangler.jsonc",
+        "{ \"main\": \"worker.js\", \"compatibility_date\": \"2025-01-01\",\n"
+        "  \"sandboxes\": [{ \"binding\": \"Sandbox\", \"class_name\": \"MySandbox\" }] }\n");
+  Write("worker.js",
+        "import { Sandbox, getSandbox } from '@cloudflare/sandbox';\n"
+        "export class MySandbox extends Sandbox {\n"
+        "  static enableInternet = false;\n"
+        "  static outboundHandlers = { granted: (req, env, ctx) => new Response('granted ' + ctx.params.n) };\n"
+        "  remember(v) { return this.ctx.storage.put('v', v); }\n"
+        "  recall() { return this.ctx.storage.get('v'); }\n"
+        "}\n"
+        "const PROBE = 'export default { async fetch() { const r = await fetch(\"http://my.host/x\");"
+        " return new Response(r.status + \" \" + await r.text()); } };';\n"
+        "export default {\n"
+        "  async fetch(request, env) {\n"
+        "    const sandbox = getSandbox(env.Sandbox, 'tenant');\n"
+        "    const path = new URL(request.url).pathname;\n"
+        "    if (path === '/grant') {\n"
+        "      await sandbox.setOutboundByHost('my.host', 'granted', { n: 7 });\n"
+        "      await sandbox.remember({ kept: [1, 2] });\n"
+        "      return new Response('done');\n"
+        "    }\n"
+        "    if (path === '/recall') return Response.json(await sandbox.recall());\n"
+        "    return sandbox.load({ compatibilityDate: '2025-01-01', mainModule: 'm.js',\n"
+        "      modules: { 'm.js': PROBE } }).getEntrypoint().fetch(request.url);\n"
+        "  },\n"
+        "};\n");
+  const std::string state = (dir_ / "state").string();
+  const std::string log = (dir_ / "egress.log").string();
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--state-dir", state, "--egress-log", log}));
+  EXPECT_EQ(Fetch(Req("GET", "/probe")).body, "520 Origin is disallowed");
+  EXPECT_EQ(Fetch(Req("GET", "/grant")).body, "done");
+  EXPECT_EQ(Fetch(Req("GET", "/probe")).body, "200 granted 7");
+  child_->Signal(SIGTERM);
+  ASSERT_EQ(child_->WaitExit(5000), 0) << child_->all();
+
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--state-dir", state, "--egress-log", log}));
+  EXPECT_EQ(Fetch(Req("GET", "/probe")).body, "200 granted 7") << "the grant survived the restart";
+  EXPECT_EQ(Fetch(Req("GET", "/recall")).body, "{\"kept\":[1,2]}");
+  child_->Signal(SIGTERM);
+  ASSERT_EQ(child_->WaitExit(5000), 0) << child_->all();
+
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u);
+  DW_EXPECT_CONTAINS(lines[0], "\"host\":\"my.host\",\"port\":80,\"step\":9,\"pattern\":null,"
+                               "\"handler\":null,\"status\":520");
+  DW_EXPECT_CONTAINS(lines[1], "\"step\":3,\"pattern\":\"my.host\",\"handler\":\"granted\",\"status\":200");
+  DW_EXPECT_CONTAINS(lines[2], "\"step\":3,\"pattern\":\"my.host\",\"handler\":\"granted\",\"status\":200");
+  for (const auto& line : lines) DW_EXPECT_CONTAINS(line, "\"worker\":null,\"method\":\"GET\",\"scheme\":\"http\"");
+}
+
+TEST_F(ServeTest, UnwritableEgressLogIsExit2) {
+  WriteProject();
+  std::string out;
+  EXPECT_EQ(RunToExit({dir_.string(), "--port", "0", "--egress-log", "/nonexistent/dir/log"}, &out), 2);
+  DW_EXPECT_CONTAINS(out, "--egress-log: cannot open /nonexistent/dir/log: No such file or directory");
+}
+
 }  // namespace
 }  // namespace dw

@@ -586,6 +586,22 @@ export const changesApplyToTheNextRequest = {
   },
 };
 
+// The network path keeps connections alive between requests (the loader's pool): a change still
+// applies to the next request, whatever connection it would have used.
+export const changesApplyOnConnectionsAlreadyOpen = {
+  async test(ctrl, env) {
+    const srv = await network();
+    const sandbox = getSandbox(env.Store, 'keep-alive');
+    const w = workload(sandbox);
+    assert.strictEqual(who(await w.probe(srv.url)), 'network');
+    assert.strictEqual(who(await w.probe(srv.url)), 'network');
+    await sandbox.denyHost('127.0.0.1');
+    assert.strictEqual(who(await w.probe(srv.url)), 'denied');
+    await sandbox.removeDeniedHost('127.0.0.1');
+    assert.strictEqual(who(await w.probe(srv.url)), 'network');
+  },
+};
+
 export const classFieldForm = {
   async test(ctrl, env) {
     const w = workload(getSandbox(env.Fields, 'fields'));
