@@ -74,7 +74,13 @@ const who = (result) => {
 let upstream = null;  // a real HTTP server on loopback: "the real network"
 async function network() {
   if (upstream === null) {
-    upstream = await serve((request) => Response.json({ by: 'network', url: request.url }));
+    upstream = await serve((request) => {
+      const url = new URL(request.url);
+      if (url.pathname === '/redirect') {
+        return new Response(null, { status: 302, headers: { location: url.searchParams.get('to') } });
+      }
+      return Response.json({ by: 'network', url: request.url });
+    });
   }
   return upstream;
 }
@@ -326,6 +332,21 @@ export const redirectHopsAreDecidedAgain = {
     assert.strictEqual(denied.body, 'Origin is disallowed');
     const manual = await w.probe('http://redirect.test/', { redirect: 'manual' });
     assert.strictEqual(manual.status, 302);
+  },
+};
+
+// The network path does not follow redirects past the policy: each hop comes back to be decided.
+export const networkRedirectsAreDecidedAgain = {
+  async test(ctrl, env) {
+    const srv = await network();
+    const sandbox = getSandbox(env.Store, 'network-redirects');
+    await sandbox.denyHost('blocked.test');
+    const w = workload(sandbox);
+    const denied = await w.probe(`${srv.url}redirect?to=${encodeURIComponent('http://blocked.test/x')}`);
+    assert.deepStrictEqual([denied.status, denied.body, denied.url], [520, 'Origin is disallowed', 'http://blocked.test/x']);
+    const ok = await w.probe(`${srv.url}redirect?to=${encodeURIComponent(`${srv.url}final`)}`);
+    assert.strictEqual(who(ok), 'network');
+    assert.strictEqual(ok.url, `${srv.url}final`);
   },
 };
 
