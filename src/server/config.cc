@@ -205,6 +205,18 @@ absl::Status ParseStorageBindings(const json::Value& root, std::string_view file
 
 }  // namespace
 
+// A class name the main module can export: it also names the namespace's database file.
+static bool IsClassName(const std::string& name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
                                                    std::string_view config_path,
                                                    bool require_main) {
@@ -380,6 +392,11 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
         }
         *out = v->as_string();
       }
+      if (!IsClassName(sandbox.class_name)) {
+        return Invalid(file, absl::StrCat(where, ".class_name is \"", sandbox.class_name,
+                                          "\", which is not a JavaScript class name: give the name "
+                                          "of the class the main module exports, e.g. \"MySandbox\""));
+      }
       config.sandboxes.push_back(std::move(sandbox));
     }
   }
@@ -399,6 +416,50 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     return st;
   }
   for (auto& [binding, name] : storage) config.r2_buckets.push_back({binding, name});
+
+  // wrangler's "durable_objects": {"bindings": [{name, class_name}]}: the Sandbox SDK's
+  // configs bind their Sandbox class this way, so such bindings are namespaces of the same kind
+  // (instances with ctx.storage and RPC; for a class extending Sandbox, its egress policy).
+  if (const json::Value* objects = root.Find("durable_objects")) {
+    constexpr char kExample[] =
+        "e.g. \"durable_objects\": { \"bindings\": [{ \"name\": \"Sandbox\", \"class_name\": \"MySandbox\" }] }";
+    const json::Value* bindings = objects->is_object() ? objects->Find("bindings") : nullptr;
+    if (!objects->is_object() || (bindings && !bindings->is_array())) {
+      return Invalid(file, absl::StrCat("\"durable_objects\" must be an object with a \"bindings\" array; ",
+                                        kExample));
+    }
+    const json::Value::Array none;
+    const auto& items = bindings ? bindings->as_array() : none;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const json::Value& item = items[i];
+      std::string where = absl::StrCat("\"durable_objects\".bindings[", i, "]");
+      if (!item.is_object()) {
+        return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
+                                          kExample));
+      }
+      if (item.Find("script_name")) {
+        return Invalid(file, absl::StrCat(where, " has \"script_name\": Durable Objects of other "
+                                          "workers are not supported; export the class from this "
+                                          "worker's main module"));
+      }
+      WorkerConfig::SandboxBinding sandbox;
+      for (auto [key, out] : {std::pair{"name", &sandbox.binding},
+                              std::pair{"class_name", &sandbox.class_name}}) {
+        const json::Value* v = item.Find(key);
+        if (!v || !v->is_string() || v->as_string().empty()) {
+          return Invalid(file, absl::StrCat(where, " needs \"", key, "\" (a non-empty string); ",
+                                            kExample));
+        }
+        *out = v->as_string();
+      }
+      if (!IsClassName(sandbox.class_name)) {
+        return Invalid(file, absl::StrCat(where, ".class_name is \"", sandbox.class_name,
+                                          "\", which is not a JavaScript class name: give the name "
+                                          "of the class the main module exports, e.g. \"MySandbox\""));
+      }
+      config.sandboxes.push_back(std::move(sandbox));
+    }
+  }
 
   if (const json::Value* vars = root.Find("vars")) {
     if (!vars->is_object()) {

@@ -677,6 +677,38 @@ TEST_F(ConfigTest, KvNamespacesAndR2Buckets) {
             file + ": \"r2_buckets\"[0].bucket_name must be a string, got number");
 }
 
+TEST_F(ConfigTest, SandboxesAndDurableObjectBindings) {
+  Write("index.js", "");
+  Write("wrangler.json", R"({ "main": "index.js",
+    "sandboxes": [ { "binding": "Sandbox", "class_name": "MySandbox" } ],
+    "durable_objects": { "bindings": [ { "name": "DO", "class_name": "Counter$2" } ] } })");
+  auto c = LoadWorkerConfig(dir_.string());
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->sandboxes.size(), 2u);
+  EXPECT_EQ(c->sandboxes[0].binding, "Sandbox");
+  EXPECT_EQ(c->sandboxes[0].class_name, "MySandbox");
+  EXPECT_EQ(c->sandboxes[1].binding, "DO");
+  EXPECT_EQ(c->sandboxes[1].class_name, "Counter$2");
+
+  const std::string file = P("wrangler.jsonc");
+  EXPECT_EQ(ConfigError(R"("sandboxes": { "binding": "S" })"),
+            file + ": \"sandboxes\" must be an array, got object; e.g. \"sandboxes\": "
+                   "[{ \"binding\": \"Sandbox\", \"class_name\": \"MySandbox\" }]");
+  EXPECT_EQ(ConfigError(R"("sandboxes": [ { "binding": "S" } ])"),
+            file + ": \"sandboxes\"[0] needs \"class_name\" (a non-empty string); e.g. "
+                   "\"sandboxes\": [{ \"binding\": \"Sandbox\", \"class_name\": \"MySandbox\" }]");
+  EXPECT_EQ(ConfigError(R"("sandboxes": [ { "binding": "S", "class_name": "../x" } ])"),
+            file + ": \"sandboxes\"[0].class_name is \"../x\", which is not a JavaScript class "
+                   "name: give the name of the class the main module exports, e.g. \"MySandbox\"");
+  EXPECT_EQ(ConfigError(R"("durable_objects": { "bindings": [ { "name": "D", "class_name": "C", "script_name": "other" } ] })"),
+            file + ": \"durable_objects\".bindings[0] has \"script_name\": Durable Objects of other "
+                   "workers are not supported; export the class from this worker's main module");
+  EXPECT_EQ(ConfigError(R"("durable_objects": [])"),
+            file + ": \"durable_objects\" must be an object with a \"bindings\" array; e.g. "
+                   "\"durable_objects\": { \"bindings\": [{ \"name\": \"Sandbox\", \"class_name\": "
+                   "\"MySandbox\" }] }");
+}
+
 // `dynworker test` loads configs with require_main false: the test file is the main module.
 TEST_F(ConfigTest, MainIsOptionalForTests) {
   const fs::path p = Write("t.wrangler.jsonc", R"({ "kv_namespaces": [ { "binding": "KV" } ] })");

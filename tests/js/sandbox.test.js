@@ -9,6 +9,7 @@ import assert from 'node:assert';
 import { Sandbox, getSandbox, ContainerProxy } from '@cloudflare/sandbox';
 import * as builtin from 'dynworker:sandbox';
 import { serve, captureEgressLog } from 'dynworker:test';
+import { DurableObject } from 'cloudflare:workers';
 
 const DATE = '2025-01-01';
 
@@ -720,7 +721,34 @@ export const auditLines = {
 // ---------------------------------------------------------------------------------------------
 // ctx.storage.
 
-export class StoreProbe extends Sandbox {}
+export class StoreProbe extends Sandbox {
+  static enableInternet = false;
+  static outboundByHost = { 'probe.test': named('probe') };
+}
+
+export class Counter extends DurableObject {
+  async increment() {
+    const n = ((await this.ctx.storage.get('n')) ?? 0) + 1;
+    await this.ctx.storage.put('n', n);
+    return n;
+  }
+  fetch(request) { return new Response(`counter at ${new URL(request.url).pathname}`); }
+}
+
+export const durableObjectsBindings = {
+  async test(ctrl, env) {
+    const sandbox = getSandbox(env.ViaDurableObjects, 'do');
+    const w = workload(sandbox);
+    assert.strictEqual(who(await w.probe('http://probe.test/')), 'probe');
+    assert.strictEqual(who(await w.probe('http://else.test/')), 'denied');
+    const counter = env.Counter.get(env.Counter.idFromName('c'));
+    assert.strictEqual(await counter.increment(), 1);
+    assert.strictEqual(await env.Counter.getByName('c').increment(), 2);
+    assert.strictEqual(await env.Counter.getByName('d').increment(), 1);
+    const r = await counter.fetch('http://do/path');
+    assert.strictEqual(await r.text(), 'counter at /path');
+  },
+};
 
 export const storage = {
   async test(ctrl, env) {
