@@ -303,6 +303,20 @@ export const globalOutboundIsRefused = {
   },
 };
 
+// Only the loader may make sandboxes: a workload cannot import the module.
+export const workloadsCannotImportTheModule = {
+  async test(ctrl, env) {
+    const sandbox = getSandbox(env.Basic, 'imports');
+    for (const specifier of ['@cloudflare/sandbox', 'dynworker:sandbox']) {
+      const w = sandbox.load({ compatibilityDate: DATE, mainModule: 'main.js', modules: {
+        'main.js': `import { Sandbox } from '${specifier}'; export default { fetch() { return new Response('x'); } };`,
+      } });
+      await assert.rejects(Promise.resolve(w.getEntrypoint().fetch('http://x/')),
+        { message: /^Failed to start Worker:\n.*Cannot find module/s });
+    }
+  },
+};
+
 export const httpsIsDecidedLikeHttp = {
   async test(ctrl, env) {
     const w = workload(getSandbox(env.Basic, 'https'));
