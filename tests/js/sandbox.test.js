@@ -312,7 +312,7 @@ export const workloadsCannotImportTheModule = {
         'main.js': `import { Sandbox } from '${specifier}'; export default { fetch() { return new Response('x'); } };`,
       } });
       await assert.rejects(Promise.resolve(w.getEntrypoint().fetch('http://x/')),
-        { message: /^Failed to start Worker:\n.*Cannot find module/s });
+        { message: /^Failed to start Worker:\n.*No such module "dynworker:sandbox"/s });
     }
   },
 };
