@@ -10,6 +10,7 @@
 #include "api/rpc_ops.h"
 #include "api/socket_ops.h"
 #include "api/storage.h"
+#include "api/test_ops.h"
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -589,6 +590,8 @@ std::span<const jsg::OpDef> AllOps() {
     for (const auto& op : RpcOps()) v.push_back(op);
     for (const auto& op : EgressLogOps()) v.push_back(op);
     for (const auto& op : SqliteOps()) v.push_back(op);
+    for (const auto& op : FileOps()) v.push_back(op);
+    for (const auto& op : TestOps()) v.push_back(op);
     return v;
   }();
   return all;

@@ -42,8 +42,11 @@ absl::StatusOr<std::string> ResolveInStateDir(std::string_view relative, bool cr
 // mkdir -p.
 absl::Status MakeDirectories(const std::string& path);
 
-// The ops (js/README.md): sqliteOpen/Exec/Close (sqlite_ops.cc).
+// The ops (js/README.md): sqliteOpen/Exec/Close (sqlite_ops.cc); stateDirPath, fileList,
+// fileWriteOpen, fileWrite, fileWriteCommit, fileReadOpen, fileRead, fileClose, fileRemove,
+// fileExists (file_ops.cc).
 std::span<const jsg::OpDef> SqliteOps();
+std::span<const jsg::OpDef> FileOps();
 
 // True (and a thrown Error naming `op`) when the calling realm is a dynamic worker's.
 bool RefusedInDynamicWorker(jsg::OpContext& cx, const char* op);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/storage.h"
+#include "api/test_ops.h"
 #include "runtime/disk_modules.h"
 #include "runtime/worker.h"
 #include "server/config.h"
@@ -172,6 +173,7 @@ int RunTests(const TestOptions& options) {
     }
     config = std::move(*loaded);
   }
+  api::EnableTestOps();
   // Tests never see what an earlier run stored, unless they ask for a directory.
   if (options.state_dir) {
     api::SetStateDir(*options.state_dir);

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -230,13 +233,69 @@ TEST_F(StorageTest, EveryStorageOpIsRefusedInADynamicWorker) {
   realm.SetLimits(std::make_unique<jsg::LimitEnforcer>(
       realm, jsg::LimitEnforcer::Options{}, [](int, jsg::LimitKind, bool) {}));
   for (const char* call : {"ops.sqliteOpen('x.sqlite')", "ops.sqliteExec(1, 'SELECT 1', [])",
-                           "ops.sqliteClose(1)", "sqlite.openDatabase('y.sqlite')"}) {
+                           "ops.sqliteClose(1)", "sqlite.openDatabase('y.sqlite')",
+                           "ops.stateDirPath('')", "ops.fileList('r2')",
+                           "ops.fileWriteOpen('r2/b', '')", "ops.fileWrite({}, new Uint8Array(1))",
+                           "ops.fileWriteCommit({}, 'x')", "ops.fileReadOpen('x')",
+                           "ops.fileRead({}, 0, 1)", "ops.fileClose({})", "ops.fileRemove('x')",
+                           "ops.fileExists('x')", "ops.testServeStart([])",
+                           "ops.testServeStop(1, false)", "ops.testServeOutput(1)"}) {
     std::string result = EvalJson(call);
-    DW_EXPECT_CONTAINS(result, "THREW: Error: internal op sqlite");
-    DW_EXPECT_CONTAINS(result, "is not available to dynamic workers: they have no access to the "
-                               "state directory");
+    DW_EXPECT_STARTS_WITH(result, "THREW: Error: internal op ") << call;
+    DW_EXPECT_CONTAINS(result, " is not available to dynamic workers: they have no access to the "
+                               "state directory") << call;
   }
+  EXPECT_EQ(EvalJson("ops.testOpsEnabled()"), "false");
   EXPECT_FALSE(fs::exists(state()));
+}
+
+// A written file appears only when committed (MD5 and one more digest computed on the way);
+// an abandoned writer leaves nothing; reads are by offset.
+TEST_F(StorageTest, FileOpsWriteCommitReadAndAbandon) {
+  StartWithInternals();
+  EXPECT_EQ(EvalJson(R"js(
+    const w = ops.fileWriteOpen('r2/b/blobs', 'SHA-256');
+    const sizes = [ops.fileWrite(w, new TextEncoder().encode('hello ')),
+                   ops.fileWrite(w, new TextEncoder().encode('world').buffer)];
+    const listedBefore = ops.fileList('r2/b/blobs').map((e) => e[0].startsWith('.tmp-'));
+    const digests = ops.fileWriteCommit(w, 'r2/b/blobs/v1');
+    let reused;
+    try { ops.fileWrite(w, new Uint8Array(1)); } catch (e) { reused = e.message; }
+    const [r, size] = ops.fileReadOpen('r2/b/blobs/v1');
+    const text = new TextDecoder().decode(ops.fileRead(r, 6, 100));
+    ops.fileClose(r);
+    ops.fileClose(r);
+    const abandoned = ops.fileWriteOpen('r2/b/blobs', '');
+    ops.fileWrite(abandoned, new Uint8Array(10));
+    ops.fileClose(abandoned);
+    JSON.stringify([sizes, listedBefore, digests, reused, size, text, ops.fileReadOpen('r2/b/blobs/nope'),
+                    ops.fileList('r2/b/blobs').map((e) => [e[0], e[1]]), ops.fileExists('r2/b/blobs/v1'),
+                    ops.fileRemove('r2/b/blobs/v1'), ops.fileRemove('r2/b/blobs/v1'), ops.fileList('nowhere')]);
+  )js"),
+            "\"[[6,11],[true],[\\\"5eb63bbbe01eeed093cb22bb8f5acdc3\\\",\\\"b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9\\\"],"
+            "\\\"internal op fileWrite: the file is closed\\\",11,\\\"world\\\",null,[[\\\"v1\\\",11]],true,true,false,null]\"");
+  EXPECT_TRUE(fs::is_empty(state() / "r2/b/blobs"));
+  EXPECT_EQ(EvalJson("ops.fileWriteOpen('../out', '')"),
+            "THREW: Error: cannot write in ../out: \"../out/x\" is not a valid path in the state "
+            "directory: it has a \"..\" component");
+  EXPECT_EQ(EvalJson("ops.fileReadOpen('/etc/passwd')"),
+            "THREW: Error: cannot read /etc/passwd: \"/etc/passwd\" is not a valid path in the "
+            "state directory: it is absolute; give a path relative to the state directory");
+  EXPECT_EQ(EvalJson("ops.fileWriteOpen('x', 'CRC32')"),
+            "THREW: TypeError: internal op fileWriteOpen: unknown digest 'CRC32'");
+  // The child-process ops exist only under `dynworker test` (which this binary is not).
+  EXPECT_EQ(EvalJson("ops.testServeStart(['x'])"),
+            "THREW: Error: internal op testServeStart is only available under dynworker test");
+  EXPECT_EQ(EvalJson("ops.testOpsEnabled()"), "false");
+}
+
+// A writer dropped without commit or close loses its temporary file when collected.
+TEST_F(StorageTest, AbandonedWriterIsRemovedWhenCollected) {
+  StartWithInternals();
+  ASSERT_EQ(EvalJson("ops.fileWrite(ops.fileWriteOpen('tmpdir', ''), new Uint8Array(5))"), "5");
+  EXPECT_FALSE(fs::is_empty(state() / "tmpdir"));
+  worker().isolate()->LowMemoryNotification();
+  EXPECT_TRUE(fs::is_empty(state() / "tmpdir"));
 }
 
 }  // namespace
