@@ -79,6 +79,18 @@ v8::MaybeLocal<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig*
       return {};
     }
   }
+  // Storage bindings load their modules (and internal:sqlite) only when configured; their
+  // data is opened on first use.
+  auto add_storage = [&](const char* module, const char* make, const std::string& binding,
+                         const std::string& name) {
+    v8::Local<v8::Value> args[] = {jsg::Str(isolate, name)};
+    v8::Local<v8::Value> value;
+    if (!CallInternal(worker, module, make, 1, args).ToLocal(&value)) return false;
+    return env->Set(ctx, jsg::Str(isolate, binding), value).FromMaybe(false);
+  };
+  for (const auto& kv : config->kv_namespaces) {
+    if (!add_storage("internal:kv", "makeKvBinding", kv.binding, kv.id)) return {};
+  }
   return env;
 }
 

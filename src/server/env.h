@@ -1,5 +1,5 @@
-// The loader worker's `env` from its config: `vars` (JSON values), `.dev.vars` secrets and
-// `worker_loaders` bindings; and telling the runtime's JS which module is the worker's main
+// The loader worker's `env` from its config: `vars` (JSON values), `.dev.vars` secrets,
+// `worker_loaders`, `kv_namespaces` and `r2_buckets` bindings; and telling the runtime's JS which module is the worker's main
 // (for `ctx.exports` and entrypoint calls).
 #pragma once
 
