@@ -21,6 +21,7 @@
 //   headersContains(h, name)            name must be lowercase
 //   headersGetCombined(h, name)         combined value or null; name must be lowercase
 //   headersClear(h)
+//   headersSet(h, name, value)          Headers.prototype.set, immune to user patches
 //   copyHeaders(h, guard)               a new Headers with a copy of h's list
 //   headersEntries(h)                   [[name, value], ...] in insertion order (lowercase names)
 //   headersList(h)                      the header list itself, [name0, value0, ...]: read it
@@ -43,6 +44,7 @@ const {
   ArrayIsArray,
   ArrayIteratorPrototype,
   ArrayPrototypeSort,
+  FunctionPrototypeCall,
   ObjectGetOwnPropertyDescriptor,
   ObjectGetOwnPropertyNames,
   ObjectGetOwnPropertySymbols,
@@ -572,6 +574,12 @@ function headersList(h) {
   return headersState(h).list;
 }
 
+// Headers.prototype.set as this module defined it (user code may replace the property).
+const headersSetMethod = Headers.prototype.set;
+function headersSet(h, name, value) {
+  return FunctionPrototypeCall(headersSetMethod, h, name, value);
+}
+
 function appendFlat(h, flat) {
   const s = headersState(h);
   for (let i = 0; i + 1 < flat.length; i += 2) appendChecked(s, flat[i], flat[i + 1]);
@@ -596,6 +604,7 @@ export {
   headersContains,
   headersGetCombined,
   headersClear,
+  headersSet,
   copyHeaders,
   headersEntries,
   headersList,

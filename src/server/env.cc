@@ -79,7 +79,7 @@ v8::MaybeLocal<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig*
       return {};
     }
   }
-  // Storage bindings load their modules (and internal:sqlite) only when configured; their
+  // KV and R2 bindings load their modules (and internal:sqlite) only when configured; their
   // data is opened on first use.
   auto add_storage = [&](const char* module, const char* make, const std::string& binding,
                          const std::string& name) {
@@ -90,6 +90,9 @@ v8::MaybeLocal<v8::Object> BuildEnv(runtime::Worker& worker, const WorkerConfig*
   };
   for (const auto& kv : config->kv_namespaces) {
     if (!add_storage("internal:kv", "makeKvBinding", kv.binding, kv.id)) return {};
+  }
+  for (const auto& r2 : config->r2_buckets) {
+    if (!add_storage("internal:r2", "makeR2Binding", r2.binding, r2.bucket_name)) return {};
   }
   return env;
 }

@@ -298,5 +298,36 @@ TEST_F(StorageTest, AbandonedWriterIsRemovedWhenCollected) {
   EXPECT_TRUE(fs::is_empty(state() / "tmpdir"));
 }
 
+// The first put of an R2 bucket in a realm removes what crashed puts left: temporary files and
+// bodies no row refers to, if untouched for an hour (younger ones may be puts in progress).
+TEST_F(StorageTest, R2SweepsLeftoversOfCrashedPuts) {
+  StartWithInternals();
+  fs::path blobs = state() / "r2/bucket/blobs";
+  fs::create_directories(blobs);
+  auto touch = [&](const char* name, int age_s) {
+    std::ofstream(blobs / name) << "x";
+    fs::last_write_time(blobs / name, fs::file_time_type::clock::now() - std::chrono::seconds(age_s));
+  };
+  touch(".tmp-old", 7200);
+  touch(".tmp-young", 60);
+  touch("0123456789abcdef0123456789abcdef", 7200);
+  {
+    jsg::Realm& realm = worker().realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Local<v8::Promise> loaded;
+    v8::Local<v8::Object> ns;
+    ASSERT_TRUE(realm.modules().Evaluate("internal:r2").ToLocal(&loaded));
+    ASSERT_TRUE(realm.modules().Namespace("internal:r2").ToLocal(&ns));
+    realm.context()->Global()->Set(realm.context(), jsg::Str(realm.isolate(), "r2"), ns).Check();
+  }
+  EvalJson("globalThis.result = 'pending'; r2.makeR2Binding('bucket').put('k', 'v').then("
+           "(o) => { result = o.version; }, (e) => { result = String(e); })");
+  std::string version = EvalJson("result");
+  ASSERT_EQ(version.size(), 34u) << version;
+  std::set<std::string> left;
+  for (const auto& e : fs::directory_iterator(blobs)) left.insert(e.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{".tmp-young", version.substr(1, 32)}));
+}
+
 }  // namespace
 }  // namespace dw::testing
