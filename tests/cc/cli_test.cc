@@ -337,6 +337,43 @@ TEST_F(CliTest, EachTestFileMayHaveItsOwnConfig) {
   EXPECT_EQ(LastLine(r.output), "1 passed, 1 failed") << r.output;
 }
 
+// `dynworker test` stores into a fresh temporary directory per run, removed at exit, so a run
+// never sees what an earlier one stored; --state-dir keeps the data in a directory of one's own.
+TEST_F(CliTest, TestRunsStartWithAnEmptyStateDirUnlessGivenOne) {
+  fs::path f = Write("state.test.js",
+                     "import assert from 'node:assert';\n"
+                     "export const counts = { async test(ctrl, env) {\n"
+                     "  const n = Number(await env.KV.get('runs') ?? 0) + 1;\n"
+                     "  await env.KV.put('runs', String(n));\n"
+                     "  console.log(`run ${n}`);\n"
+                     "} };\n");
+  Write("state.wrangler.jsonc", "{ \"kv_namespaces\": [{ \"binding\": \"KV\" }] }\n");
+  fs::path tmp = dir_ / "tmp";
+  fs::create_directories(tmp);
+  auto run = [&](std::vector<std::string> args) {
+    std::string cmd = "cd " + ShellQuote(root_.string()) + " && TMPDIR=" + ShellQuote(tmp.string()) +
+                      " " + ShellQuote(binary_.string()) + " test";
+    for (const auto& a : args) cmd += " " + ShellQuote(a);
+    return testing::RunShell(cmd + " " + ShellQuote(f.string()) + " 2>&1");
+  };
+  for (int i = 0; i < 2; ++i) {
+    RunResult r = run({});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    DW_EXPECT_CONTAINS(r.output, "run 1\n");
+    EXPECT_TRUE(fs::is_empty(tmp)) << "the temporary state directory was left behind";
+  }
+  fs::path state = dir_ / "kept-state";
+  for (const char* expected : {"run 1\n", "run 2\n"}) {
+    RunResult r = run({"--state-dir", state.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    DW_EXPECT_CONTAINS(r.output, expected);
+  }
+  EXPECT_TRUE(fs::is_regular_file(state / "kv/KV.sqlite"));
+  RunResult r = Run({"test", "--state-dir=", f.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "dynworker test: --state-dir needs a directory");
+}
+
 TEST_F(CliTest, BadConfigIsAClearError) {
   fs::path f = Write("t.test.js", "export const a = { test() {} };\n");
 

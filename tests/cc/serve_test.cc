@@ -1318,5 +1318,41 @@ TEST_F(ServeTest, UnwritableEgressLogIsExit2) {
   DW_EXPECT_CONTAINS(out, "--egress-log: cannot open /nonexistent/dir/log: No such file or directory");
 }
 
+// Stored data goes to .dynworker/state in the working directory by default (through the
+// supervisor, which passes the serving process its arguments), made only when something is
+// stored; --state-dir puts it elsewhere (relative to the working directory).
+TEST_F(ServeTest, StateDirDefaultsToDotDynworkerInTheWorkingDirectory) {
+  Write("wrangler.jsonc", "{ \"main\": \"worker.js\", \"kv_namespaces\": [{ \"binding\": \"KV\", \"id\": \"ns\" }] }\n");
+  Write("worker.js", R"JS(
+export default {
+  async fetch(request, env) {
+    const key = new URL(request.url).pathname.slice(1);
+    if (request.method === 'PUT') {
+      await env.KV.put(key, await request.text());
+      return new Response('stored');
+    }
+    return new Response(await env.KV.get(key) ?? 'missing');
+  },
+};
+)JS");
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  EXPECT_EQ(Fetch(Req("GET", "/k")).body, "missing");
+  EXPECT_FALSE(fs::exists(dir_ / ".dynworker")) << "made before anything was stored";
+  EXPECT_EQ(Fetch(Req("PUT", "/k", "v1")).body, "stored");
+  EXPECT_TRUE(fs::is_regular_file(dir_ / ".dynworker/state/kv/ns.sqlite"));
+  child_->Signal(SIGTERM);
+  ASSERT_EQ(child_->WaitExit(5000), 0) << child_->all();
+
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--state-dir", "elsewhere"}));
+  EXPECT_EQ(Fetch(Req("GET", "/k")).body, "missing");
+  EXPECT_EQ(Fetch(Req("PUT", "/k", "v2")).body, "stored");
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "elsewhere/kv/ns.sqlite"));
+  child_->Signal(SIGTERM);
+  ASSERT_EQ(child_->WaitExit(5000), 0) << child_->all();
+
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  EXPECT_EQ(Fetch(Req("GET", "/k")).body, "v1");
+}
+
 }  // namespace
 }  // namespace dw
