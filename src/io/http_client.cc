@@ -135,15 +135,17 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     return *tls_;
   }
 
-  // The most recently used idle connection to `key`, or null.
-  std::shared_ptr<TcpStream> Acquire(const std::string& key) {
+  // The most recently used idle connection to `key` whose peer `filter` (if any) allows, or
+  // null.
+  std::shared_ptr<TcpStream> Acquire(const std::string& key, const AddressFilter* filter) {
     auto it = idle_.find(key);
     if (it == idle_.end()) return nullptr;
     std::shared_ptr<TcpStream> found;
     while (!found && !it->second.empty()) {
       Idle e = std::move(it->second.back());
       it->second.pop_back();
-      if (e.stream->is_open() && e.stream->buffered_read_bytes() == 0) {
+      if (e.stream->is_open() && e.stream->buffered_read_bytes() == 0 &&
+          PeerAllowed(*e.stream, filter)) {
         found = std::move(e.stream);
       } else {
         e.stream->Close();
@@ -206,6 +208,15 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     std::shared_ptr<TcpStream> stream;
     uint64_t since_ms;
   };
+
+  // The key already keeps a filtered request to connections made under an equal filter; the
+  // peer is checked again because handing a denied address a request is what the filter exists
+  // to prevent, and a getpeername is cheap next to that.
+  static bool PeerAllowed(const TcpStream& stream, const AddressFilter* filter) {
+    if (filter == nullptr) return true;
+    std::optional<SocketAddress> peer = stream.peer();
+    return peer.has_value() && filter->Denies(*peer) == nullptr;
+  }
 
   void Remove(const std::string& key, TcpStream* stream) {
     auto it = idle_.find(key);
@@ -309,6 +320,11 @@ void HttpClientExchange::Begin() {
   display_host_ = bare.find(':') != std::string::npos ? "[" + bare + "]" : bare;
   host_port_ = FormatHostPort(bare, r.port);
   pool_key_ = r.scheme + "://" + FormatHostPort(ToLower(bare), r.port);
+  if (r.address_filter != nullptr && !r.address_filter->blocks().empty()) {
+    // A connection made without this filter (or under another) may lead to an address it
+    // denies; it must not carry this request.
+    pool_key_ += " deny=" + r.address_filter->key();
+  }
   if (bare.empty() || r.port < 0 || r.port > 65535) {
     Fail("invalid URL host: " + host_port_);
     return;
@@ -357,7 +373,7 @@ void HttpClientExchange::Connect(bool allow_pooled) {
   connected_ = false;
   reused_ = false;
   if (allow_pooled) {
-    if (auto pooled = pool_->Acquire(pool_key_)) {
+    if (auto pooled = pool_->Acquire(pool_key_, request_.address_filter.get())) {
       stream_ = std::move(pooled);
       reused_ = true;
       pool_->stats().connections_reused++;
@@ -367,6 +383,7 @@ void HttpClientExchange::Connect(bool allow_pooled) {
   }
   TcpStreamOptions options;
   options.read_high_water_mark = kStreamHighWaterMark;
+  options.address_filter = request_.address_filter;
   if (https_) {
     auto ctx = pool_->TlsContextForHttps();
     if (!ctx.ok()) {
@@ -389,7 +406,7 @@ void HttpClientExchange::Connect(bool allow_pooled) {
 void HttpClientExchange::OnConnected(absl::Status status, uint64_t attempt) {
   if (attempt != attempt_ || !error_.empty() || stream_ == nullptr) return;
   if (!status.ok()) {
-    Fail(std::string(status.message()));
+    Fail(std::move(status));
     Dispatch();
     return;
   }
@@ -659,13 +676,19 @@ void HttpClientExchange::MessageComplete() {
 }
 
 void HttpClientExchange::Fail(std::string message) {
+  Fail(absl::UnavailableError(std::move(message)));
+}
+
+void HttpClientExchange::Fail(absl::Status status) {
   if (!error_.empty()) return;
+  std::string message(status.message());
   if (message_complete_ && !aborted_) {
     // The response is whole; only the request body's writers need to hear.
     FailWrites();
     return;
   }
   error_ = std::move(message);
+  failure_ = std::move(status);
   if (timeout_) timeout_->Stop();
   if (stream_ != nullptr) stream_->Close();
   stream_.reset();
@@ -717,7 +740,7 @@ void HttpClientExchange::Dispatch() {
     } else if (!error_.empty()) {
       auto cb = std::move(head_cb_);
       head_cb_ = nullptr;
-      cb(absl::UnavailableError(error_));
+      cb(failure_.ok() ? absl::UnavailableError(error_) : failure_);
     } else if (head_delivered_) {
       auto cb = std::move(head_cb_);
       head_cb_ = nullptr;

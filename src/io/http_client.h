@@ -42,6 +42,11 @@ struct HttpClientRequest {
   bool has_body = false;
   // Covers connecting (DNS, TCP, TLS) and waiting for the response head; 0 = no limit.
   uint64_t timeout_ms = 0;
+  // When set, every connection the request is sent on has a peer this filter allows: new ones
+  // are checked after DNS (TcpStreamOptions::address_filter), pooled ones are only those made
+  // under an equal filter, and their peer is checked again. A denial fails the head with
+  // io::AddressDeniedError.
+  std::shared_ptr<const AddressFilter> address_filter;
 };
 
 struct HttpClientResponseHead {
@@ -78,7 +83,9 @@ class HttpConnectionPool;
 // Errors are one sentence saying what happened and to which host: "connection refused:
 // 127.0.0.1:9", "DNS lookup failed for nohost.invalid: ...", "TLS handshake with example.com
 // failed: certificate verify failed (unable to get local issuer certificate)", "connection
-// reset by 127.0.0.1:8080", "timed out after 5000 ms waiting for example.com".
+// reset by 127.0.0.1:8080", "timed out after 5000 ms waiting for example.com". The head's
+// status is Unavailable, or PermissionDenied from io::AddressDeniedError when the request's
+// address filter refused the connection.
 class HttpClientExchange : public std::enable_shared_from_this<HttpClientExchange> {
  public:
   ~HttpClientExchange();
@@ -134,6 +141,7 @@ class HttpClientExchange : public std::enable_shared_from_this<HttpClientExchang
   void Retry();
   void MessageComplete();
   void Fail(std::string message);
+  void Fail(absl::Status status);
   void Dispatch();
   void UpdateSelfRef();
   void ResetParser();
@@ -157,7 +165,7 @@ class HttpClientExchange : public std::enable_shared_from_this<HttpClientExchang
   bool request_wants_close_ = false;
   std::string display_host_;  // "example.com", "[::1]"
   std::string host_port_;     // "example.com:443"
-  std::string pool_key_;      // "https://example.com:443"
+  std::string pool_key_;      // "https://example.com:443", plus the address filter's key
   size_t body_high_water_mark_ = 0;
 
   std::shared_ptr<TcpStream> stream_;
@@ -192,6 +200,7 @@ class HttpClientExchange : public std::enable_shared_from_this<HttpClientExchang
   std::string body_;
   bool body_done_ = false;
   std::string error_;
+  absl::Status failure_;  // error_ as the head reports it, when not plain Unavailable
   bool aborted_ = false;
 
   std::function<void(absl::StatusOr<HttpClientResponseHead>)> head_cb_;
@@ -199,7 +208,8 @@ class HttpClientExchange : public std::enable_shared_from_this<HttpClientExchang
   std::shared_ptr<HttpClientExchange> self_;  // set while a callback is outstanding
 };
 
-// One per event loop. Owns the keep-alive pool keyed by scheme://host:port. https: uses
+// One per event loop. Owns the keep-alive pool keyed by scheme://host:port (and the request's
+// address filter: see HttpClientRequest::address_filter). https: uses
 // TlsContext::SystemDefault(), or with extra_ca_pem a context of its own (made on the first
 // https: request). Destroying the client closes idle connections; exchanges in flight finish
 // on their own connections, which are then closed.

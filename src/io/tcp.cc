@@ -73,6 +73,14 @@ void TcpStream::OnResolved(absl::StatusOr<std::vector<SocketAddress>> result) {
   }
   addrs_ = std::move(*result);
   next_addr_ = 0;
+  if (options_.address_filter != nullptr) {
+    // Before the first attempt, over the whole answer: see AddressFilter::FirstDenied.
+    if (auto denied = options_.address_filter->FirstDenied(addrs_)) {
+      addrs_.clear();
+      FailConnect(AddressDeniedError({denied->address.Ip(), denied->block->text(), host_port_}));
+      return;
+    }
+  }
   TryNextAddress();
 }
 
@@ -138,13 +146,18 @@ void TcpStream::OnTcpConnected() {
 }
 
 void TcpStream::FailConnect(std::string message) {
+  FailConnect(absl::UnavailableError(std::move(message)));
+}
+
+void TcpStream::FailConnect(absl::Status status) {
+  std::string message(status.message());
   state_ = State::kFailed;
   error_ = message;
   dns_.reset();
   CloseHandle();
   StatusCallback cb = std::move(connect_cb_);
   connect_cb_ = nullptr;
-  if (cb) cb(absl::UnavailableError(message));
+  if (cb) cb(status);
   // Writes held for the open stream fail with the same sentence.
   while (state_ != State::kClosed && !queued_.empty()) {
     Queued q = std::move(queued_.front());
@@ -572,12 +585,16 @@ std::string TcpStream::local_address() const {
   return a ? a->ToString() : std::string();
 }
 
-std::string TcpStream::remote_address() const {
-  if (tcp_ == nullptr || state_ == State::kConnecting) return {};
+std::optional<SocketAddress> TcpStream::peer() const {
+  if (tcp_ == nullptr || state_ == State::kConnecting) return std::nullopt;
   sockaddr_storage ss{};
   int len = sizeof ss;
-  if (uv_tcp_getpeername(tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  auto a = SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+  if (uv_tcp_getpeername(tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return std::nullopt;
+  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&ss));
+}
+
+std::string TcpStream::remote_address() const {
+  std::optional<SocketAddress> a = peer();
   return a ? a->ToString() : std::string();
 }
 

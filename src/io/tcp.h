@@ -10,11 +10,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "io/address_filter.h"
 #include "io/dns.h"
 #include "io/event_loop.h"
 #include "io/tls.h"
@@ -30,6 +32,9 @@ struct TcpStreamOptions {
   std::vector<std::string> alpn;
   // The socket is not read while this much received data waits for Read.
   size_t read_high_water_mark = 256 * 1024;
+  // When set, Connect checks every address the host resolved to (an IP literal included)
+  // before connecting to any, and fails with AddressDeniedError if one is denied.
+  std::shared_ptr<const AddressFilter> address_filter;
 };
 
 // Created with Create (shared_ptr-owned: libuv requests in flight hold a reference, so the
@@ -38,7 +43,9 @@ struct TcpStreamOptions {
 //
 // Errors are one sentence naming the peer: "connection refused: 127.0.0.1:9", "DNS lookup
 // failed for nohost.invalid: ...", "TLS handshake with example.com failed: certificate verify
-// failed (unable to get local issuer certificate)", "connection reset by 127.0.0.1:8080".
+// failed (unable to get local issuer certificate)", "connection reset by 127.0.0.1:8080". A
+// connect refused by the address filter fails with io::AddressDeniedError (PermissionDenied;
+// GetAddressDenial finds the address and block), other connect failures with Unavailable.
 class TcpStream : public std::enable_shared_from_this<TcpStream> {
  public:
   using StatusCallback = std::function<void(absl::Status)>;
@@ -88,6 +95,8 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   // "127.0.0.1:5000", "[::1]:5000"; "" when not connected.
   std::string local_address() const;
   std::string remote_address() const;
+  // The connected peer; nullopt when not connected.
+  std::optional<SocketAddress> peer() const;
   // "example.com:443", as error messages name the peer.
   const std::string& host_port() const { return host_port_; }
   size_t buffered_read_bytes() const { return read_buf_.size(); }
@@ -115,6 +124,7 @@ class TcpStream : public std::enable_shared_from_this<TcpStream> {
   void DecryptAvailable();
   void FlushCiphertext();
   void FailConnect(std::string message);
+  void FailConnect(absl::Status status);
   void FlushQueued();
   void SendNow(std::string data, StatusCallback callback);
   void RawWrite(std::string data, StatusCallback callback);
