@@ -23,6 +23,19 @@
 //     TypeError whose message is the client's sentence naming the host, such as
 //     "connection refused: 127.0.0.1:9".
 //
+// Runtime-internal API (not reachable by user code):
+//   fetchDenyingAddresses(input, init, cidrs)
+//       fetch(input, init) on the network (never through a globalOutbound), except that no
+//       connection, of the first request or of a redirect hop, is made to a host whose DNS
+//       answer (or IP literal) has an address inside one of `cidrs` (an array of strings:
+//       "10.0.0.0/8", "fd00::/8", no brackets needed). Such a hop rejects the fetch with an
+//       Error "Egress to HOST:PORT is not permitted by the sandbox policy." carrying
+//       `deniedAddress` (the resolved address that matched) and `deniedCidr` (the block, as
+//       given). A malformed block rejects with a TypeError naming it.
+//   isAddressDenial(value)
+//       true only for such an Error made by the runtime (a private mark: an object that merely
+//       looks like one is not).
+//
 // Primordials only: user code may patch any prototype after this module is evaluated.
 //
 // Not in the startup snapshot: evaluated when user code first reads the fetch global (see
@@ -42,6 +55,7 @@ import { AbortSignal, addAbortAlgorithm } from 'internal:events';
 import { getOutbound, countSubrequest } from 'internal:outbound';
 
 const {
+  ArrayIsArray,
   ArrayPrototypeJoin,
   ArrayPrototypePush,
   FinalizationRegistry,
@@ -62,6 +76,7 @@ const {
 } = primordials;
 
 const { fetchStart, fetchHead, fetchReadBody, fetchWrite, fetchEnd, fetchAbort } = ops;
+const { isAddressDenial } = ops;
 const { zlibCreate, zlibPush, zlibClose } = ops;
 
 // Captured now, before user code can replace them.
@@ -154,6 +169,7 @@ function newFetch(r) {
     streamed: false,       // the body was a stream (it cannot be sent twice)
     redirect: r.redirect,
     redirectCount: 0,
+    deniedCidrs: null,     // fetchDenyingAddresses: the blocks no connection may lead into
     signal: r.signal,
     removeAbort: noop,
     id: 0,                 // the exchange in flight (0: none)
@@ -285,7 +301,7 @@ function httpExchange(f) {
     f.bodyStream = null;
   }
   const id = fetchStart(f.method, url.scheme, url.host, url.port === null ? 0 : url.port,
-    targetOf(url), flat, kind, body);
+    targetOf(url), flat, kind, body, f.deniedCidrs);
   f.id = id;
   if (stream !== null) pumpUpload(f, id, stream);
   return fetchHead(id);
@@ -569,7 +585,8 @@ function run(f) {
     return;
   }
   countSubrequest();  // each hop of a redirect chain is one
-  const outbound = getOutbound();
+  // With denied blocks the request must reach the connection that checks them.
+  const outbound = f.deniedCidrs === null ? getOutbound() : null;
   if (outbound !== null) {
     exchangeThroughOutbound(f, outbound);
     return;
@@ -598,11 +615,46 @@ function fetch(input, init = undefined) {
     return PromiseReject(new TypeError("Failed to execute 'fetch' on 'WorkerGlobalScope': 1 " +
       'argument required, but only 0 present.'));
   }
+  return startFetch(input, init, null);
+}
+
+function fetchDenyingAddresses(input, init, cidrs) {
+  let list;
+  try {
+    list = copyCidrs(cidrs);
+  } catch (error) {
+    return PromiseReject(error);
+  }
+  return startFetch(input, init, list);
+}
+
+// The caller's blocks, copied once: every hop of a redirect chain is checked against the list
+// as it was at the call. The op checks each block's syntax.
+function copyCidrs(cidrs) {
+  if (!ArrayIsArray(cidrs)) {
+    throw new TypeError('fetchDenyingAddresses: cidrs must be an array of CIDR strings such ' +
+      'as "10.0.0.0/8".');
+  }
+  const list = [];
+  for (let i = 0; i < cidrs.length; i++) {
+    const cidr = cidrs[i];
+    if (typeof cidr !== 'string') {
+      throw new TypeError(`fetchDenyingAddresses: cidrs[${i}] is not a string; cidrs must be an ` +
+        'array of CIDR strings such as "10.0.0.0/8".');
+    }
+    ArrayPrototypePush(list, cidr);
+  }
+  return list;
+}
+
+// deniedCidrs: null for fetch(), an array of strings for fetchDenyingAddresses.
+function startFetch(input, init, deniedCidrs) {
   let f;
   try {
     const request = new Request(input, init);
     const r = requestRecord(request);
     f = newFetch(r);
+    f.deniedCidrs = deniedCidrs;
     f.url = parseURL(r.url);
     const body = r.body;
     if (body !== null) {
@@ -645,4 +697,4 @@ function fetch(input, init = undefined) {
   });
 }
 
-export { fetch };
+export { fetch, fetchDenyingAddresses, isAddressDenial };

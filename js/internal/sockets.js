@@ -9,6 +9,17 @@
 //               flushed for startTls(); rejects when the connection fails first
 //   readState   'open' | 'eof' | 'errored' | 'cancelled'
 //   writeDone   the write side is finished (FIN sent, failed or aborted)
+//
+// Runtime-internal API (not reachable by user code):
+//   connectDenyingAddresses(address, options, cidrs)
+//       connect(address, options) on the network (never through a globalOutbound), except that
+//       the connection is not made when the host's DNS answer (or the IP literal) has an address
+//       inside one of `cidrs` (an array of strings: "10.0.0.0/8", "fd00::/8", no brackets
+//       needed): `opened` and `closed` then reject with an Error "Egress to HOST:PORT is not
+//       permitted by the sandbox policy." carrying `deniedAddress` and `deniedCidr`. Address
+//       and option errors throw as connect()'s do; a malformed block throws a TypeError.
+//   isAddressDenial(value)
+//       true only for such an Error made by the runtime (internal:fetch exports the same).
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { parseURL } from 'internal:url';
@@ -22,12 +33,14 @@ import {
 } from 'internal:streams';
 
 const {
-  FinalizationRegistry, ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
+  ArrayIsArray, ArrayPrototypePush, FinalizationRegistry, ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
   NumberIsFinite, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise,
   PromisePrototypeThen, PromiseReject, SharedArrayBufferPrototypeGetByteLength,
   StringPrototypeCharCodeAt, Symbol, SymbolToStringTag, TypeError,
   TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetSymbolToStringTag,
 } = primordials;
+
+const { isAddressDenial } = ops;
 
 const kInternal = Symbol('kInternal');
 // Goes through a writable's queue to find out when everything before it has been written.
@@ -580,8 +593,33 @@ export function connect(address, options) {
   // A dynamic worker's globalOutbound gets the address after the same checks as the network.
   const connectOutbound = getConnectOutbound();
   if (connectOutbound !== null) return connectOutbound(parsed.address, options);
+  return openSocket(parsed, opts, mode, null);
+}
+
+export function connectDenyingAddresses(address, options, cidrs) {
+  if (!ArrayIsArray(cidrs)) {
+    throw new TypeError('connectDenyingAddresses: cidrs must be an array of CIDR strings such ' +
+      'as "10.0.0.0/8".');
+  }
+  const list = [];
+  for (let i = 0; i < cidrs.length; i++) {
+    if (typeof cidrs[i] !== 'string') {
+      throw new TypeError(`connectDenyingAddresses: cidrs[${i}] is not a string; cidrs must be ` +
+        'an array of CIDR strings such as "10.0.0.0/8".');
+    }
+    ArrayPrototypePush(list, cidrs[i]);
+  }
+  const opts = parseOptions(options);
+  const parsed = parseAddress(address);
+  const mode = transportMode(opts.secureTransport);
+  countSubrequest();
+  return openSocket(parsed, opts, mode, list);
+}
+
+// deniedCidrs: null, or the blocks the op checks the resolved addresses against.
+function openSocket(parsed, opts, mode, deniedCidrs) {
+  const result = ops.socketConnect(parsed.hostname, parsed.port, mode, deniedCidrs);
   const s = newSocketRecord(parsed.address, opts, opts.secureTransport, parsed.hostname);
-  const result = ops.socketConnect(parsed.hostname, parsed.port, mode);
   s.id = result[0];
   track(s);
   resolveDeferred(s.ready, undefined);
@@ -593,4 +631,4 @@ export function connect(address, options) {
   return new Socket(kInternal, s);
 }
 
-export { Socket };
+export { Socket, isAddressDenial };

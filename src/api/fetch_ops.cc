@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "jsg/limits.h"
 
+#include "api/address_denial.h"
 #include "api/header_list.h"
 
 #include <cerrno>
@@ -151,15 +152,17 @@ Exchange* Find(FetchState& state, double id) {
   return it == state.live.end() ? nullptr : &it->second;
 }
 
-// fetchStart(method, scheme, host, port, target, headersFlat, bodyKind, body) -> id
+// fetchStart(method, scheme, host, port, target, headersFlat, bodyKind, body, deniedCidrs) -> id
 //   scheme 'http' or 'https'; host as the URL serializes it ("example.com", "[::1]"); port 0
 //   for the scheme's default; target the path and query. bodyKind: 'none'; 'bytes' with body
 //   a Uint8Array (sent with Content-Length); 'stream' with body the length if known (a
 //   number) or null (chunked), the bytes following through fetchWrite and fetchEnd.
+//   deniedCidrs: undefined/null, or CIDR strings; the exchange then connects only to addresses
+//   outside them (AddressFilterArg), and its head rejects with AddressDenialError otherwise.
 double FetchStart(OpContext& cx, v8::Local<v8::Value> method_value, std::string scheme,
                   std::string host, double port, std::string target,
                   v8::Local<v8::Value> headers_flat, std::string body_kind,
-                  v8::Local<v8::Value> body) {
+                  v8::Local<v8::Value> body, v8::Local<v8::Value> denied_cidrs) {
   jsg::Realm& realm = cx.realm();
   FetchState& state = State(realm);
   OpScope op(state);
@@ -183,6 +186,7 @@ double FetchStart(OpContext& cx, v8::Local<v8::Value> method_value, std::string 
   request.path_and_query = target;
   request.timeout_ms = state.timeout_ms;
   if (!FlatToHeaderList(cx, headers_flat, &request.headers)) return 0;
+  if (!AddressFilterArg(cx, denied_cidrs, &request.address_filter)) return 0;
 
   std::string bytes;  // copied out of V8 before anything asynchronous
   bool send_bytes = false;
@@ -220,7 +224,8 @@ double FetchStart(OpContext& cx, v8::Local<v8::Value> method_value, std::string 
 }
 
 // fetchHead(id) -> Promise<[status, statusText, headersFlat]>; rejects with a TypeError
-// whose message is the client's sentence ("connection refused: 127.0.0.1:9").
+// whose message is the client's sentence ("connection refused: 127.0.0.1:9"), or with
+// AddressDenialError's Error when fetchStart's deniedCidrs refused the connection.
 v8::Local<v8::Value> FetchHead(OpContext& cx, double id) {
   jsg::Realm* realm = &cx.realm();
   FetchState& state = State(*realm);
@@ -245,7 +250,9 @@ v8::Local<v8::Value> FetchHead(OpContext& cx, double id) {
       x->head.Reset();
       if (!head.ok()) {
         x->finished = true;
-        Ignore(r->Reject(c, TypeErrorValue(iso, std::string(head.status().message()))));
+        std::optional<io::AddressDenial> denial = io::GetAddressDenial(head.status());
+        Ignore(r->Reject(c, denial ? AddressDenialError(iso, c, *denial)
+                                   : TypeErrorValue(iso, std::string(head.status().message()))));
         MaybeErase(st, id);
         return;
       }

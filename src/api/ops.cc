@@ -3,8 +3,8 @@
 #include <cstring>
 #include <vector>
 
+#include "api/address_denial.h"
 #include "api/egress_log.h"
-
 #include "api/fetch_ops.h"
 #include "api/http_serve.h"
 #include "api/rpc_ops.h"
@@ -587,6 +587,7 @@ std::span<const jsg::OpDef> AllOps() {
     for (const auto& op : HttpServeOps()) v.push_back(op);
     for (const auto& op : FetchOps()) v.push_back(op);
     for (const auto& op : SocketOps()) v.push_back(op);
+    for (const auto& op : AddressDenialOps()) v.push_back(op);
     for (const auto& op : RpcOps()) v.push_back(op);
     for (const auto& op : EgressLogOps()) v.push_back(op);
     for (const auto& op : SqliteOps()) v.push_back(op);

@@ -1,5 +1,6 @@
 #include "api/socket_ops.h"
 
+#include "api/address_denial.h"
 #include "jsg/limits.h"
 
 #include <cerrno>
@@ -140,7 +141,11 @@ auto OpenedCallback(Waiter w, std::weak_ptr<io::TcpStream> weak) {
     Settle(w, [&](v8::Isolate* isolate, v8::Local<v8::Context> ctx,
                   v8::Local<v8::Promise::Resolver> resolver) {
       if (!status.ok()) {
-        RejectWith(isolate, ctx, resolver, std::string(status.message()));
+        if (std::optional<io::AddressDenial> denial = io::GetAddressDenial(status)) {
+          Ignore(resolver->Reject(ctx, AddressDenialError(isolate, ctx, *denial)));
+        } else {
+          RejectWith(isolate, ctx, resolver, std::string(status.message()));
+        }
         return;
       }
       Ignore(resolver->Resolve(ctx, Addresses(isolate, weak.lock())));
@@ -193,12 +198,17 @@ void SettleNow(OpContext& cx, double id, uint64_t key, F&& settle) {
   Settle(Waiter{&cx.realm(), State(cx.realm()).alive, id, key}, std::forward<F>(settle));
 }
 
-// socketConnect(host, port, tls) -> [id, Promise<[remoteAddress, localAddress]>]; tls is 0 (off),
-// 1 (TLS from the start) or 2 (starttls). The promise rejects with an Error naming what failed
-// and the peer ("connection refused: 127.0.0.1:9").
-v8::Local<v8::Value> SocketConnect(OpContext& cx, std::string host, double port, double tls) {
+// socketConnect(host, port, tls, deniedCidrs) -> [id, Promise<[remoteAddress, localAddress]>];
+// tls is 0 (off), 1 (TLS from the start) or 2 (starttls). The promise rejects with an Error
+// naming what failed and the peer ("connection refused: 127.0.0.1:9"). deniedCidrs:
+// undefined/null, or CIDR strings; the connection is then made only to addresses outside them
+// (AddressFilterArg), and the promise rejects with AddressDenialError's Error otherwise.
+v8::Local<v8::Value> SocketConnect(OpContext& cx, std::string host, double port, double tls,
+                                   v8::Local<v8::Value> denied_cidrs) {
   SocketState& st = State(cx.realm());
   OpScope scope(st);
+  std::shared_ptr<const io::AddressFilter> filter;
+  if (!AddressFilterArg(cx, denied_cidrs, &filter)) return {};
   if (cx.realm().limits() && st.live.size() >= jsg::kMaxConnections) {
     cx.ThrowError(absl::StrCat("Too many open connections: a dynamic worker may have at most ",
                                jsg::kMaxConnections, " open at once; close() the ones it is done with."));
@@ -209,6 +219,7 @@ v8::Local<v8::Value> SocketConnect(OpContext& cx, std::string host, double port,
                      : tls == 2 ? io::TlsMode::kStartTls
                                 : io::TlsMode::kOff;
   io::TcpStreamOptions options;
+  options.address_filter = std::move(filter);
   std::string context_error;
   if (mode != io::TlsMode::kOff) {
     const auto& context = ClientTlsContext();
