@@ -762,8 +762,9 @@ function checkedNetwork() {
   return addressCheck;
 }
 
+// A refusal by the address check (never an error a workload or handler made look like one).
 function isDenial(error) {
-  return error !== null && typeof error === 'object' && typeof error.deniedCidr === 'string';
+  return ops.isAddressDenial(error);
 }
 
 // `dynworker test`'s captureEgressLog() (dynworker:test): the lines also go to this array.

@@ -686,6 +686,32 @@ export const connectIsDecidedToo = {
   },
 };
 
+// The deny list's CIDR blocks also hold for the addresses a host name resolves to (localhost is
+// 127.0.0.1 and possibly ::1), for fetch() and connect(); names outside them still connect.
+export const deniedBlocksHoldForResolvedAddresses = {
+  async test(ctrl, env) {
+    const srv = await network();
+    const lines = captureEgressLog();
+    const sandbox = getSandbox(env.Store, 'resolved');
+    const w = workload(sandbox);
+    assert.strictEqual(who(await w.probe(`http://localhost:${srv.port}/`)), 'network');
+    await sandbox.setDeniedHosts(['10.0.0.0/8', '127.0.0.0/8', '[::1]/128']);
+    const before = lines.length;
+    const r = await w.probe(`http://localhost:${srv.port}/`);
+    assert.deepStrictEqual([r.status, r.body], [520, 'Origin is disallowed']);
+    assert.deepStrictEqual(await w.tcp(`localhost:${srv.port}`, 'x'),
+      { error: `Error: Egress to localhost:${srv.port} is not permitted by the sandbox policy.` });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [fetchLine, connectLine] = lines.slice(before).map((line) => JSON.parse(line));
+    assert.strictEqual(fetchLine.step, 1, 'a denial from a resolved address logs step 1');
+    assert.match(fetchLine.pattern, /^(127\.0\.0\.0\/8|\[::1\]\/128)$/);
+    assert.strictEqual(connectLine.step, 1);
+    // A block with a port only holds for that port.
+    await sandbox.setDeniedHosts([`127.0.0.0/8:${srv.port + 1}`, `[::1]/128:${srv.port + 1}`]);
+    assert.strictEqual(who(await w.probe(`http://localhost:${srv.port}/`)), 'network');
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // The audit log.
 
