@@ -112,7 +112,7 @@ export default {
       const worker = sandbox.get('workload', () => code(kWorkload));
       return worker.getEntrypoint().fetch(request.url);
     }
-    if (action === 'files' && request.method === 'POST' && rest.length > 0) {
+    if (action === 'files' && request.method === 'POST' && rest.join('/') !== '') {
       const key = `${sandbox.id}/${rest.join('/')}`;
       const object = await env.R2.put(key, request.body, { httpMetadata: { contentType: 'text/plain' } });
       return new Response(`stored ${rest.join('/')} (${object.size} bytes, etag ${object.etag})\n`, { status: 201 });
