@@ -1,0 +1,131 @@
+// Escape attempts against the sandbox egress policy (egress-policy.md section 4): a workload
+// must not reach what the policy denies. Each test names the trick it tries.
+import assert from 'node:assert';
+import { Sandbox, getSandbox } from '@cloudflare/sandbox';
+import { serve, captureEgressLog } from 'dynworker:test';
+
+const DATE = '2025-01-01';
+const kProbe = `
+  import { WorkerEntrypoint } from 'cloudflare:workers';
+  import { connect } from 'cloudflare:sockets';
+  const describe = (e) => e.name + ': ' + e.message;
+  export default class extends WorkerEntrypoint {
+    async probe(url, init) {
+      try {
+        const r = await fetch(url, init);
+        return { status: r.status, body: await r.text(), url: r.url };
+      } catch (e) {
+        return { error: describe(e) };
+      }
+    }
+    async tcp(address, text) {
+      let socket;
+      try {
+        socket = connect(address);
+        await socket.opened;
+      } catch (e) {
+        return { error: describe(e) };
+      }
+      const writer = socket.writable.getWriter();
+      await writer.write(new TextEncoder().encode(text));
+      const reader = socket.readable.getReader();
+      let got = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        got += new TextDecoder().decode(value);
+      }
+      return { data: got };
+    }
+  }
+`;
+function workload(sandbox) {
+  return sandbox.load({ compatibilityDate: DATE, mainModule: 'main.js', modules: { 'main.js': kProbe },
+    limits: { cpuMs: 1000 } }).getEntrypoint();
+}
+
+let upstream = null;
+async function network() {
+  if (upstream === null) upstream = await serve((request) => new Response('SECRET from loopback'));
+  return upstream;
+}
+const port = async () => new URL((await network()).url).port;
+
+const reached = (r) => (r.body !== undefined && r.body.includes('SECRET')) || (r.data !== undefined && r.data.includes('SECRET'));
+
+export class LoopSandbox extends Sandbox {
+  static deniedHosts = ['127.0.0.0/8', '[::1]/128'];
+}
+export class ExactIpSandbox extends Sandbox {
+  static deniedHosts = ['127.0.0.1', 'localhost'];
+}
+export class NameSandbox extends Sandbox {
+  static deniedHosts = ['localhost'];
+}
+export class AllowSandbox extends Sandbox {
+  static allowedHosts = ['allowed.test'];
+}
+export class MiscSandbox extends Sandbox {}
+
+// The unspecified address reaches this host: 0.0.0.0 and [::] are loopback in disguise.
+// io/address_filter.h already treats them as loopback for resolved names; IP literals are
+// decided by egress_policy.js alone, which does not.
+export const unspecifiedAddressIsLoopback = {
+  async test(ctrl, env) {
+    await network();
+    const p = await port();
+    const w = workload(getSandbox(env.Loop, 'unspecified'));
+    const leaks = [];
+    for (const host of ['0.0.0.0', '0', '[::]', '[::ffff:0.0.0.0]', '0x0']) {
+      const r = await w.probe(`http://${host}:${p}/`);
+      if (reached(r)) leaks.push(`fetch ${host}`);
+      const t = await w.tcp(`${host}:${p}`, 'GET / HTTP/1.0\r\n\r\n');
+      if (reached(t)) leaks.push(`connect ${host}`);
+    }
+    assert.deepStrictEqual(leaks, []);
+  },
+};
+
+// Loopback in every spelling, against a CIDR deny list.
+export const loopbackSpellings = {
+  async test(ctrl, env) {
+    const p = await port();
+    const w = workload(getSandbox(env.Loop, 'spellings'));
+    const leaks = [];
+    for (const host of ['127.0.0.1', '127.1', '0x7f.1', '2130706433', '017700000001', '127.0.0.1.',
+      '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', 'localhost', 'LOCALHOST', 'localhost.', '127.0.0.%31',
+      'user@127.0.0.1', '[::1]', 'ⓛocalhost', 'ｌｏｃａｌｈｏｓｔ']) {
+      const r = await w.probe(`http://${host}:${p}/`);
+      if (reached(r)) leaks.push(`fetch ${host}`);
+    }
+    for (const addr of [`127.0.0.1:${p}`, `0x7f.1:${p}`, `localhost:${p}`, `[::ffff:127.0.0.1]:${p}`,
+      `::ffff:127.0.0.1:${p}`, `LOCALHOST:${p}`, `127.1:${p}`]) {
+      const t = await w.tcp(addr, 'GET / HTTP/1.0\r\n\r\n');
+      if (reached(t)) leaks.push(`connect ${addr}`);
+    }
+    for (const hostname of ['127.0.0.1', '::ffff:127.0.0.1', 'localhost', '0x7f000001']) {
+      const t = await w.tcp({ hostname, port: +p }, 'GET / HTTP/1.0\r\n\r\n');
+      if (reached(t)) leaks.push(`connect {hostname: ${hostname}}`);
+    }
+    assert.deepStrictEqual(leaks, []);
+  },
+};
+
+// An exact IP pattern must cover the same address written as IPv4-mapped IPv6 (the URL
+// serializer gives [::ffff:7f00:1], which a dual-stack socket connects to 127.0.0.1).
+export const exactIpCoversMappedForm = {
+  async test(ctrl, env) {
+    const p = await port();
+    const w = workload(getSandbox(env.ExactIp, 'mapped'));
+    const leaks = [];
+    for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', '0.0.0.0', '127.1', 'localhost.']) {
+      const r = await w.probe(`http://${host}:${p}/`);
+      if (reached(r)) leaks.push(`fetch ${host}`);
+    }
+    for (const addr of [`[::ffff:127.0.0.1]:${p}`, `0.0.0.0:${p}`]) {
+      const t = await w.tcp(addr, 'GET / HTTP/1.0\r\n\r\n');
+      if (reached(t)) leaks.push(`connect ${addr}`);
+    }
+    assert.deepStrictEqual(leaks, []);
+  },
+};
