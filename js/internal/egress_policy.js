@@ -379,11 +379,27 @@ class Decision {
   }
 }
 
+// An IPv4 address in dotted-decimal form.
+function dotted(bytes) { return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`; }
+
+// The loopback address that connecting to the unspecified address (0.0.0.0, [::],
+// [::ffff:0.0.0.0]) reaches on Linux, as [host, bytes]; else null. io/address_filter.cc treats
+// resolved addresses the same way.
+function loopbackEquivalent(bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return null;
+  return bytes.length === 4 ? ['127.0.0.1', new Uint8Array([127, 0, 0, 1])]
+    : ['[::1]', new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])];
+}
+
 // `host` normalized, `port` a number.
 export function decide(policy, host, port) {
   const bytes = ipBytes(host);
+  // An IPv4-mapped IPv6 literal is its IPv4 address, for exact patterns too.
+  if (bytes !== null && bytes.length === 4 && host[0] === '[') host = dotted(bytes);
   if (policy.denied !== null) {
-    const hit = policy.denied.lookup(host, port, bytes);
+    let hit = policy.denied.lookup(host, port, bytes);
+    const loopback = hit === undefined && bytes !== null ? loopbackEquivalent(bytes) : null;
+    if (loopback !== null) hit = policy.denied.lookup(loopback[0], port, loopback[1]);
     if (hit !== undefined) return new Decision(1, hit, null);
   }
   let allowedHit;
