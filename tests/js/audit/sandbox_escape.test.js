@@ -129,3 +129,26 @@ export const exactIpCoversMappedForm = {
     assert.deepStrictEqual(leaks, []);
   },
 };
+
+// A workload picks the host; a glob with several "*" compiled to a backtracking RegExp
+// (^.+\..+\..+...$) takes polynomial time in the host's length, and the loader's isolate,
+// which decides for every sandbox, is stuck meanwhile. 100 labels took ~1 s, 150 ~5 s.
+export class GlobSandbox extends Sandbox {
+  static enableInternet = false;
+  static outboundByHost = { '*.*.*.*.*.example.com': () => new Response('glob') };
+}
+export const globMatchingIsLinear = {
+  async test(ctrl, env) {
+    const w = workload(getSandbox(env.Glob, 'glob'));
+    assert.strictEqual((await w.probe('http://a.b.c.d.e.example.com/')).body, 'glob');
+    assert.strictEqual((await w.probe('http://a.b.c.d.example.com/')).status, 520);
+    const host = 'a.'.repeat(150) + 'example.co';
+    const start = Date.now();
+    const r = await w.probe(`http://${host}/`);
+    const ms = Date.now() - start;
+    assert.strictEqual(r.status, 520);
+    assert.ok(ms < 500, `deciding one request took ${ms} ms`);
+    const long = 'a'.repeat(20000) + '.b.c.d.e.example.com';
+    assert.strictEqual((await w.probe(`http://${long}/`)).body, 'glob');
+  },
+};
