@@ -118,7 +118,7 @@ class Pattern {
     this.kind = kind;
     this.host = host;      // normalized host, glob text or CIDR text
     this.port = port;      // number, or null for every port
-    this.matcher = matcher;  // RegExp for globs, { bytes, bits } for CIDR blocks
+    this.matcher = matcher;  // the glob text for globs, { bytes, bits } for CIDR blocks
     this.key = port === null ? host : `${host}:${port}`;
   }
 }
@@ -255,12 +255,37 @@ function parseGlob(pattern, text, port) {
     throw patternError(pattern, 'a glob never matches an IP address; use a CIDR block such as 10.0.0.0/8');
   }
   const glob = ArrayPrototypeJoin(out, '.');
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    source += c === '*' ? '.+' : c === '.' ? '\\.' : c;
+  return new Pattern(pattern, 'glob', glob, port, glob);
+}
+
+// Whether `host` matches `glob` ("*" is one or more characters). Not a RegExp: the host is the
+// workload's choice, and a backtracking match of several "*" takes polynomial time in its
+// length, with the loader's isolate stuck meanwhile. This is the greedy wildcard match with
+// one step back per "*": O(host length x glob length) at worst.
+function globMatches(glob, host) {
+  let g = 0;         // position in glob
+  let h = 0;         // position in host
+  let star = -1;     // glob position just after the last "*" seen
+  let resume = 0;    // host position that "*" matched up to (exclusive)
+  while (h < host.length) {
+    if (g < glob.length && glob[g] === '*') {
+      // "*" takes one character now and may take more later.
+      star = g + 1;
+      resume = h + 1;
+      g = star;
+      h = resume;
+    } else if (g < glob.length && glob[g] === host[h]) {
+      g++;
+      h++;
+    } else if (star !== -1) {
+      resume++;
+      g = star;
+      h = resume;
+    } else {
+      return false;
+    }
   }
-  return new Pattern(pattern, 'glob', glob, port, new RegExp(`^${source}$`));
+  return g === glob.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,7 +333,7 @@ class PatternMap {
       const p = entry.pattern;
       if (p.port !== null && p.port !== port) continue;
       if (p.kind === 'glob') {
-        if (bytes === null && RegExpPrototypeTest(p.matcher, host)) return entry;
+        if (bytes === null && globMatches(p.matcher, host)) return entry;
       } else if (bytes !== null && inBlock(bytes, p.matcher)) {
         return entry;
       }
