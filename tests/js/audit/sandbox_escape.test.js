@@ -18,6 +18,9 @@ const kProbe = `
         return { error: describe(e) };
       }
     }
+    async errorOf(url) {
+      try { await fetch(url); return null; } catch (e) { return { name: e.name, message: e.message, stack: e.stack }; }
+    }
     async tcp(address, text) {
       let socket;
       try {
@@ -150,5 +153,20 @@ export const globMatchingIsLinear = {
     assert.ok(ms < 500, `deciding one request took ${ms} ms`);
     const long = 'a'.repeat(20000) + '.b.c.d.e.example.com';
     assert.strictEqual((await w.probe(`http://${long}/`)).body, 'glob');
+  },
+};
+
+// A handler's error reaches the workload with the same name and message (section 1), but not
+// with the loader's stack: that names the loader's files, lines and functions.
+export class LeakSandbox extends Sandbox {
+  static outbound = async function secretHandlerName() { throw new RangeError('handler said no'); };
+}
+export const handlerErrorsCarryNoLoaderStack = {
+  async test(ctrl, env) {
+    const w = workload(getSandbox(env.Leak, 'leak'));
+    const e = await w.errorOf('http://x.test/');
+    assert.strictEqual(e.name, 'RangeError');
+    assert.strictEqual(e.message, 'handler said no');
+    assert.ok(!/secretHandlerName|sandbox_escape\.test\.js|internal:sandbox/.test(e.stack), e.stack);
   },
 };
