@@ -21,6 +21,7 @@ import { Request, isRequest } from 'internal:request';
 import { Response, isResponse } from 'internal:response';
 import { parseURL } from 'internal:url';
 import { streams } from 'internal:lazy';
+import { DOMException } from 'internal:dom_exception';
 import {
   normalizeHost, defaultPort, compileMap, compileList, checkPattern, objectEntries, makePolicy,
   decide, deniedCidrsFor,
@@ -33,6 +34,7 @@ const {
   PromiseResolve, Proxy, ReflectApply, RegExpPrototypeTest, SafeMap, SafeWeakMap, String,
   StringPrototypeLastIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, Symbol, TypeError,
   Uint8Array, ArrayPrototypeJoin, NumberPrototypeToString, StringPrototypePadStart,
+  EvalError, RangeError, ReferenceError, SyntaxError, URIError, ObjectDefineProperty,
   TypedArrayPrototypeGetByteLength, StringPrototypeStartsWith,
 } = primordials;
 
@@ -887,6 +889,7 @@ class SandboxEgress extends RpcTarget {
     } catch (error) {
       answer = PromiseReject(error);
     }
+    answer = PromisePrototypeThen(answer, undefined, (error) => { throw forWorkload(error); });
     if (record === null) return answer;
     return PromisePrototypeThen(answer, (response) => {
       record.status = response.status;
@@ -1018,6 +1021,38 @@ class SandboxEgress extends RpcTarget {
       throw error;
     });
   }
+}
+
+const errorTypes = {
+  __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
+};
+
+// A handler's (or the network's) error as the workload gets it: the same name and message
+// (egress-policy.md section 1), without the loader's stack, which names its files, lines and
+// functions, nor its other properties.
+function forWorkload(error) {
+  if (error === null || (typeof error !== 'object' && typeof error !== 'function')) return error;
+  let name = 'Error';
+  let message = '';
+  try { name = String(error.name); } catch { /* keep */ }
+  try { message = String(error.message); } catch { /* keep */ }
+  let copy;
+  if (error instanceof DOMException) {
+    copy = new DOMException(message, name);
+  } else {
+    const Ctor = errorTypes[name] ?? Error;
+    copy = new Ctor(message);
+    if (copy.name !== name) {
+      ObjectDefineProperty(copy, 'name', {
+        __proto__: null, value: name, writable: true, enumerable: false, configurable: true,
+      });
+    }
+  }
+  ObjectDefineProperty(copy, 'stack', {
+    __proto__: null, value: message === '' ? name : `${name}: ${message}`, writable: true,
+    enumerable: false, configurable: true,
+  });
+  return copy;
 }
 
 function isName(host) {
