@@ -893,7 +893,9 @@ class SandboxEgress extends RpcTarget {
     if (record === null) return answer;
     return PromisePrototypeThen(answer, (response) => {
       record.status = response.status;
-      if (response.body === null) {
+      // A denial is logged at once: its body is the policy's, and a workload that never reads
+      // it must not keep the attempt out of the log.
+      if (response.body === null || record.step === 1 || record.step === 2 || record.step === 9) {
         record.write();
         return response;
       }
