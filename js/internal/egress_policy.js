@@ -418,13 +418,18 @@ function loopbackEquivalent(bytes) {
 
 // `host` normalized, `port` a number.
 export function decide(policy, host, port) {
-  const bytes = ipBytes(host);
+  let bytes = ipBytes(host);
   // An IPv4-mapped IPv6 literal is its IPv4 address, for exact patterns too.
   if (bytes !== null && bytes.length === 4 && host[0] === '[') host = dotted(bytes);
+  // The unspecified address is where a connection to it goes: loopback, for every step (a deny
+  // of 127.0.0.0/8 and a handler for 127.0.0.1 both hold for 0.0.0.0).
+  const loopback = bytes !== null ? loopbackEquivalent(bytes) : null;
+  if (loopback !== null) {
+    host = loopback[0];
+    bytes = loopback[1];
+  }
   if (policy.denied !== null) {
-    let hit = policy.denied.lookup(host, port, bytes);
-    const loopback = hit === undefined && bytes !== null ? loopbackEquivalent(bytes) : null;
-    if (loopback !== null) hit = policy.denied.lookup(loopback[0], port, loopback[1]);
+    const hit = policy.denied.lookup(host, port, bytes);
     if (hit !== undefined) return new Decision(1, hit, null);
   }
   let allowedHit;

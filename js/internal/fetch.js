@@ -654,7 +654,9 @@ function startFetch(input, init, deniedCidrs) {
     const request = new Request(input, init);
     const r = requestRecord(request);
     f = newFetch(r);
-    f.deniedCidrs = deniedCidrs;
+    // A sandbox's handler forwarding the workload's request (or one made from it) keeps the
+    // address check of the sandbox's deny list (internal:sandbox).
+    f.deniedCidrs = deniedCidrs ?? r.deniedCidrs;
     f.url = parseURL(r.url);
     const body = r.body;
     if (body !== null) {

@@ -273,6 +273,10 @@ const RequestRecord = recordClass(class RequestRecord {
   historyNavigation = false;
   cf = undefined;
   abortSource = null;  // with signal null: the AbortSource the signal will follow
+  // A sandbox workload's request handed to an outbound handler (internal:sandbox): the deny
+  // list's CIDR blocks, which fetch() of this request, or of a Request made from it, checks the
+  // resolved addresses against. Null for every other request.
+  deniedCidrs = null;
 });
 
 // What a served request's signal follows: the server aborts it when the client disconnects.
@@ -360,6 +364,7 @@ class Request {
       r.keepalive = inputRecord.keepalive;
       r.referrer = inputRecord.referrer;
       r.referrerPolicy = inputRecord.referrerPolicy;
+      r.deniedCidrs = inputRecord.deniedCidrs;
       r.priority = inputRecord.priority;
       r.reloadNavigation = inputRecord.reloadNavigation;
       r.historyNavigation = inputRecord.historyNavigation;
@@ -561,6 +566,7 @@ class Request {
     c.keepalive = r.keepalive;
     c.referrer = r.referrer;
     c.referrerPolicy = r.referrerPolicy;
+    c.deniedCidrs = r.deniedCidrs;
     c.priority = r.priority;
     c.reloadNavigation = r.reloadNavigation;
     c.historyNavigation = r.historyNavigation;

@@ -17,7 +17,7 @@ import {
   RpcTarget, currentEnv, mainExport, markEgressTarget, acceptConnect,
 } from 'internal:rpc';
 import { makeSandboxLoader } from 'internal:loader';
-import { Request, isRequest } from 'internal:request';
+import { Request, isRequest, requestRecord } from 'internal:request';
 import { Response, isResponse } from 'internal:response';
 import { parseURL } from 'internal:url';
 import { streams } from 'internal:lazy';
@@ -882,6 +882,12 @@ class SandboxEgress extends RpcTarget {
         init.duplex = 'half';
       }
       outgoing = new Request(request, init);
+      if (!decision.network) {
+        // A handler that forwards this request (fetch(request), or a Request made from it)
+        // still may not reach an address in the deny list's CIDR blocks.
+        const cidrs = deniedCidrsFor(state.policy, port);
+        if (cidrs.length !== 0) requestRecord(outgoing).deniedCidrs = ArrayPrototypeMap(cidrs, (c) => c[0]);
+      }
     }
     let answer;
     try {

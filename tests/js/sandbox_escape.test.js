@@ -69,10 +69,21 @@ export class AllowSandbox extends Sandbox {
   static allowedHosts = ['allowed.test'];
 }
 export class MiscSandbox extends Sandbox {}
+// A handler registered for 127.0.0.1; a catch-all that forwards what it gets.
+export class LoopHandlerSandbox extends Sandbox {
+  static outboundByHost = { '127.0.0.1': () => new Response('intercepted') };
+}
+export class ForwardSandbox extends Sandbox {
+  static deniedHosts = ['127.0.0.0/8', '[::1]/128'];
+  static outbound = (request) => fetch(request);
+}
+export class RewrapSandbox extends Sandbox {
+  static deniedHosts = ['127.0.0.0/8', '[::1]/128'];
+  static outbound = (request) => fetch(new Request(request, { headers: { 'x-added': '1' } }));
+}
 
-// The unspecified address reaches this host: 0.0.0.0 and [::] are loopback in disguise.
-// io/address_filter.h already treats them as loopback for resolved names; IP literals are
-// decided by egress_policy.js alone, which does not.
+// The unspecified address reaches this host: 0.0.0.0 and [::] are loopback in disguise, for the
+// deny list (here) and for handlers (below).
 export const unspecifiedAddressIsLoopback = {
   async test(ctrl, env) {
     await network();
@@ -168,5 +179,34 @@ export const handlerErrorsCarryNoLoaderStack = {
     assert.strictEqual(e.name, 'RangeError');
     assert.strictEqual(e.message, 'handler said no');
     assert.ok(!/secretHandlerName|sandbox_escape\.test\.js|internal:sandbox/.test(e.stack), e.stack);
+  },
+};
+
+// A handler for 127.0.0.1 also answers for 0.0.0.0 (the same destination).
+export const unspecifiedAddressMeetsLoopbackHandlers = {
+  async test(ctrl, env) {
+    const p = await port();
+    const w = workload(getSandbox(env.LoopHandler, 'handlers'));
+    for (const host of ['127.0.0.1', '0.0.0.0', '[::ffff:127.0.0.1]', '[::ffff:0.0.0.0]']) {
+      const r = await w.probe(`http://${host}:${p}/`);
+      assert.strictEqual(r.body, 'intercepted', host);
+    }
+  },
+};
+
+// A catch-all that forwards the workload's request (as the Sandbox SDK's examples do) keeps the
+// deny list's address check: localhost resolves into 127.0.0.0/8. So does a Request made from it.
+export const forwardingHandlersKeepTheAddressCheck = {
+  async test(ctrl, env) {
+    const p = await port();
+    for (const binding of ['Forward', 'Rewrap']) {
+      const w = workload(getSandbox(env[binding], 'forwarding'));
+      const r = await w.probe(`http://localhost:${p}/`);
+      assert.ok(!reached(r), `${binding}: ${JSON.stringify(r)}`);
+      assert.deepStrictEqual(r, { error: `Error: Egress to localhost:${p} is not permitted by the sandbox policy.` });
+    }
+    // The handler's own fetch of another URL is its business (the real network).
+    const own = await fetch(`http://localhost:${p}/`);
+    assert.ok((await own.text()).includes('SECRET'));
   },
 };
