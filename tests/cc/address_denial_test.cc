@@ -176,8 +176,10 @@ TEST_F(AddressDenialTest, FetchInTheSameRealmIsUnaffected) {
 TEST_F(AddressDenialTest, OnlyTheRuntimeCanMakeADenial) {
   EXPECT_EQ(Run("const fake = Object.assign(new Error('Egress to a:1 is not permitted by the sandbox "
                 "policy.'), { deniedAddress: '10.0.0.1', deniedCidr: '10.0.0.0/8' });\n"
-                "out = [fake, {}, null, 1, 'x', undefined].map(fetchInternals.isAddressDenial);"),
-            "[false,false,false,false,false,false]");
+                "const trap = () => { throw new Error('trap ran'); };\n"
+                "const proxy = new Proxy(fake, { has: trap, get: trap, getOwnPropertyDescriptor: trap });\n"
+                "out = [fake, proxy, {}, null, 1, 'x', undefined].map(fetchInternals.isAddressDenial);"),
+            "[false,false,false,false,false,false,false]");
   // The properties of a real one cannot be changed.
   EXPECT_EQ(Run("fetchInternals.fetchDenyingAddresses('http://10.1.2.3:9/', undefined, ['10.0.0.0/8'])\n"
                 "  .catch((e) => {\n"
