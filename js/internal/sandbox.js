@@ -92,13 +92,22 @@ function idHex(id) {
 // class is the same (patterns that can never match make every get throw until fixed).
 const staticSettings = new SafeMap();
 
+const instancesByClass = new SafeMap();  // class name -> (hex id -> SandboxState)
+
 class SandboxNamespace {
   #binding; #className; #instances;
   constructor(key, binding, className) {
     if (key !== kInternal) throw new TypeError('Illegal constructor');
     this.#binding = binding;
     this.#className = className;
-    this.#instances = new SafeMap();  // hex id -> SandboxState
+    // hex id -> SandboxState, shared by every binding of the class: a namespace is its class
+    // (as for Durable Objects), so two bindings of one class reach the same live instances.
+    let instances = instancesByClass.get(className);
+    if (instances === undefined) {
+      instances = new SafeMap();
+      instancesByClass.set(className, instances);
+    }
+    this.#instances = instances;
   }
 
   idFromName(name) {
@@ -388,32 +397,45 @@ class SandboxState {
     this.stub = makeStub(this);
   }
 
+  // The persisted run-time changes. One that cannot be used as it was saved (unreadable, a
+  // handler name the code no longer has, a pattern the current rules reject) must not quietly
+  // widen the policy (a lost deny list or setAllowedHosts([]) would): the sandbox then denies
+  // all egress (an empty allow list) until a setter replaces the changes, and says so.
   #loadRuntime() {
     const rows = this.db.exec('SELECT state FROM dw_policy WHERE id = ?', this.hex);
+    if (rows.length === 0) return emptyRuntime();
+    let problem = null;
     const runtime = emptyRuntime();
-    if (rows.length === 0) return runtime;
-    let saved;
     try {
-      saved = JSONParse(rows[0].state);
-    } catch {
-      return runtime;
-    }
-    // Names that the code no longer has are dropped (the code changed since they were set).
-    const known = (name) => typeof name === 'string' && this.settings.handlers.has(name);
-    if (saved.catchAll !== null && typeof saved.catchAll === 'object' && known(saved.catchAll.name)) {
-      runtime.catchAll = { __proto__: null, name: saved.catchAll.name, params: saved.catchAll.params ?? null };
-    }
-    if (ArrayIsArray(saved.byHost)) {
-      runtime.byHost = ArrayPrototypeFilter(saved.byHost, (e) => ArrayIsArray(e) && known(e[1]));
-    }
-    if (ObjectPrototypeHasOwnProperty(saved, 'allowed')) runtime.allowed = saved.allowed;
-    if (ObjectPrototypeHasOwnProperty(saved, 'denied')) runtime.denied = saved.denied;
-    try {
+      const saved = JSONParse(rows[0].state);
+      const known = (name) => typeof name === 'string' && this.settings.handlers.has(name);
+      if (saved.catchAll !== null) {
+        if (typeof saved.catchAll !== 'object' || !known(saved.catchAll.name)) {
+          throw new Error(`the catch-all names a handler ${this.className} no longer has`);
+        }
+        runtime.catchAll = { __proto__: null, name: saved.catchAll.name, params: saved.catchAll.params ?? null };
+      }
+      if (!ArrayIsArray(saved.byHost)) throw new Error('the per-host map is missing');
+      for (let i = 0; i < saved.byHost.length; i++) {
+        const e = saved.byHost[i];
+        if (!ArrayIsArray(e) || !known(e[1])) {
+          throw new Error(`"${String(e?.[0])}" names a handler ${this.className} no longer has`);
+        }
+      }
+      runtime.byHost = saved.byHost;
+      if (ObjectPrototypeHasOwnProperty(saved, 'allowed')) runtime.allowed = saved.allowed;
+      if (ObjectPrototypeHasOwnProperty(saved, 'denied')) runtime.denied = saved.denied;
       this.#compile(runtime);
-    } catch {
-      return emptyRuntime();  // a pattern rule changed since: start over rather than fail
+      return runtime;
+    } catch (error) {
+      problem = error?.message ?? String(error);
     }
-    return runtime;
+    ops.log('error', `Sandbox ${this.className} ${this.hex}: its saved run-time policy cannot be ` +
+      `used (${problem}); it denies all egress until a setter such as setAllowedHosts(null) ` +
+      'replaces the run-time changes.');
+    const closed = emptyRuntime();
+    closed.allowed = [];
+    return closed;
   }
 
   // The policy for `runtime` (throws the pattern error of an invalid entry).
@@ -548,6 +570,10 @@ class Sandbox extends DurableObject {
     return settle(() => {
       const state = stateFor(this);
       const runtime = copyRuntime(state.runtime);
+      if (name !== null && typeof name !== 'string') {
+        throw new TypeError('setOutboundHandler(name, params): name must be the name of one of ' +
+          `${state.className}.outboundHandlers, or null to remove the run-time catch-all.`);
+      }
       runtime.catchAll = name === null ? null
         : { __proto__: null, name: state.checkName(name), params: paramsText(params) };
       state.change(runtime);
@@ -558,6 +584,10 @@ class Sandbox extends DurableObject {
     return settle(() => {
       const state = stateFor(this);
       checkPattern(host);
+      if (typeof name !== 'string') {
+        throw new TypeError('setOutboundByHost(host, name, params): name must be the name of one of ' +
+          `${state.className}.outboundHandlers.`);
+      }
       state.checkName(name);
       const runtime = copyRuntime(state.runtime);
       const entry = [host, name, paramsText(params)];
@@ -577,7 +607,7 @@ class Sandbox extends DurableObject {
   setOutboundByHosts(map) {
     return settle(() => {
       const state = stateFor(this);
-      if (map === null || typeof map !== 'object') {
+      if (map === null || typeof map !== 'object' || ArrayIsArray(map)) {
         throw new TypeError('setOutboundByHosts(map): map must be an object such as { "api.example.com": "handlerName" }.');
       }
       const byHost = [];
@@ -587,7 +617,7 @@ class Sandbox extends DurableObject {
         checkPattern(hosts[i]);
         if (typeof value === 'string') {
           ArrayPrototypePush(byHost, [hosts[i], state.checkName(value), null]);
-        } else if (value !== null && typeof value === 'object') {
+        } else if (value !== null && typeof value === 'object' && typeof value.method === 'string') {
           ArrayPrototypePush(byHost, [hosts[i], state.checkName(value.method), paramsText(value.params)]);
         } else {
           throw new TypeError(`setOutboundByHosts(map): the value for "${hosts[i]}" must be a handler ` +
@@ -702,7 +732,9 @@ function makeStub(state) {
 
 export function getSandbox(namespace, name, options = undefined) {
   if (!(namespace instanceof SandboxNamespace)) {
-    throw new TypeError('getSandbox(ns, name): ns must be a sandboxes binding such as env.Sandbox.');
+    const got = namespace === undefined ? 'undefined (is the binding in the config\'s "sandboxes"?)'
+      : namespace === null ? 'null' : `a ${typeof namespace}`;
+    throw new TypeError(`getSandbox(ns, name): ns must be a sandboxes binding such as env.Sandbox, got ${got}.`);
   }
   return namespace.get(namespace.idFromName(name));
 }

@@ -498,6 +498,27 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
     });
   }
 
+  // One env property per binding: two bindings of one name would silently lose one of them.
+  std::map<std::string, std::string> bound;  // name -> where it was bound
+  auto bind = [&](const std::string& name, std::string where) -> absl::Status {
+    auto [it, fresh] = bound.emplace(name, where);
+    if (fresh) return absl::OkStatus();
+    return Invalid(file, absl::StrCat("the binding name \"", name, "\" is used by ", it->second,
+                                      " and by ", where, "; give each binding its own name"));
+  };
+  for (size_t i = 0; i < config.worker_loaders.size(); ++i) {
+    if (auto st = bind(config.worker_loaders[i].binding, absl::StrCat("\"worker_loaders\"[", i, "]")); !st.ok()) return st;
+  }
+  for (size_t i = 0; i < config.kv_namespaces.size(); ++i) {
+    if (auto st = bind(config.kv_namespaces[i].binding, absl::StrCat("\"kv_namespaces\"[", i, "]")); !st.ok()) return st;
+  }
+  for (size_t i = 0; i < config.r2_buckets.size(); ++i) {
+    if (auto st = bind(config.r2_buckets[i].binding, absl::StrCat("\"r2_buckets\"[", i, "]")); !st.ok()) return st;
+  }
+  for (size_t i = 0; i < config.sandboxes.size(); ++i) {
+    if (auto st = bind(config.sandboxes[i].binding, absl::StrCat("sandbox binding ", i + 1)); !st.ok()) return st;
+  }
+
   return config;
 }
 

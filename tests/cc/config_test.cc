@@ -703,6 +703,12 @@ TEST_F(ConfigTest, SandboxesAndDurableObjectBindings) {
   EXPECT_EQ(ConfigError(R"("durable_objects": { "bindings": [ { "name": "D", "class_name": "C", "script_name": "other" } ] })"),
             file + ": \"durable_objects\".bindings[0] has \"script_name\": Durable Objects of other "
                    "workers are not supported; export the class from this worker's main module");
+  EXPECT_EQ(ConfigError(R"("sandboxes": [ { "binding": "S", "class_name": "A" }, { "binding": "S", "class_name": "B" } ])"),
+            file + ": the binding name \"S\" is used by sandbox binding 1 and by sandbox binding 2; "
+                   "give each binding its own name");
+  EXPECT_EQ(ConfigError(R"("kv_namespaces": [ { "binding": "KV", "id": "a" } ], "sandboxes": [ { "binding": "KV", "class_name": "B" } ])"),
+            file + ": the binding name \"KV\" is used by \"kv_namespaces\"[0] and by sandbox binding 1; "
+                   "give each binding its own name");
   EXPECT_EQ(ConfigError(R"("durable_objects": [])"),
             file + ": \"durable_objects\" must be an object with a \"bindings\" array; e.g. "
                    "\"durable_objects\": { \"bindings\": [{ \"name\": \"Sandbox\", \"class_name\": "

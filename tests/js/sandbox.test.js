@@ -261,6 +261,34 @@ export const oneInstancePerId = {
   },
 };
 
+// A namespace is its class (as for Durable Objects): two bindings of one class reach the same
+// instances, ids and policies.
+export const bindingsOfOneClassShareInstances = {
+  async test(ctrl, env) {
+    assert.strictEqual(env.BasicAgain.idFromName('shared').toString(), env.Basic.idFromName('shared').toString());
+    const a = getSandbox(env.Basic, 'shared');
+    const b = getSandbox(env.BasicAgain, 'shared');
+    await b.setOutboundByHost('shared.test', 'kvAccess');
+    assert.strictEqual(who(await workload(a).probe('http://shared.test/')), 'kvAccess');
+  },
+};
+
+export const argumentErrors = {
+  async test(ctrl, env) {
+    assert.throws(() => getSandbox(env.NoSuchBinding, 'x'), {
+      name: 'TypeError',
+      message: 'getSandbox(ns, name): ns must be a sandboxes binding such as env.Sandbox, got undefined ' +
+        '(is the binding in the config\'s "sandboxes"?).',
+    });
+    const sandbox = getSandbox(env.Basic, 'arguments');
+    await assert.rejects(sandbox.setOutboundHandler(), { name: 'TypeError', message: /name must be the name of one of BasicSandbox\.outboundHandlers, or null/ });
+    await assert.rejects(sandbox.setOutboundByHost('a.test'), { name: 'TypeError', message: /name must be the name of one of BasicSandbox\.outboundHandlers\./ });
+    await assert.rejects(sandbox.setOutboundByHosts(['a.test']), { name: 'TypeError', message: /map must be an object/ });
+    await assert.rejects(sandbox.setOutboundByHosts({ 'a.test': {} }), { name: 'TypeError', message: /must be a handler name or \{ method, params \}/ });
+    await assert.rejects(sandbox.setOutboundByHost('a.test', 'kvAccess', { big: 10n }), { name: 'TypeError', message: /^params must be JSON/ });
+  },
+};
+
 export const missingClass = {
   test(ctrl, env) {
     assert.throws(() => env.Missing.get(env.Missing.idFromName('x')), {

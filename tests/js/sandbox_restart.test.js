@@ -5,6 +5,7 @@ import assert from 'node:assert';
 import { spawnServe } from 'dynworker:test';
 
 const APP = new URL('./fixtures/sandbox_app/wrangler.jsonc', import.meta.url);
+const CHANGED = new URL('./fixtures/sandbox_app_changed/wrangler.jsonc', import.meta.url);
 
 async function text(base, path) {
   const response = await fetch(`${base}${path}`);
@@ -49,6 +50,34 @@ export const runTimeChangesAndStorageSurviveARestart = {
       assert.strictEqual(await probe(third.url, 'http://b.test/'), '200 beta');
     } finally {
       await third.stop();
+    }
+  },
+};
+
+// A saved change the code can no longer honour (its handler is gone) must not widen the policy:
+// the sandbox denies all egress, says why, and a setter puts it right.
+export const unusableSavedChangesFailClosed = {
+  async test() {
+    const dir = 'sandbox-fail-closed';
+    const first = await spawnServe(APP, { stateDir: dir });
+    try {
+      await text(first.url, 'set?host=a.test&name=alpha');
+      assert.strictEqual(await probe(first.url, 'http://a.test/'), '200 alpha null');
+    } finally {
+      await first.stop();
+    }
+    const second = await spawnServe(CHANGED, { stateDir: dir });
+    try {
+      assert.strictEqual(await probe(second.url, 'http://a.test/'), '520 Origin is disallowed');
+      assert.strictEqual(await probe(second.url, 'http://x.example/'), '520 Origin is disallowed',
+        'not even the catch-all: everything is denied');
+      assert.match(second.output(), /its saved run-time policy cannot be used \("a\.test" names a handler AppSandbox no longer has\); it denies all egress/);
+      await text(second.url, 'set?host=a.test&name=beta');  // a setter replaces the changes...
+      await text(second.url, `allow?list=${encodeURIComponent('*.test,*.example')}`);
+      assert.strictEqual(await probe(second.url, 'http://a.test/'), '200 beta');
+      assert.strictEqual(await probe(second.url, 'http://x.example/'), '200 catch-all');
+    } finally {
+      await second.stop();
     }
   },
 };
