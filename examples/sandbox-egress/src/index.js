@@ -114,7 +114,12 @@ export default {
     }
     if (action === 'files' && request.method === 'POST' && rest.join('/') !== '') {
       const key = `${sandbox.id}/${rest.join('/')}`;
-      const object = await env.R2.put(key, request.body, { httpMetadata: { contentType: 'text/plain' } });
+      let object;
+      try {
+        object = await env.R2.put(key, request.body, { httpMetadata: { contentType: 'text/plain' } });
+      } catch (error) {
+        return new Response(`cannot store ${rest.join('/')}: ${error.message}\n`, { status: 400 });
+      }
       return new Response(`stored ${rest.join('/')} (${object.size} bytes, etag ${object.etag})\n`, { status: 201 });
     }
     return new Response('unknown route\n', { status: 404 });
