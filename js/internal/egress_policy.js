@@ -20,9 +20,9 @@ import { parseURL } from 'internal:url';
 const {
   ArrayIsArray, ArrayPrototypePush, ArrayPrototypeJoin, MapPrototypeForEach, NumberParseInt,
   NumberPrototypeToString, ObjectFreeze, ObjectKeys,
-  RegExp, RegExpPrototypeExec, RegExpPrototypeTest, SafeMap, String, StringPrototypeEndsWith,
-  StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypeLastIndexOf, StringPrototypeReplace,
-  StringPrototypeSlice, StringPrototypeSplit, StringPrototypeStartsWith, StringPrototypeToLowerCase,
+  RegExpPrototypeExec, RegExpPrototypeTest, SafeMap, String, StringPrototypeEndsWith,
+  StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypeLastIndexOf, StringPrototypeSlice,
+  StringPrototypeSplit, StringPrototypeStartsWith, StringPrototypeToLowerCase,
   TypeError, Uint8Array,
 } = primordials;
 

@@ -30,12 +30,12 @@ import {
 const {
   ArrayIsArray, ArrayPrototypePush, ArrayPrototypeFilter, ArrayPrototypeMap, ArrayPrototypeSome,
   DateNow, Date, DatePrototypeToISOString, Error, JSONParse, JSONStringify, Map, NumberIsInteger,
-  ObjectKeys, ObjectPrototypeHasOwnProperty, Promise, PromisePrototypeThen, PromiseReject,
+  ObjectKeys, ObjectPrototypeHasOwnProperty, PromisePrototypeThen, PromiseReject,
   PromiseResolve, Proxy, ReflectApply, RegExpPrototypeTest, SafeMap, SafeWeakMap, String,
   StringPrototypeLastIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, Symbol, TypeError,
-  Uint8Array, ArrayPrototypeJoin, NumberPrototypeToString, StringPrototypePadStart,
+  Uint8Array, NumberPrototypeToString, StringPrototypePadStart,
   EvalError, RangeError, ReferenceError, SyntaxError, URIError, ObjectDefineProperty,
-  TypedArrayPrototypeGetByteLength, StringPrototypeStartsWith,
+  TypedArrayPrototypeGetByteLength,
 } = primordials;
 
 const kProxyFailed = 'proxy request failed, cannot connect to the specified address';
