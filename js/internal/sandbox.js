@@ -18,7 +18,7 @@ import {
 } from 'internal:rpc';
 import { makeSandboxLoader } from 'internal:loader';
 import { Request, isRequest, requestRecord } from 'internal:request';
-import { Response, isResponse } from 'internal:response';
+import { Response, isResponse, responseRecord } from 'internal:response';
 import { parseURL } from 'internal:url';
 import { streams } from 'internal:lazy';
 import { DOMException } from 'internal:dom_exception';
@@ -851,20 +851,47 @@ class AuditRecord {
   }
 }
 
-// A stream passing `body` through, counting its bytes into record[field]; `done` when it ends
-// (finished, canceled or failed).
+// The byte length of a body record whose bytes are known and not read yet (0 for none), or
+// null for a stream. Read from the record: the body getter would turn the bytes into a stream.
+function knownLength(body) {
+  if (body === null) return 0;
+  return body.stream === null && body.source !== null && !body.used ? body.length : null;
+}
+
+// A stream passing `body` through, counting its bytes into record[field]; `done` once when it
+// ends (read to its end, canceled or failed). Pulls one chunk per read of its own (no queue, no
+// pipe): the audit costs a promise per chunk, not a TransformStream's machinery.
 function counted(body, record, field, done) {
-  const { TransformStream } = streams();
-  const counter = new TransformStream({
+  const { ReadableStream } = streams();
+  const reader = body.getReader();
+  let ended = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    if (done !== null) done();
+  };
+  return new ReadableStream({
     __proto__: null,
-    transform(chunk, controller) {
-      record[field] += TypedArrayPrototypeGetByteLength(chunk);
-      controller.enqueue(chunk);
+    pull(controller) {
+      return PromisePrototypeThen(reader.read(), (result) => {
+        if (result.done) {
+          controller.close();
+          finish();
+          return;
+        }
+        const chunk = result.value;
+        record[field] += TypedArrayPrototypeGetByteLength(chunk);
+        controller.enqueue(chunk);
+      }, (error) => {
+        controller.error(error);
+        finish();
+      });
     },
-    flush() { if (done !== null) done(); },
-  });
-  PromisePrototypeThen(body.pipeTo(counter.writable), undefined, () => { if (done !== null) done(); });
-  return counter.readable;
+    cancel(reason) {
+      finish();
+      return reader.cancel(reason);
+    },
+  }, { __proto__: null, highWaterMark: 0 });
 }
 
 function splitAddress(address) {
@@ -909,9 +936,14 @@ class SandboxEgress extends RpcTarget {
     let outgoing = request;
     if (!decision.denied) {
       const init = { __proto__: null, redirect: 'manual' };
-      if (record !== null && request.body !== null) {
-        init.body = counted(request.body, record, 'bytesOut', null);
-        init.duplex = 'half';
+      if (record !== null) {
+        const known = knownLength(requestRecord(request).body);
+        if (known !== null) {
+          record.bytesOut = known;
+        } else if (request.body !== null) {
+          init.body = counted(request.body, record, 'bytesOut', null);
+          init.duplex = 'half';
+        }
       }
       outgoing = new Request(request, init);
       if (!decision.network) {
@@ -932,8 +964,11 @@ class SandboxEgress extends RpcTarget {
     return PromisePrototypeThen(answer, (response) => {
       record.status = response.status;
       // A denial is logged at once: its body is the policy's, and a workload that never reads
-      // it must not keep the attempt out of the log.
-      if (response.body === null || record.step === 1 || record.step === 2 || record.step === 9) {
+      // it must not keep the attempt out of the log. So is a body whose bytes are known up front
+      // (a string or buffer): it also stays inline in the reply to the workload.
+      const known = knownLength(responseRecord(response).body);
+      if (known !== null) record.bytesIn = known;
+      if (known !== null || record.step === 1 || record.step === 2 || record.step === 9) {
         record.write();
         return response;
       }
