@@ -248,9 +248,8 @@ function start(prepared) {
 // The cache.
 
 class Cache {
-  constructor(options, egress = null) {
+  constructor(options) {
     this.options = options;
-    this.egress = egress;  // a sandbox's workloads: see prepare()
     this.entries = new SafeMap();  // key -> Entry (insertion order = least recently used first)
     this.anonymous = 0;
     this.lastMemoryCheck = 0;
@@ -268,10 +267,11 @@ const caches = new SafeMap();  // config id -> Cache (bindings with one id share
 class Entry {
   // `prepared`: load()'s code as checked by load() itself, which every (re)start of the entry
   // uses; get() entries have null and call getCode for each start.
-  constructor(cache, key, getCode, anonymous = false, prepared = null, workerId = null) {
+  constructor(cache, key, getCode, anonymous = false, prepared = null, workerId = null, egress = null) {
     this.cache = cache;
     this.key = key;
     this.workerId = workerId;  // the id given to get(), for a sandbox's audit log
+    this.egress = egress;      // a sandbox's workload: see prepare()
     this.getCode = getCode;
     this.prepared = prepared;
     this.realm = null;
@@ -391,7 +391,7 @@ function ensureStarted(entry) {
   }
   const ready = PromisePrototypeThen(codePromise, (code) => {
     if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
-    return adopt(entry, ready, start(entry.prepared ?? prepare(code, entry.cache.egress, entry.workerId)));
+    return adopt(entry, ready, start(entry.prepared ?? prepare(code, entry.egress, entry.workerId)));
   });
   entry.ready = ready;
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
@@ -445,10 +445,13 @@ class WorkerStub {
 const holders = new primordials.SafeWeakMap();  // Fetcher -> Entry (keeps the entry reachable)
 
 class WorkerLoader {
-  #cache;
-  constructor(key, cache) {
+  #cache; #egress; #prefix;
+  // `egress` and `prefix`: a sandbox's workloads (makeSandboxLoader).
+  constructor(key, cache, egress = null, prefix = '') {
     if (key !== kInternal) throw new TypeError('Illegal constructor');
     this.#cache = cache;
+    this.#egress = egress;
+    this.#prefix = prefix;
   }
 
   get(id, getCode) {
@@ -457,14 +460,14 @@ class WorkerLoader {
     }
     const cache = this.#cache;
     sweep(cache);  // first, so an idle worker of this very id is not revived
-    if (id === null || id === undefined) return anonymous(cache, getCode);
-    const key = `id:${String(id)}`;
+    if (id === null || id === undefined) return anonymous(cache, getCode, this.#egress);
+    const key = `id:${this.#prefix}${String(id)}`;
     let entry = cache.entries.get(key);
     if (entry !== undefined) {
       touch(entry);
       return new WorkerStub(kInternal, entry);
     }
-    entry = new Entry(cache, key, getCode, false, null, String(id));
+    entry = new Entry(cache, key, getCode, false, null, String(id), this.#egress);
     cache.entries.set(key, entry);
     sweep(cache);
     // Eager: the code is fetched and the isolate started now, not at the first request.
@@ -474,9 +477,9 @@ class WorkerLoader {
 
   load(code) {
     const cache = this.#cache;
-    const prepared = prepare(code, cache.egress);  // validation errors throw here, from load()
+    const prepared = prepare(code, this.#egress);  // validation errors throw here, from load()
     sweep(cache);
-    const entry = new Entry(cache, `anon:${cache.anonymous++}`, null, true, prepared);
+    const entry = new Entry(cache, `anon:${cache.anonymous++}`, null, true, prepared, null, this.#egress);
     // Started at once from the already checked code (module errors throw from here too).
     const started = start(prepared);
     const ready = PromisePrototypeThen(started, (realm) => adopt(entry, ready, realm));
@@ -488,8 +491,8 @@ class WorkerLoader {
   }
 }
 
-function anonymous(cache, getCode) {
-  const entry = new Entry(cache, `anon:${cache.anonymous++}`, getCode, true);
+function anonymous(cache, getCode, egress) {
+  const entry = new Entry(cache, `anon:${cache.anonymous++}`, getCode, true, null, null, egress);
   PromisePrototypeThen(ensureStarted(entry), undefined, () => {});
   return new WorkerStub(kInternal, entry);
 }
@@ -518,13 +521,18 @@ export function makeLoaderBinding(cacheId, options) {
   return new WorkerLoader(kInternal, cache);
 }
 
-// The workloads of one sandbox (internal:sandbox): a loader with a cache of its own (the ids of
-// sandbox.get are the sandbox's), whose workers' egress is `egress(workerId)`.
-export function makeSandboxLoader(egress) {
-  const cache = new Cache({ __proto__: null, ...kDefaults }, egress);
-  ops.workerSweepEvery(MathMax(10, MathMin(30000, kDefaults.idleTimeoutMs / 2)));
-  caches.set(Symbol('sandbox loader'), cache);
-  return new WorkerLoader(kInternal, cache);
+// The workloads of one sandbox (internal:sandbox): a loader whose workers' egress is
+// `egress(workerId)`, and whose ids are the sandbox's (`prefix` keeps them apart). All sandboxes
+// share one warm cache, so the bounds on warm workers and their memory hold for all of them
+// together, however many sandboxes there are.
+let sandboxCache = null;
+export function makeSandboxLoader(egress, prefix) {
+  if (sandboxCache === null) {
+    sandboxCache = new Cache({ __proto__: null, ...kDefaults });
+    caches.set(Symbol('sandbox workloads'), sandboxCache);
+    ops.workerSweepEvery(MathMax(10, MathMin(30000, kDefaults.idleTimeoutMs / 2)));
+  }
+  return new WorkerLoader(kInternal, sandboxCache, egress, `${prefix}:`);
 }
 
 export { WorkerLoader, WorkerStub };

@@ -492,7 +492,7 @@ class SandboxState {
   }
 
   workloads() {
-    if (this.loader === null) this.loader = makeSandboxLoader((workerId) => this.egressFor(workerId));
+    if (this.loader === null) this.loader = makeSandboxLoader((workerId) => this.egressFor(workerId), this.hex);
     return this.loader;
   }
 }

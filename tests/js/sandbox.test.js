@@ -317,6 +317,31 @@ export const workloadsFollowThePolicy = {
   },
 };
 
+// Worker ids of sandbox.get belong to their sandbox: the same id in two sandboxes is two
+// workers, each with its sandbox's policy; in one sandbox, a warm id is reused.
+export const workerIdsBelongToTheirSandbox = {
+  async test(ctrl, env) {
+    const counter = `
+      import { WorkerEntrypoint } from 'cloudflare:workers';
+      let n = 0;
+      export default class extends WorkerEntrypoint {
+        async inc() { return ++n; }
+        async who() { return (await (await fetch('http://who.test/')).text()); }
+      }`;
+    const code = () => ({ compatibilityDate: DATE, mainModule: 'm.js', modules: { 'm.js': counter } });
+    const a = getSandbox(env.Basic, 'ids-a');
+    const b = getSandbox(env.Basic, 'ids-b');
+    await a.setOutboundByHost('who.test', 'kvAccess');
+    await b.setOutboundByHost('who.test', 'other');
+    assert.strictEqual(await a.get('same', code).getEntrypoint().inc(), 1);
+    assert.strictEqual(await a.get('same', code).getEntrypoint().inc(), 2);
+    assert.strictEqual(await b.get('same', code).getEntrypoint().inc(), 1);
+    assert.strictEqual(JSON.parse(await a.get('same', code).getEntrypoint().who()).by, 'kvAccess');
+    assert.strictEqual(JSON.parse(await b.get('same', code).getEntrypoint().who()).by, 'other');
+    assert.strictEqual(JSON.parse(await a.get(null, code).getEntrypoint().who()).by, 'kvAccess');
+  },
+};
+
 export const globalOutboundIsRefused = {
   async test(ctrl, env) {
     const sandbox = getSandbox(env.Basic, 'global-outbound');
