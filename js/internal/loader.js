@@ -9,7 +9,8 @@
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import {
-  entrypointFetcher, initMessage, isStub, stubDetails, retargetExports,
+  entrypointFetcher, initMessage, isStub, stubDetails, retargetExports, realmInUse,
+  setRealmIdleListener,
 } from 'internal:rpc';
 
 const {
@@ -284,12 +285,19 @@ class Entry {
   }
 }
 
+// An anonymous worker whose entry was collected while this realm still expects something of it
+// (a call in flight, a body being read: internal:rpc counts them) lingers until that is over.
+const lingering = new primordials.SafeSet();
 const collected = new FinalizationRegistry((box) => {
   if (box.realm !== null) {
-    ops.workerDestroy(box.realm);
-    byRealm.delete(box.realm);
+    const realm = box.realm;
+    byRealm.delete(realm);
+    if (realmInUse(realm)) lingering.add(realm); else ops.workerDestroy(realm);
   }
   box.realm = null;
+});
+setRealmIdleListener((realm) => {
+  if (lingering.delete(realm)) ops.workerDestroy(realm);
 });
 
 // realm id -> WeakRef of the Entry whose worker it is (weak: an anonymous entry must stay

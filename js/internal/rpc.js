@@ -137,6 +137,29 @@ const exportsTable = new SafeMap();  // id -> { kind, target, holder, ... }
 let nextCall = 1;
 const pendingCalls = new SafeMap();  // id -> { to, resolve, reject }
 
+// What this realm still expects of each other realm: calls waiting for their answer, imported
+// capabilities, and open streams reading from it. A worker nothing references any more (an
+// anonymous one from LOADER.load) may be destroyed only once this is zero, or a call made as
+// `env.LOADER.load(code).getEntrypoint().fetch(request)` could lose its worker to the garbage
+// collector mid-call (internal:loader asks realmInUse and waits for the idle listener).
+const realmUse = new SafeMap();  // realm id -> count
+let realmIdleListener = null;
+export function setRealmIdleListener(fn) { realmIdleListener = fn; }
+export function realmInUse(realm) { return (realmUse.get(realm) ?? 0) > 0; }
+function useRealm(realm) {
+  if (realm !== kWarmRealm) realmUse.set(realm, (realmUse.get(realm) ?? 0) + 1);
+}
+function unuseRealm(realm) {
+  const count = realmUse.get(realm);
+  if (count === undefined) return;  // gone meanwhile (rpcRealmGone forgot it)
+  if (count > 1) {
+    realmUse.set(realm, count - 1);
+    return;
+  }
+  realmUse.delete(realm);
+  if (realmIdleListener !== null) realmIdleListener(realm);
+}
+
 function exportCapability(record, holder) {
   const id = nextExport++;
   record.holder = holder;
@@ -152,7 +175,9 @@ const importRefs = new SafeMap();
 function importKey(info) { return `${info.realm}:${info.cap}`; }
 function retainImport(info) {
   const key = importKey(info);
-  importRefs.set(key, (importRefs.get(key) ?? 0) + 1);
+  const count = importRefs.get(key) ?? 0;
+  if (count === 0) useRealm(info.realm);
+  importRefs.set(key, count + 1);
 }
 function releaseImport(realm, cap) {
   const key = `${realm}:${cap}`;
@@ -167,6 +192,7 @@ function releaseImport(realm, cap) {
   } catch {
     // the realm is gone
   }
+  unuseRealm(realm);
 }
 const released = new FinalizationRegistry((held) => {
   if (!held.disposed.value) releaseImport(held.realm, held.cap);
@@ -190,6 +216,7 @@ ops.setHook('rpcRealmGone', (realm, reason) => {
     pendingCalls.delete(dead[i]);
     call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
   }
+  realmUse.delete(realm);
   const drop = [];
   MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
   for (let i = 0; i < drop.length; i++) disposeExport(drop[i]);
@@ -564,14 +591,25 @@ function materialize(from, d, resolve) {
   }
 }
 
+// Open streams reading from another realm count as a use of it until they end, are canceled,
+// or are collected unread.
+const readableUses = new FinalizationRegistry((held) => { if (!held.ended) { held.ended = true; unuseRealm(held.realm); } });
+
 function remoteReadable(realm, cap, bytes) {
   let done = false;
+  const use = { __proto__: null, realm, ended: false };
+  const end = () => {
+    if (use.ended) return;
+    use.ended = true;
+    unuseRealm(realm);
+  };
   const source = {
     __proto__: null,
     pull(controller) {
       return PromisePrototypeThen(call(realm, cap, 'read', [], []), (result) => {
         if (result.done) {
           done = true;
+          end();
           controller.close();
           return;
         }
@@ -582,17 +620,25 @@ function remoteReadable(realm, cap, bytes) {
         } else {
           controller.enqueue(chunk);
         }
+      }, (error) => {
+        end();
+        throw error;
       });
     },
     cancel(reason) {
       if (done) return undefined;
       done = true;
-      return PromisePrototypeThen(call(realm, cap, 'cancel', [reason], []), undefined, () => {});
+      return PromisePrototypeThen(call(realm, cap, 'cancel', [reason], []), end, end);
     },
   };
   if (bytes) source.type = 'bytes';
   const { ReadableStream } = streams();
-  return new ReadableStream(source);
+  const stream = new ReadableStream(source);
+  if (realm !== kWarmRealm) {
+    useRealm(realm);
+    readableUses.register(stream, use);
+  }
+  return stream;
 }
 
 function remoteWritable(realm, cap) {
@@ -620,9 +666,10 @@ function call(realmOrNull, cap, kind, args, path, entry, props, ready, limits = 
       message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
         entry: entry ?? null, lim: limits };
       pendingCalls.set(id, { __proto__: null, to: realm, resolve, reject });
+      useRealm(realm);
       post(realm, message);
     } catch (error) {
-      pendingCalls.delete(id);
+      if (pendingCalls.delete(id)) unuseRealm(realm);
       reject(error);
     }
   });
@@ -661,17 +708,23 @@ function onReturn(from, message) {
   const pending = pendingCalls.get(message.id);
   if (pending === undefined) return;
   pendingCalls.delete(message.id);
-  if (message.ok) {
-    let value;
-    try {
-      value = decodeMessage(from, message.value, message.caps);
-    } catch (error) {
-      pending.reject(error);
-      return;
+  // The call's use of the realm ends after its result is decoded: what the result holds from
+  // that realm (a stream, a stub) is a use of its own, counted while decoding.
+  try {
+    if (message.ok) {
+      let value;
+      try {
+        value = decodeMessage(from, message.value, message.caps);
+      } catch (error) {
+        pending.reject(error);
+        return;
+      }
+      pending.resolve(value);
+    } else {
+      pending.reject(errorFromRecord(message.error, true));
     }
-    pending.resolve(value);
-  } else {
-    pending.reject(errorFromRecord(message.error, true));
+  } finally {
+    unuseRealm(pending.to);
   }
 }
 
