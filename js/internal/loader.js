@@ -509,6 +509,13 @@ ops.setHook('workerSweep', () => {
   MapPrototypeForEach(caches, (cache) => sweep(cache));
 });
 
+// Idle workers go even when nothing uses the cache: a sweep at least every half idle timeout
+// (at most every 30 s, at least every 10 ms).
+function addCache(key, cache) {
+  caches.set(key, cache);
+  ops.workerSweepEvery(MathMax(10, MathMin(30000, cache.options.idleTimeoutMs / 2)));
+}
+
 // The binding object for one `worker_loaders` entry. Bindings with the same `id` share a cache.
 export function makeLoaderBinding(cacheId, options) {
   const key = cacheId === null || cacheId === undefined ? Symbol('anonymous loader') : String(cacheId);
@@ -521,10 +528,7 @@ export function makeLoaderBinding(cacheId, options) {
       if (typeof options.idleTimeoutMs === 'number' && options.idleTimeoutMs >= 0) merged.idleTimeoutMs = options.idleTimeoutMs;
     }
     cache = new Cache(merged);
-    caches.set(key, cache);
-    // Idle workers go even when nothing uses the binding: a sweep at least every half idle
-    // timeout (at most every 30 s, at least every 10 ms).
-    ops.workerSweepEvery(MathMax(10, MathMin(30000, merged.idleTimeoutMs / 2)));
+    addCache(key, cache);
   }
   return new WorkerLoader(kInternal, cache);
 }
@@ -537,8 +541,7 @@ let sandboxCache = null;
 export function makeSandboxLoader(egress, prefix) {
   if (sandboxCache === null) {
     sandboxCache = new Cache({ __proto__: null, ...kDefaults });
-    caches.set(Symbol('sandbox workloads'), sandboxCache);
-    ops.workerSweepEvery(MathMax(10, MathMin(30000, kDefaults.idleTimeoutMs / 2)));
+    addCache(Symbol('sandbox workloads'), sandboxCache);
   }
   return new WorkerLoader(kInternal, sandboxCache, egress, `${prefix}:`);
 }

@@ -459,7 +459,7 @@ function copyProps(value, seen) {
   throw dataCloneError(value);
 }
 
-function errorRecord(error) {
+export function errorRecord(error) {
   let name = 'Error', message = '', stack;
   try { name = String(error.name); } catch { /* keep */ }
   try { message = String(error.message); } catch { /* keep */ }
@@ -471,7 +471,7 @@ const errorTypes = {
   __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
 };
 
-function errorFromRecord(record, remote) {
+export function errorFromRecord(record, remote) {
   let error;
   if (record.domException) {
     error = new DOMException(record.message, record.name);

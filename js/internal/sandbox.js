@@ -14,14 +14,13 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DurableObject } from 'cloudflare:workers';
 import {
-  RpcTarget, currentEnv, mainExport, markEgressTarget, acceptConnect,
+  RpcTarget, currentEnv, mainExport, markEgressTarget, acceptConnect, errorRecord, errorFromRecord,
 } from 'internal:rpc';
 import { makeSandboxLoader } from 'internal:loader';
 import { Request, isRequest, requestRecord } from 'internal:request';
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { parseURL } from 'internal:url';
 import { streams } from 'internal:lazy';
-import { DOMException } from 'internal:dom_exception';
 import {
   normalizeHost, defaultPort, compileMap, compileList, checkPattern, objectEntries, makePolicy,
   decide, deniedCidrsFor,
@@ -34,7 +33,6 @@ const {
   PromiseResolve, Proxy, ReflectApply, RegExpPrototypeTest, SafeMap, SafeWeakMap, String,
   StringPrototypeLastIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, Symbol, TypeError,
   Uint8Array, NumberPrototypeToString, StringPrototypePadStart,
-  EvalError, RangeError, ReferenceError, SyntaxError, URIError, ObjectDefineProperty,
   TypedArrayPrototypeGetByteLength,
 } = primordials;
 
@@ -88,9 +86,9 @@ function idHex(id) {
   return id.toString();
 }
 
-// className -> { cls, settings } compiled from the class's own static fields, cached while the
-// class is the same (patterns that can never match make every get throw until fixed).
-const staticSettings = new SafeMap();
+// className -> the class whose static settings were checked (each instance compiles its own,
+// with its instance fields). An invalid one is never recorded, so every get throws until fixed.
+const staticsChecked = new SafeMap();
 
 const instancesByClass = new SafeMap();  // class name -> (hex id -> SandboxState)
 
@@ -148,10 +146,10 @@ class SandboxNamespace {
       throw new TypeError(`The sandboxes binding "${this.#binding}" names the class "${this.#className}", ` +
         `but the main module does not export a class of that name. Export it: export class ${this.#className} extends Sandbox {}`);
     }
-    const cached = staticSettings.get(this.#className);
-    if (cached === undefined || cached.cls !== cls) {
-      // Throws the pattern error; nothing is cached then, so the next get throws it again.
-      staticSettings.set(this.#className, { __proto__: null, cls, settings: readSettings(cls, null, this.#className) });
+    if (staticsChecked.get(this.#className) !== cls) {
+      // Throws the pattern error; nothing is recorded then, so the next get throws it again.
+      readSettings(cls, null, this.#className);
+      staticsChecked.set(this.#className, cls);
     }
     return cls;
   }
@@ -1006,7 +1004,7 @@ class SandboxEgress extends RpcTarget {
       });
     }
     const net = checkedNetwork();
-    const cidrs = normalizeHost(host) !== null && isName(host) ? deniedCidrsFor(state.policy, port) : [];
+    const cidrs = isName(host) ? deniedCidrsFor(state.policy, port) : [];
     if (cidrs.length === 0 || net.fetch === null) return net.plainFetch(request);
     return PromisePrototypeThen(net.fetch(request, undefined, ArrayPrototypeMap(cidrs, (c) => c[0])),
       undefined, (error) => {
@@ -1098,36 +1096,14 @@ class SandboxEgress extends RpcTarget {
   }
 }
 
-const errorTypes = {
-  __proto__: null, Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError,
-};
-
 // A handler's (or the network's) error as the workload gets it: the same name and message
 // (egress-policy.md section 1), without the loader's stack, which names its files, lines and
-// functions, nor its other properties.
+// functions, nor its other properties. The RPC reply would carry the stack: it is replaced here.
 function forWorkload(error) {
   if (error === null || (typeof error !== 'object' && typeof error !== 'function')) return error;
-  let name = 'Error';
-  let message = '';
-  try { name = String(error.name); } catch { /* keep */ }
-  try { message = String(error.message); } catch { /* keep */ }
-  let copy;
-  if (error instanceof DOMException) {
-    copy = new DOMException(message, name);
-  } else {
-    const Ctor = errorTypes[name] ?? Error;
-    copy = new Ctor(message);
-    if (copy.name !== name) {
-      ObjectDefineProperty(copy, 'name', {
-        __proto__: null, value: name, writable: true, enumerable: false, configurable: true,
-      });
-    }
-  }
-  ObjectDefineProperty(copy, 'stack', {
-    __proto__: null, value: message === '' ? name : `${name}: ${message}`, writable: true,
-    enumerable: false, configurable: true,
-  });
-  return copy;
+  const record = errorRecord(error);
+  record.stack = record.message === '' ? record.name : `${record.name}: ${record.message}`;
+  return errorFromRecord(record, false);
 }
 
 function isName(host) {

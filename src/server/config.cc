@@ -217,6 +217,44 @@ static bool IsClassName(const std::string& name) {
   return true;
 }
 
+// The entries of "sandboxes" or of "durable_objects".bindings (`list` names it in messages):
+// objects naming an env binding (under `binding_key`) and a class the main module exports.
+static absl::Status ParseClassBindings(const json::Value::Array& items, const std::string& file,
+                                       const std::string& list, const char* binding_key,
+                                       bool other_workers_key, const char* example,
+                                       std::vector<WorkerConfig::SandboxBinding>* out) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const json::Value& item = items[i];
+    std::string where = absl::StrCat(list, "[", i, "]");
+    if (!item.is_object()) {
+      return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
+                                        example));
+    }
+    if (other_workers_key && item.Find("script_name")) {
+      return Invalid(file, absl::StrCat(where, " has \"script_name\": Durable Objects of other "
+                                        "workers are not supported; export the class from this "
+                                        "worker's main module"));
+    }
+    WorkerConfig::SandboxBinding binding;
+    for (auto [key, field] : {std::pair{binding_key, &binding.binding},
+                              std::pair{"class_name", &binding.class_name}}) {
+      const json::Value* v = item.Find(key);
+      if (!v || !v->is_string() || v->as_string().empty()) {
+        return Invalid(file, absl::StrCat(where, " needs \"", key, "\" (a non-empty string); ",
+                                          example));
+      }
+      *field = v->as_string();
+    }
+    if (!IsClassName(binding.class_name)) {
+      return Invalid(file, absl::StrCat(where, ".class_name is \"", binding.class_name,
+                                        "\", which is not a JavaScript class name: give the name "
+                                        "of the class the main module exports, e.g. \"MySandbox\""));
+    }
+    out->push_back(std::move(binding));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
                                                    std::string_view config_path,
                                                    bool require_main) {
@@ -374,30 +412,10 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
       return Invalid(file, absl::StrCat("\"sandboxes\" must be an array, got ",
                                         Describe(*sandboxes), "; ", kExample));
     }
-    const auto& items = sandboxes->as_array();
-    for (size_t i = 0; i < items.size(); ++i) {
-      const json::Value& item = items[i];
-      std::string where = absl::StrCat("\"sandboxes\"[", i, "]");
-      if (!item.is_object()) {
-        return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
-                                          kExample));
-      }
-      WorkerConfig::SandboxBinding sandbox;
-      for (auto [key, out] : {std::pair{"binding", &sandbox.binding},
-                              std::pair{"class_name", &sandbox.class_name}}) {
-        const json::Value* v = item.Find(key);
-        if (!v || !v->is_string() || v->as_string().empty()) {
-          return Invalid(file, absl::StrCat(where, " needs \"", key, "\" (a non-empty string); ",
-                                            kExample));
-        }
-        *out = v->as_string();
-      }
-      if (!IsClassName(sandbox.class_name)) {
-        return Invalid(file, absl::StrCat(where, ".class_name is \"", sandbox.class_name,
-                                          "\", which is not a JavaScript class name: give the name "
-                                          "of the class the main module exports, e.g. \"MySandbox\""));
-      }
-      config.sandboxes.push_back(std::move(sandbox));
+    if (auto st = ParseClassBindings(sandboxes->as_array(), file, "\"sandboxes\"", "binding",
+                                     false, kExample, &config.sandboxes);
+        !st.ok()) {
+      return st;
     }
   }
   std::vector<std::pair<std::string, std::string>> storage;
@@ -428,36 +446,12 @@ absl::StatusOr<WorkerConfig> WorkerConfigFromValue(const json::Value& root,
       return Invalid(file, absl::StrCat("\"durable_objects\" must be an object with a \"bindings\" array; ",
                                         kExample));
     }
-    const json::Value::Array none;
-    const auto& items = bindings ? bindings->as_array() : none;
-    for (size_t i = 0; i < items.size(); ++i) {
-      const json::Value& item = items[i];
-      std::string where = absl::StrCat("\"durable_objects\".bindings[", i, "]");
-      if (!item.is_object()) {
-        return Invalid(file, absl::StrCat(where, " must be an object, got ", Describe(item), "; ",
-                                          kExample));
+    if (bindings) {
+      if (auto st = ParseClassBindings(bindings->as_array(), file, "\"durable_objects\".bindings",
+                                       "name", true, kExample, &config.sandboxes);
+          !st.ok()) {
+        return st;
       }
-      if (item.Find("script_name")) {
-        return Invalid(file, absl::StrCat(where, " has \"script_name\": Durable Objects of other "
-                                          "workers are not supported; export the class from this "
-                                          "worker's main module"));
-      }
-      WorkerConfig::SandboxBinding sandbox;
-      for (auto [key, out] : {std::pair{"name", &sandbox.binding},
-                              std::pair{"class_name", &sandbox.class_name}}) {
-        const json::Value* v = item.Find(key);
-        if (!v || !v->is_string() || v->as_string().empty()) {
-          return Invalid(file, absl::StrCat(where, " needs \"", key, "\" (a non-empty string); ",
-                                            kExample));
-        }
-        *out = v->as_string();
-      }
-      if (!IsClassName(sandbox.class_name)) {
-        return Invalid(file, absl::StrCat(where, ".class_name is \"", sandbox.class_name,
-                                          "\", which is not a JavaScript class name: give the name "
-                                          "of the class the main module exports, e.g. \"MySandbox\""));
-      }
-      config.sandboxes.push_back(std::move(sandbox));
     }
   }
 

@@ -5,6 +5,7 @@
 // of its own.
 import assert from 'node:assert';
 import { storageIntegrityCheck } from 'dynworker:test';
+import { pattern } from './fixtures/bytes.js';
 
 const MD5_HELLO = '5eb63bbbe01eeed093cb22bb8f5acdc3';  // md5('hello world')
 const MD5_EMPTY = 'd41d8cd98f00b204e9800998ecf8427e';
@@ -25,17 +26,6 @@ function streamOf(...chunks) {
       controller.close();
     },
   });
-}
-
-// A deterministic byte pattern.
-function pattern(size, seed = 7) {
-  const out = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
 }
 
 export const missingObjects = {

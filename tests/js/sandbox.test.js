@@ -10,55 +10,8 @@ import { Sandbox, getSandbox, ContainerProxy } from '@cloudflare/sandbox';
 import * as builtin from 'dynworker:sandbox';
 import { serve, captureEgressLog } from 'dynworker:test';
 import { DurableObject } from 'cloudflare:workers';
+import { DATE, kProbe, workload } from './fixtures/sandbox_probe.js';
 
-const DATE = '2025-01-01';
-
-// A workload: probe(url, init) fetches and reports; tcp(address, text) connects, writes, reads
-// everything back.
-const kProbe = `
-  import { WorkerEntrypoint } from 'cloudflare:workers';
-  import { connect } from 'cloudflare:sockets';
-  const describe = (e) => e.name + ': ' + e.message;
-  export default class extends WorkerEntrypoint {
-    async probe(url, init) {
-      try {
-        const r = await fetch(url, init);
-        return { status: r.status, body: await r.text(), url: r.url };
-      } catch (e) {
-        return { error: describe(e) };
-      }
-    }
-    async probeAll(urls) {
-      const out = [];
-      for (const u of urls) out.push(await this.probe(u));
-      return out;
-    }
-    async tcp(address, text) {
-      let socket;
-      try {
-        socket = connect(address);
-        await socket.opened;
-      } catch (e) {
-        return { error: describe(e) };
-      }
-      const writer = socket.writable.getWriter();
-      await writer.write(new TextEncoder().encode(text));
-      const reader = socket.readable.getReader();
-      let got = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        got += new TextDecoder().decode(value);
-      }
-      return { data: got };
-    }
-  }
-`;
-
-function workload(sandbox, extra = {}) {
-  return sandbox.load({ compatibilityDate: DATE, mainModule: 'main.js', modules: { 'main.js': kProbe },
-    limits: { cpuMs: 1000 }, ...extra }).getEntrypoint();
-}
 
 // A handler that says who answered, with what it saw.
 function named(name) {

@@ -3,49 +3,7 @@
 import assert from 'node:assert';
 import { Sandbox, getSandbox } from '@cloudflare/sandbox';
 import { serve, captureEgressLog } from 'dynworker:test';
-
-const DATE = '2025-01-01';
-const kProbe = `
-  import { WorkerEntrypoint } from 'cloudflare:workers';
-  import { connect } from 'cloudflare:sockets';
-  const describe = (e) => e.name + ': ' + e.message;
-  export default class extends WorkerEntrypoint {
-    async probe(url, init) {
-      try {
-        const r = await fetch(url, init);
-        return { status: r.status, body: await r.text(), url: r.url };
-      } catch (e) {
-        return { error: describe(e) };
-      }
-    }
-    async errorOf(url) {
-      try { await fetch(url); return null; } catch (e) { return { name: e.name, message: e.message, stack: e.stack }; }
-    }
-    async tcp(address, text) {
-      let socket;
-      try {
-        socket = connect(address);
-        await socket.opened;
-      } catch (e) {
-        return { error: describe(e) };
-      }
-      const writer = socket.writable.getWriter();
-      await writer.write(new TextEncoder().encode(text));
-      const reader = socket.readable.getReader();
-      let got = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        got += new TextDecoder().decode(value);
-      }
-      return { data: got };
-    }
-  }
-`;
-function workload(sandbox) {
-  return sandbox.load({ compatibilityDate: DATE, mainModule: 'main.js', modules: { 'main.js': kProbe },
-    limits: { cpuMs: 1000 } }).getEntrypoint();
-}
+import { workload } from './fixtures/sandbox_probe.js';
 
 let upstream = null;
 async function network() {

@@ -5,18 +5,9 @@
 // object.
 import assert from 'node:assert';
 import { spawnServe, storageIntegrityCheck } from 'dynworker:test';
+import { pattern } from './fixtures/bytes.js';
 
 const APP = new URL('./fixtures/storage_app/wrangler.jsonc', import.meta.url);
-
-function pattern(size, seed) {
-  const out = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 async function ok(response) {
   if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
