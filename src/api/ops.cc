@@ -478,6 +478,12 @@ double Now(OpContext& cx) {
 
 double TimeOrigin(OpContext& cx) { return cx.realm().Slot<Clock>().origin_wall_ms; }
 
+}  // namespace
+
+void RestartClocks(jsg::Realm& realm) { realm.Slot<Clock>() = Clock{}; }
+
+namespace {
+
 // loadBuiltin(url) -> the namespace of runtime module `url`, evaluated now if it was not yet.
 // For what the runtime loads on first use rather than at bootstrap (so that it is not in the
 // startup snapshot every dynamic worker deserializes): runtime modules have no top-level await,

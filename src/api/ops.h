@@ -10,6 +10,10 @@ namespace dw::api {
 
 std::span<const jsg::OpDef> AllOps();
 
+// Starts `realm`'s clocks (performance.now(), performance.timeOrigin) again from now: for an
+// isolate prepared ahead of demand, whose worker starts later than its realm was made.
+void RestartClocks(jsg::Realm& realm);
+
 // Timer state lives with the realm; the runtime creates it next to each realm.
 class TimerTable;
 

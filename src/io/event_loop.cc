@@ -10,6 +10,8 @@ EventLoop::EventLoop() {
     fprintf(stderr, "dynworker: uv_loop_init failed\n");
     abort();
   }
+  // Two clock reads around each poll: what IdleTimeNs needs.
+  uv_loop_configure(&loop_, UV_METRICS_IDLE_TIME);
   uv_async_init(&loop_, &async_, &EventLoop::OnAsync);
   async_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(&async_));

@@ -53,6 +53,11 @@ class EventLoop {
   // started after a long JS run would otherwise fire early).
   uint64_t NowMs();
 
+  // Nanoseconds this loop has spent blocked waiting for I/O with nothing to run (libuv's
+  // idle-time metric). Work that may run at any time (runtime/loader.cc prepares isolates
+  // ahead of demand) compares it over an interval to run only when the loop has time to spare.
+  uint64_t IdleTimeNs() { return uv_metrics_idle_time(&loop_); }
+
  private:
   static void OnAsync(uv_async_t* handle);
   static void OnIdle(uv_idle_t* handle);

@@ -1,6 +1,7 @@
 #include "runtime/loader.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "jsg/limits.h"
 #include "runtime/bundle.h"
 #include "runtime/worker.h"
+#include "runtime/worker_pool.h"
 
 namespace dw::runtime {
 namespace {
@@ -21,6 +23,9 @@ using jsg::Str;
 // The dynamic workers a realm created, by realm id. Destroyed with that realm.
 struct Children {
   std::map<int, std::unique_ptr<Worker>> workers;
+  // Workers to destroy, one per loop turn (DestroyChildLater).
+  std::deque<int> doomed;
+  bool destroying = false;
 };
 
 // What a dynamic worker costs its creator, reported to the creator's V8 heap as external
@@ -28,6 +33,13 @@ struct Children {
 // small, so without this its GC (and with it those deaths) would come far too late: a loader
 // calling load() per request would pile up isolates.
 constexpr int64_t kWorkerExternalCost = 4 << 20;
+
+// The limits a WorkerCode gives (loader.md section 5), as workerCreate received them.
+struct ChildLimits {
+  double cpu_ms = 50;
+  double memory_mb = WorkerPool::kMemoryMb;
+  double wall_ms = 30000;  // internal:rpc's default for a request, also the startup's
+};
 
 // "Uncaught SyntaxError: message\n  at main.js:1:5": the user's own error first, as loader.md
 // section 2 asks, then where it happened.
@@ -54,12 +66,6 @@ struct StartState {
   bool reported = false;
 };
 
-// The limits a WorkerCode gives (loader.md section 5), as workerCreate received them.
-struct ChildLimits {
-  double cpu_ms = 50;
-  double memory_mb = 128;
-  double wall_ms = 30000;  // internal:rpc's default for a request, also the startup's
-};
 // Top-level code may take longer than a request: Workers allow a startup of about a second.
 constexpr double kStartupCpuMs = 1000;
 
@@ -88,20 +94,43 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
 }
 
 // Destroys `child` on a later turn (its isolate may be on the stack now), then tells the realms
-// that talked to it, whose calls to it fail.
+// that talked to it, whose calls to it fail. One isolate per turn, with I/O polled between: a
+// loader GC that collects many load() workers at once would otherwise stall every request for
+// all of their teardowns (about half a millisecond each).
+void DestroyNext(io::EventLoop& loop, int creator);
+
 void DestroyChildLater(io::EventLoop& loop, int creator, int child) {
-  loop.Defer([creator, child, &loop]() {
-    jsg::Realm* realm = jsg::Realm::FromId(creator);
-    if (!realm) return;
-    auto& workers = realm->Slot<Children>().workers;
-    auto it = workers.find(child);
-    if (it == workers.end()) return;
-    std::unique_ptr<Worker> doomed = std::move(it->second);
-    workers.erase(it);
-    doomed.reset();
-    realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
-    api::NotifyRealmGone(loop, child);
-  });
+  jsg::Realm* realm = jsg::Realm::FromId(creator);
+  if (!realm) return;  // its workers died with it
+  Children& children = realm->Slot<Children>();
+  children.doomed.push_back(child);
+  if (children.destroying) return;
+  children.destroying = true;
+  loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
+}
+
+void DestroyNext(io::EventLoop& loop, int creator) {
+  jsg::Realm* realm = jsg::Realm::FromId(creator);
+  if (!realm) return;
+  Children& children = realm->Slot<Children>();
+  if (children.doomed.empty()) {
+    children.destroying = false;
+    return;
+  }
+  int child = children.doomed.front();
+  children.doomed.pop_front();
+  if (children.doomed.empty()) {
+    children.destroying = false;
+  } else {
+    loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
+  }
+  auto it = children.workers.find(child);
+  if (it == children.workers.end()) return;
+  std::unique_ptr<Worker> doomed = std::move(it->second);
+  children.workers.erase(it);
+  doomed.reset();
+  realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
+  api::NotifyRealmGone(loop, child);
 }
 
 // The child went over its memory limit (or was stopped by its CPU limit halfway through
@@ -171,16 +200,22 @@ void FinishStart(jsg::Realm& child, int creator, v8::Local<v8::Object> ns) {
   ReportStarted(child.loop(), creator, child.id(), std::move(error));
 }
 
+// `prepared`: a worker from the creator's WorkerPool (its realm id is `child_id`), or null.
 void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bundle,
-                api::RpcBytes init, ChildLimits limits) {
+                api::RpcBytes init, ChildLimits limits, std::unique_ptr<Worker> prepared) {
   jsg::Realm* creator = jsg::Realm::FromId(creator_id);
   if (!creator) return;  // the loader is gone: nothing to start for
   io::EventLoop& loop = creator->loop();
-  WorkerOptions options;
-  options.modules = std::make_unique<BundleModuleProvider>(bundle);
-  options.realm_id = child_id;
-  options.memory_mb = limits.memory_mb;
-  std::unique_ptr<Worker> worker = Worker::Create(loop, std::move(options));
+  std::unique_ptr<Worker> worker = std::move(prepared);
+  if (worker) {
+    worker->realm().modules().set_provider(std::make_unique<BundleModuleProvider>(bundle));
+  } else {
+    WorkerOptions options;
+    options.modules = std::make_unique<BundleModuleProvider>(bundle);
+    options.realm_id = child_id;
+    options.memory_mb = limits.memory_mb;
+    worker = Worker::Create(loop, std::move(options));
+  }
   Worker* w = worker.get();
   // Atomics.wait would block the thread every worker shares, in a sleep no limit sees (it
   // wakes for each interrupt, uses no CPU, and goes back to sleep): not in a dynamic worker.
@@ -391,12 +426,16 @@ double WorkerCreate(OpContext& cx, std::string main_module, v8::Local<v8::Value>
     read("memoryMb", &limits.memory_mb);
     read("wallMs", &limits.wall_ms);
   }
-  int child = jsg::Realm::ReserveId();
+  // A prepared isolate if one is ready (it keeps its realm id); it starts on a later turn
+  // all the same, as a task of its own.
+  auto prepared = std::make_shared<std::unique_ptr<Worker>>(
+      cx.realm().Slot<WorkerPool>().Take(cx.realm().loop(), limits.memory_mb));
+  int child = *prepared ? (*prepared)->realm().id() : jsg::Realm::ReserveId();
   int creator = cx.realm().id();
   isolate->AdjustAmountOfExternalAllocatedMemory(kWorkerExternalCost);
   auto shared = std::make_shared<const Bundle>(std::move(*bundle));
-  cx.realm().loop().Defer([creator, child, shared, init_bytes, limits]() {
-    StartChild(creator, child, shared, init_bytes, limits);
+  cx.realm().loop().Defer([creator, child, shared, init_bytes, limits, prepared]() {
+    StartChild(creator, child, shared, init_bytes, limits, std::move(*prepared));
   });
   return child;
 }

@@ -615,6 +615,27 @@ export const dynamicWorkerClockStandsStillWhileRunning = {
   },
 };
 
+// A worker started from an isolate prepared ahead of demand (runtime/worker_pool.h: made while
+// the loader idles) has clocks that start with the worker, not with the isolate: its top level
+// sees performance.now() near 0 and timeOrigin near the load() call, however long before the
+// isolate was made.
+export const preparedIsolatesClocksStartWithTheWorker = {
+  async test(ctrl, env) {
+    const src = `
+      const startedAt = performance.now(), origin = performance.timeOrigin;
+      export default { fetch() { return Response.json({ startedAt, origin }); } };`;
+    // The first load() starts the pool; an idle while later it holds prepared isolates, which
+    // then wait a while more before the second load() takes one.
+    await (await env.LOADER.load(code(src)).getEntrypoint().fetch('http://x/')).text();
+    await settle(400);
+    await settle(300);
+    const before = Date.now();
+    const got = await (await env.LOADER.load(code(src)).getEntrypoint().fetch('http://x/')).json();
+    assert.ok(got.startedAt < 100, `performance.now() at the top level was ${got.startedAt} ms`);
+    assert.ok(Math.abs(got.origin - before) < 100, `timeOrigin ${got.origin}, load() at ${before}`);
+  },
+};
+
 // Deep recursion in a dynamic worker is a RangeError it can catch; uncaught, it fails only that
 // call (loader.md section 5), and the worker and the loader go on.
 export const stackOverflowIsACatchableRangeError = {
