@@ -14,8 +14,9 @@
 #   (d) RSS per retained worker: growth of the server's RSS after 100 and after 1000 distinct
 #       workers (get(), called once each), from servers that have only served the warm-up
 #   (e) 10,000 distinct ids through the warm cache (fresh servers; dynworker with
-#       evict.wrangler.jsonc: at most 200 workers or 256 MiB of their memory): peak RSS (sampled
-#       every 50 ms), final RSS and failed requests. workerd has no eviction: it is stopped
+#       evict.wrangler.jsonc: at most 256 MiB of warm workers' memory): peak RSS (sampled
+#       every 50 ms) and how far it rose above the server's RSS before the first id (the bound:
+#       max_memory_mb), final RSS and failed requests. workerd has no eviction: it is stopped
 #       when its RSS passes WORKERD_RSS_CAP_MB (default 4096) so the machine survives.
 #
 # The upstream of the direct path is a third process (`dynworker serve bench/http`), the same for
@@ -153,8 +154,9 @@ P_DW=$(free_port); P_WD=$(free_port)
 DW_PID=$(start_dw "$HERE/evict.wrangler.jsonc" "$P_DW"); PIDS+=("$DW_PID")
 WD_PID=$(start_wd "$P_WD"); PIDS+=("$WD_PID")
 wait_up "$P_DW" /warm; wait_up "$P_WD" /warm
-cycle() {  # PID PORT CAP_KB -> "ids_done peak_kb final_kb errors"
-  local pid=$1 port=$2 cap=$3 done=0 errors=0 e
+cycle() {  # PID PORT CAP_KB -> "ids_done peak_kb final_kb errors start_kb"
+  local pid=$1 port=$2 cap=$3 done=0 errors=0 e start
+  start=$(rss_kb "$pid")
   local peak_file="$TMP/peak-$port"
   echo 0 >"$peak_file"
   ( peak=0; while kill -0 "$pid" 2>/dev/null; do r=$(rss_kb "$pid" 2>/dev/null || echo 0)
@@ -167,13 +169,14 @@ cycle() {  # PID PORT CAP_KB -> "ids_done peak_kb final_kb errors"
     [ "$(rss_kb "$pid")" -gt "$cap" ] && break
   done
   sleep 0.2; kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
-  echo "$done $(cat "$peak_file") $(rss_kb "$pid") $errors"
+  echo "$done $(cat "$peak_file") $(rss_kb "$pid") $errors $start"
 }
-read -r dw_ids dw_peak dw_final dw_cerr <<<"$(cycle "$DW_PID" "$P_DW" $((1 << 40)))"
-read -r wd_ids wd_peak wd_final wd_cerr <<<"$(cycle "$WD_PID" "$P_WD" $((WD_CAP_MB * 1024)))"
+read -r dw_ids dw_peak dw_final dw_cerr dw_start <<<"$(cycle "$DW_PID" "$P_DW" $((1 << 40)))"
+read -r wd_ids wd_peak wd_final wd_cerr wd_start <<<"$(cycle "$WD_PID" "$P_WD" $((WD_CAP_MB * 1024)))"
 mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
 row "(e) ids cycled (of 10,000)" "$dw_ids" "$wd_ids" "" "10000"
 row "(e) peak RSS (MiB)" "$(mb "$dw_peak")" "$(mb "$wd_peak")" "$(ratio "$dw_peak" "$wd_peak")" "bounded"
+row "(e) peak RSS above the start (MiB)" "$(mb $((dw_peak - dw_start)))" "$(mb $((wd_peak - wd_start)))" "" "dw <= 256 (max_memory_mb)"
 row "(e) RSS at the end (MiB)" "$(mb "$dw_final")" "$(mb "$wd_final")" "" ""
 row "(e) failed requests" "$dw_cerr" "$wd_cerr" "" "0"
 
@@ -183,4 +186,4 @@ for r in "${ROWS[@]}"; do
   printf '%-50s %16s %16s %7s  %s\n' "$m" "$a" "$b" "$c" "$t"
 done
 [ "$wd_ids" -lt 10000 ] && echo "workerd was stopped after $wd_ids ids: its RSS passed ${WD_CAP_MB} MiB (it does not evict)."
-echo "dynworker's (e) bound: evict.wrangler.jsonc (max_workers 200, max_memory_mb 256)."
+echo "dynworker's (e) bound: evict.wrangler.jsonc (max_memory_mb 256)."

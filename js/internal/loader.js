@@ -57,7 +57,7 @@ const kKnownFlags = new primordials.SafeSet([
 const kDefaults = {
   __proto__: null,
   maxWorkers: 1000,             // warm workers per cache
-  maxMemoryMb: 4096,            // V8 heap of all of them together
+  maxMemoryMb: 4096,            // memory of all of them together (ops.workerMemory)
   idleTimeoutMs: 5 * 60 * 1000, // unused this long: evicted
 };
 
@@ -254,6 +254,11 @@ class Cache {
     this.entries = new SafeMap();  // key -> Entry (insertion order = least recently used first)
     this.anonymous = 0;
     this.lastMemoryCheck = 0;
+    // The last measurement (sweep): total memory, entries then, and the average per running
+    // worker (1.5 MiB, a small worker's, until measured).
+    this.measuredTotal = 0;
+    this.measuredCount = 0;
+    this.perWorker = 1.5 * 1024 * 1024;
   }
 }
 
@@ -352,19 +357,33 @@ function sweep(cache) {
     }
     break;
   }
-  if (now - cache.lastMemoryCheck < 1000) return;
+  // Measuring costs a call per worker: once a second, and at once when the workers added since
+  // the last measurement would take the cache over its limit at the average measured then (a
+  // burst of new workers must not overshoot for a second). Over the limit, eviction goes down to
+  // 90% of it, so the next early measurement is a few workers away rather than the next one.
+  const limit = options.maxMemoryMb * 1024 * 1024;
+  const added = entries.size - cache.measuredCount;
+  const estimate = cache.measuredTotal + (added > 0 ? added * cache.perWorker : 0);
+  if (now - cache.lastMemoryCheck < 1000 && estimate <= limit) return;
   cache.lastMemoryCheck = now;
   let total = 0;
+  let running = 0;
   const order = [];
   MapPrototypeForEach(entries, (entry) => {
-    if (entry.realm !== null) total += ops.workerHeapUsed(entry.realm);
+    if (entry.realm !== null) {
+      total += ops.workerMemory(entry.realm);
+      running++;
+    }
     ArrayPrototypePush(order, entry);
   });
-  const limit = options.maxMemoryMb * 1024 * 1024;
-  for (let i = 0; i < order.length && total > limit; i++) {
-    if (order[i].realm !== null) total -= ops.workerHeapUsed(order[i].realm);
+  if (running > 0) cache.perWorker = total / running;
+  const target = total > limit ? limit * 0.9 : limit;
+  for (let i = 0; i < order.length && total > target; i++) {
+    if (order[i].realm !== null) total -= ops.workerMemory(order[i].realm);
     evict(order[i]);
   }
+  cache.measuredTotal = total;
+  cache.measuredCount = entries.size;
 }
 
 // The worker in `realm` (or a promise of it) becomes the entry's, unless the entry moved on

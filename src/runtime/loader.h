@@ -11,7 +11,7 @@
 
 namespace dw::runtime {
 
-// workerCreate, workerDestroy, workerHeapUsed (see js/README.md).
+// workerCreate, workerDestroy, workerMemory (see js/README.md).
 std::span<const jsg::OpDef> LoaderOps();
 
 // The full op table of a realm: the Workers API ops plus the loader's.
