@@ -59,6 +59,8 @@ export default {
             if ((await res.text()) !== 'hello from a dynamic worker') errors++;
           } catch (e) {
             errors++;
+            // The first failure's message, for the operator (run.sh reads the count only).
+            if (errors === 1) console.error(`retain ${prefix}${i}: ${e}`);
           }
         }
         return new Response(`${errors}\n`);

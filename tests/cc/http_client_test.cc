@@ -306,6 +306,27 @@ TEST_F(HttpClientTest, KeepAliveReusesOneConnectionAcrossBodyFramings) {
   EXPECT_EQ(client().idle_connections(), 1u);
 }
 
+// Sixteen requests in flight to one host leave sixteen idle connections, which the next sixteen
+// use: a server proxying concurrent requests to one upstream does not open and close
+// connections per round (with 6 kept, 10 of every 16 were new, and 1541 sockets sat in
+// TIME_WAIT after 4 s of bench/compare's direct path).
+TEST_F(HttpClientTest, ConcurrentRequestsToOneHostReuseTheirConnectionsNextRound) {
+  TestServer server(Serve([](const TestRequest& r) { return Ok("ok:" + r.target); }));
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::shared_ptr<Outcome>> outs;
+    for (int i = 0; i < 16; ++i) outs.push_back(Collect(client().Start(Get(Local(server.port(), "/" + std::to_string(i))))));
+    ASSERT_TRUE(RunUntil(loop_, [&] {
+      for (auto& o : outs) if (!o->finished) return false;
+      return true;
+    }, 5000));
+    for (int i = 0; i < 16; ++i) EXPECT_EQ(outs[i]->body, "ok:/" + std::to_string(i));
+  }
+  EXPECT_EQ(server.accepts(), 16);
+  EXPECT_EQ(client().stats().connections_opened, 16u);
+  EXPECT_EQ(client().stats().connections_reused, 16u);
+  EXPECT_EQ(client().idle_connections(), 16u);
+}
+
 TEST_F(HttpClientTest, ConnectionCloseIsNotReused) {
   TestServer server([](ServerConn& c) {
     TestRequest req;
