@@ -20,19 +20,24 @@
 //
 // The layouts (the tables from `this`, then the Isolate*; the inner-pointer cache's address at
 // a fixed offset of the Isolate, its own Isolate* first) are those of the V8 in Debian's
-// libnode108, and are used only when the version matches and both Isolate* back-pointers are
-// the current isolate. Otherwise the original Clear runs (dlsym(RTLD_NEXT)).
+// libnode108, and are used only when the version matches, the first stub cache's Isolate* is
+// the isolate being created, and the inner-pointer cache's Isolate* is its isolate. Otherwise
+// the original Clear runs (dlsym(RTLD_NEXT)).
 
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
+#include "jsg/lookup_caches.h"
 #include "jsg/v8.h"
 
 namespace {
+
+std::atomic<uint64_t> g_releases{0};
 
 constexpr size_t kTablesBytes = (2048 + 512) * 3 * sizeof(void*);
 // After the tables: the StubCache's Isolate*.
@@ -43,12 +48,23 @@ constexpr size_t kInnerPointerCacheOffset = 0xd7a0;
 constexpr size_t kInnerPointerCacheBytes = 1024 * 56;
 constexpr char kLayoutVersion[] = "10.2.154.26-node.37";
 
-bool LayoutKnown() {
+// Whether the layouts above are this V8's: the exact version, and, checked once on the process's
+// first Clear (V8 makes it from Isolate::Init, the new isolate entered), the StubCache's
+// Isolate* at kIsolateOffset is the current isolate. 0: not checked yet, 1: yes, -1: no.
+std::atomic<int> g_layout{0};
+
+bool LayoutKnown(const char* isolate_of_cache) {
+  int state = g_layout.load(std::memory_order_acquire);
+  if (state == 0) {
+    bool known = strcmp(v8::V8::GetVersion(), kLayoutVersion) == 0 &&
+                 isolate_of_cache == reinterpret_cast<const char*>(v8::Isolate::TryGetCurrent());
 #ifdef V8_COMPRESS_POINTERS
-  return false;  // 4-byte tagged values: another layout
+    known = false;  // 4-byte tagged values: another layout
 #endif
-  static const bool known = strcmp(v8::V8::GetVersion(), kLayoutVersion) == 0;
-  return known;
+    state = known ? 1 : -1;
+    g_layout.store(state, std::memory_order_release);
+  }
+  return state == 1;
 }
 
 // Zeroes [p, p + n), releasing the whole pages inside it instead of writing them.
@@ -81,7 +97,7 @@ class StubCache {
 void StubCache::Clear() {
   char* self = reinterpret_cast<char*>(this);
   char* isolate = *reinterpret_cast<char**>(self + kIsolateOffset);
-  if (LayoutKnown() && isolate == reinterpret_cast<char*>(v8::Isolate::TryGetCurrent())) {
+  if (LayoutKnown(isolate)) {
     ZeroReleasingPages(self, kTablesBytes);
     // The inner-pointer cache is zero-filled (its flushed state) just before: by Isolate::Init
     // ahead of the stub caches' Initialize, by MarkCompactCollector::Finish ahead of their
@@ -90,6 +106,7 @@ void StubCache::Clear() {
     if (icc && *reinterpret_cast<char**>(icc) == isolate) {
       ZeroReleasingPages(icc + sizeof(void*), kInnerPointerCacheBytes);
     }
+    g_releases.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   using ClearFn = void (*)(StubCache*);
@@ -99,3 +116,9 @@ void StubCache::Clear() {
 }
 
 }  // namespace v8::internal
+
+namespace dw::jsg {
+
+uint64_t LookupCacheReleases() { return g_releases.load(std::memory_order_relaxed); }
+
+}  // namespace dw::jsg
