@@ -87,9 +87,28 @@ std::string ResolveSpecifier(std::string_view specifier, std::string_view referr
   return "file://" + NormalizePath(path);
 }
 
+std::shared_ptr<const ModuleRegistry::BuiltinIndex> ModuleRegistry::IndexOf(
+    std::span<const BuiltinModule> builtins) {
+  // Every isolate's realm has the same table: the index (a few KB) is made once, not per realm.
+  static std::mutex mu;
+  static std::map<std::pair<const BuiltinModule*, size_t>, std::shared_ptr<const BuiltinIndex>> indexes;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& index = indexes[{builtins.data(), builtins.size()}];
+  if (!index) {
+    auto made = std::make_shared<BuiltinIndex>();
+    for (const auto& b : builtins) (*made)[b.specifier] = &b;
+    index = std::move(made);
+  }
+  return index;
+}
+
+const BuiltinModule* ModuleRegistry::FindBuiltin(const std::string& url) const {
+  auto b = builtins_->find(url);
+  return b == builtins_->end() ? nullptr : b->second;
+}
+
 ModuleRegistry::ModuleRegistry(Realm& realm, std::span<const BuiltinModule> builtins)
-    : realm_(realm), builtin_table_(builtins) {
-  for (const auto& b : builtins) builtins_[b.specifier] = &b;
+    : realm_(realm), builtin_table_(builtins), builtins_(IndexOf(builtins)) {
   v8::Isolate* isolate = realm.isolate();
   isolate->SetHostImportModuleDynamicallyCallback(&ModuleRegistry::DynamicImport);
   isolate->SetHostInitializeImportMetaObjectCallback(&ModuleRegistry::ImportMeta);
@@ -190,14 +209,14 @@ ModuleRegistry::Entry* ModuleRegistry::GetOrLoad(const std::string& url,
       entries_[url] = std::move(entry);
       return raw;
     }
-    auto b = builtins_.find(url);
-    if (b == builtins_.end()) {
+    const BuiltinModule* b = FindBuiltin(url);
+    if (!b) {
       ThrowNotFound(url, referrer_url);
       return nullptr;
     }
-    content = ModuleContent{ModuleType::kEsm, std::string(b->second->source, b->second->length)};
-    static_source = b->second->source;
-    static_length = b->second->length;
+    content = ModuleContent{ModuleType::kEsm, std::string(b->source, b->length)};
+    static_source = b->source;
+    static_length = b->length;
   } else {
     auto loaded = provider_ ? provider_->Load(url) : std::nullopt;
     if (!loaded) {
@@ -720,10 +739,10 @@ bool ModuleRegistry::RestoreFromSnapshot(v8::Local<v8::Context> context, size_t*
       entry->value.Reset(isolate, realm_.OpsObject());
     } else {
       entry->type = ModuleType::kEsm;
-      auto b = builtins_.find(entry->url);
-      if (b == builtins_.end()) return false;
-      entry->static_source = b->second->source;
-      entry->static_length = b->second->length;
+      const BuiltinModule* b = FindBuiltin(entry->url);
+      if (!b) return false;
+      entry->static_source = b->source;
+      entry->static_length = b->length;
       // Their code is in the snapshot: no code cache to make (an empty key skips them).
       entry->cached = true;
     }

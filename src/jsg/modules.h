@@ -150,7 +150,11 @@ class ModuleRegistry {
 
   Realm& realm_;
   std::span<const BuiltinModule> builtin_table_;
-  std::map<std::string, const BuiltinModule*> builtins_;
+  // builtin_table_ indexed by specifier: one index per table, shared by every realm using it.
+  using BuiltinIndex = std::map<std::string, const BuiltinModule*, std::less<>>;
+  static std::shared_ptr<const BuiltinIndex> IndexOf(std::span<const BuiltinModule> builtins);
+  const BuiltinModule* FindBuiltin(const std::string& url) const;
+  std::shared_ptr<const BuiltinIndex> builtins_;
   std::unique_ptr<ModuleProvider> provider_;
   std::vector<std::string> withheld_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
