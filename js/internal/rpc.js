@@ -567,28 +567,33 @@ function materialize(from, d, resolve) {
       return remoteReadable(d.realm, d.cap, d.bytes);
     case 'writable':
       return remoteWritable(d.realm, d.cap);
-    case 'request': {
-      const body = resolve(d.body);
-      if (d.redirect === 'follow' && (body === null || isReadableStreamObject(body))) {
-        // The common case, built directly: the URL and headers come from a Request already.
-        return createIncomingRequest(d.method, d.url, d.headers, body, createAbortSource());
-      }
-      const init = { __proto__: null, method: d.method, headers: headerPairs(d.headers), redirect: d.redirect };
-      if (body !== null && body !== undefined) {
-        init.body = body;
-        init.duplex = 'half';
-      }
-      return new Request(d.url, init);
-    }
-    case 'response': {
-      const body = resolve(d.body);
-      if (d.status === 0) return Response.error();
-      return new Response(body ?? null, { __proto__: null, status: d.status, statusText: d.statusText,
-        headers: headerPairs(d.headers) });
-    }
+    case 'request':
+      return requestFromParts(d.url, d.method, d.headers, d.redirect, resolve(d.body));
+    case 'response':
+      return responseFromParts(d.status, d.statusText, d.headers, resolve(d.body));
     default:
       throw new TypeError(`Unknown RPC capability kind: ${d.k}`);
   }
+}
+
+// A Request or Response as another realm described it (`headers` flat, `body` decoded), with
+// the checks of their constructors: the sender may be hostile.
+function requestFromParts(url, method, headers, redirect, body) {
+  if (redirect === 'follow' && (body === null || isReadableStreamObject(body))) {
+    // The common case, built directly: the URL and headers come from a Request already.
+    return createIncomingRequest(method, url, headers, body, createAbortSource());
+  }
+  const init = { __proto__: null, method, headers: headerPairs(headers), redirect };
+  if (body !== null && body !== undefined) {
+    init.body = body;
+    init.duplex = 'half';
+  }
+  return new Request(url, init);
+}
+
+function responseFromParts(status, statusText, headers, body) {
+  if (status === 0) return Response.error();
+  return new Response(body ?? null, { __proto__: null, status, statusText, headers: headerPairs(headers) });
 }
 
 // Open streams reading from another realm count as a use of it until they end, are canceled,
@@ -652,6 +657,72 @@ function remoteWritable(realm, cap) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Flat messages. A fetch call whose Request, and a reply whose Response, has no body or a body
+// of known bytes (what nearly every request to a warm worker and every gateway fetch is) travels
+// as one dense array of primitives instead of an object with a caps list: no Encoder, no
+// placeholders to make and replace, and V8's serializer copies a flat array for a fraction of
+// what nested objects cost it. The receiver builds the Request or Response the general path
+// builds (requestFromParts, responseFromParts), with the same checks. Anything else (a stream
+// body, props to carry, other arguments) takes the general path.
+//   [kFetchCall, id, cap, entry, lim, url, method, headers, redirect, body]
+//   [kFetchReply, id, status, statusText, headers, body]
+const kFetchCall = 4;
+const kFetchReply = 5;
+
+// A body the flat messages can carry: null (none) or its bytes, sent inline as Encoder.body
+// sends them; undefined when it needs a stream.
+function flatBody(bodyRecord) {
+  if (bodyRecord === null) return null;
+  if (bodyRecord.stream === null && bodyRecord.source !== null && !bodyRecord.used) return bodyRecord.source;
+  return undefined;
+}
+
+// Props the general path would send as an empty plain object.
+function isEmptyProps(props) {
+  if (typeof props !== 'object' || props === null) return false;
+  const proto = ObjectGetPrototypeOf(props);
+  return (proto === ObjectPrototype || proto === null) && ObjectKeys(props).length === 0 &&
+    stubInfo.get(props) === undefined;
+}
+
+function fetchCallMessage(id, cap, args, entry, props, limits) {
+  if (args.length !== 1 || !isRequest(args[0])) return null;
+  if (entry !== undefined && !isEmptyProps(props)) return null;
+  const request = args[0];
+  const r = requestRecord(request);
+  const body = flatBody(r.body);
+  if (body === undefined) return null;
+  const headers = headersList(r.headers);
+  const redirect = request.redirect;  // as Encoder.request reads it
+  if (body !== null) r.body.used = true;
+  return [kFetchCall, id, cap, entry ?? null, limits, r.url, r.method, headers, redirect, body];
+}
+
+function fetchReplyMessage(id, response) {
+  const r = responseRecord(response);
+  const body = flatBody(r.body);
+  if (body === undefined) return null;
+  const headers = headersList(r.headers);
+  if (body !== null) r.body.used = true;
+  return [kFetchReply, id, r.status, r.statusText, headers, body];
+}
+
+// The call a kFetchCall message makes, in the general message's terms (onCall). Not a
+// null-prototype literal, which V8 builds as a dictionary, property by property in its runtime:
+// every field is an own property, so nothing is looked up on Object.prototype.
+function fetchCallRecord(parts) {
+  return { t: 1, id: parts[1], cap: parts[2], kind: 'fetch', path: [], args: null, caps: null,
+    entry: parts[3], lim: parts[4] };
+}
+
+// What decodeMessage gives for the general message's arguments: [request], or
+// [[request], props] for an entrypoint.
+function fetchCallArgs(message, parts) {
+  const request = requestFromParts(parts[5], parts[6], parts[7], parts[8], parts[9]);
+  return message.entry !== null ? [[request], {}] : [request];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Calls.
 
 // Sends one call; `target` is an export number (cap) or, for entrypoints, 0 with `entry`.
@@ -662,9 +733,12 @@ function call(realmOrNull, cap, kind, args, path, entry, props, ready, limits = 
     const id = nextCall++;
     let message;
     try {
-      const [encodedArgs, caps] = encodeMessage(realm, entry === undefined ? args : [args, props]);
-      message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
-        entry: entry ?? null, lim: limits };
+      message = kind === 'fetch' ? fetchCallMessage(id, cap, args, entry, props, limits) : null;
+      if (message === null) {
+        const [encodedArgs, caps] = encodeMessage(realm, entry === undefined ? args : [args, props]);
+        message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
+          entry: entry ?? null, lim: limits };
+      }
       pendingCalls.set(id, { __proto__: null, to: realm, resolve, reject });
       useRealm(realm);
       post(realm, message);
@@ -682,8 +756,11 @@ function reply(to, id, ok, value) {
   let message;
   try {
     if (ok) {
-      const [encoded, caps] = encodeMessage(to, value);
-      message = { __proto__: null, t: 2, id, ok: true, value: encoded, caps };
+      message = isResponse(value) ? fetchReplyMessage(id, value) : null;
+      if (message === null) {
+        const [encoded, caps] = encodeMessage(to, value);
+        message = { __proto__: null, t: 2, id, ok: true, value: encoded, caps };
+      }
     } else {
       message = { __proto__: null, t: 2, id, ok: false, error: errorRecord(value) };
     }
@@ -694,6 +771,13 @@ function reply(to, id, ok, value) {
 }
 
 const onMessage = (from, message) => {
+  if (ArrayIsArray(message)) {
+    switch (message[0]) {
+      case kFetchCall: return onCall(from, fetchCallRecord(message), message);
+      case kFetchReply: return onReturn(from, null, message);
+      default: return undefined;
+    }
+  }
   switch (message.t) {
     case 0: return onInit(from, message);
     case 1: return onCall(from, message);
@@ -704,17 +788,20 @@ const onMessage = (from, message) => {
 };
 ops.setHook('rpcMessage', onMessage);
 
-function onReturn(from, message) {
-  const pending = pendingCalls.get(message.id);
+// `parts`: a kFetchReply message (then `message` is null), or null.
+function onReturn(from, message, parts = null) {
+  const id = parts === null ? message.id : parts[1];
+  const pending = pendingCalls.get(id);
   if (pending === undefined) return;
-  pendingCalls.delete(message.id);
+  pendingCalls.delete(id);
   // The call's use of the realm ends after its result is decoded: what the result holds from
   // that realm (a stream, a stub) is a use of its own, counted while decoding.
   try {
-    if (message.ok) {
+    if (parts !== null || message.ok) {
       let value;
       try {
-        value = decodeMessage(from, message.value, message.caps);
+        value = parts === null ? decodeMessage(from, message.value, message.caps)
+          : responseFromParts(parts[2], parts[3], parts[4], parts[5]);
       } catch (error) {
         pending.reject(error);
         return;
@@ -728,17 +815,19 @@ function onReturn(from, message) {
   }
 }
 
-function onCall(from, message) {
+// `parts`: the kFetchCall message `message` stands for, or null.
+function onCall(from, message, parts = null) {
   let result;
   const trace = tails.length > 0 && (message.entry !== null || exportsTable.get(message.cap)?.kind === 'entry')
-    ? startTrace(message) : null;
+    ? startTrace(message, parts) : null;
   // In a dynamic worker every call of user code is a request with its own limits (loader.md
   // section 5); the steps of a stream are not (their CPU is limited per turn).
   const kind = message.entry !== null ? 'entry' : exportsTable.get(message.cap)?.kind;
   const request = workerLimits === null || (kind !== 'entry' && kind !== 'object')
     ? null : beginRequest(from, message, trace);
   try {
-    const decoded = decodeMessage(from, message.args, message.caps);
+    const decoded = parts === null ? decodeMessage(from, message.args, message.caps)
+      : fetchCallArgs(message, parts);
     if (message.entry !== null) {
       result = invokeEntrypoint(message.entry, decoded[1], message.kind, message.path, decoded[0], from);
     } else {
@@ -890,10 +979,10 @@ function chargeSubrequest() {
 let tails = [];
 const activeTraces = [];
 
-function startTrace(message) {
+function startTrace(message, parts) {
   let event;
   if (message.kind === 'fetch') {
-    const request = (message.entry !== null ? decodedRequestOf(message) : null);
+    const request = (message.entry !== null ? decodedRequestOf(message, parts) : null);
     event = { __proto__: null, request };
   } else {
     event = { __proto__: null, rpcMethod: ArrayPrototypeJoin(message.path, '.') };
@@ -913,16 +1002,19 @@ function startTrace(message) {
 
 // The request of a fetch call, described for tails, read from the message without consuming
 // its body.
-function decodedRequestOf(message) {
+function decodedRequestOf(message, parts) {
+  if (parts !== null) return traceRequest(parts[5], parts[6], parts[7]);
   const caps = message.caps;
   for (let i = 0; i < caps.length; i++) {
-    if (caps[i].k === 'request') {
-      const headers = {};
-      for (let j = 0; j + 1 < caps[i].headers.length; j += 2) headers[caps[i].headers[j]] = caps[i].headers[j + 1];
-      return { __proto__: null, url: caps[i].url, method: caps[i].method, headers };
-    }
+    if (caps[i].k === 'request') return traceRequest(caps[i].url, caps[i].method, caps[i].headers);
   }
   return null;
+}
+
+function traceRequest(url, method, flat) {
+  const headers = {};
+  for (let j = 0; j + 1 < flat.length; j += 2) headers[flat[j]] = flat[j + 1];
+  return { __proto__: null, url, method, headers };
 }
 
 function currentTrace() {
@@ -1556,9 +1648,10 @@ export function warmRpc() {
   const savedTails = tails;
   onMessage(kWarmRealm, initMessage(kWarmRealm, {}, undefined, []));
   onSetMain({ __proto__: null, default: { fetch() { return new Response('warm'); } } });
-  const [args, argCaps] = encodeMessage(kWarmRealm, [[new Request('https://example.com/')], { __proto__: null }]);
-  onMessage(kWarmRealm, { __proto__: null, t: 1, id: 0, cap: 0, kind: 'fetch', path: [], args,
-    caps: argCaps, entry: 'default' });
+  onMessage(kWarmRealm, fetchCallMessage(0, 0, [new Request('https://example.com/')], 'default', {}, null));
+  // A gateway's answer to this worker's fetch() (no call waits for it; the Response is made).
+  onMessage(kWarmRealm, fetchReplyMessage(0, new Response('warm')));
+  responseFromParts(200, '', ['content-type', 'text/plain'], null);
   onSetMain(null);
   workerEnv = savedEnv;
   tails = savedTails;
