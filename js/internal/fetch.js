@@ -50,7 +50,8 @@ import {
 } from 'internal:headers';
 import { bodyFromBytes, bodyFromStream, bodyStream } from 'internal:fetch_body';
 import { streams } from 'internal:lazy';
-import { parseURL, serializeURL, serializeOrigin } from 'internal:url';
+import { parseURL, serializeURL, serializeOrigin, isNormalizedHttpURL } from 'internal:url';
+import { recordClass } from 'internal:webidl';
 import { AbortSignal, addAbortAlgorithm } from 'internal:events';
 import { getOutbound, countSubrequest } from 'internal:outbound';
 
@@ -155,32 +156,56 @@ function listDelete(list, name) {
 // ---------------------------------------------------------------------------------------------
 // One fetch
 
-// The record of one call to fetch(): the request as it is (re)sent, and what is in flight.
+// The record of one call to fetch(): the request as it is (re)sent, and what is in flight. A
+// record class (internal:webidl): V8 builds a {__proto__: null} literal of this size property
+// by property in its runtime.
+const Fetch = recordClass(class Fetch {
+  constructor(r) {
+    this.method = r.method;
+    this.url = null;             // the current URL record (null: urlList's last, see fetchURL)
+    this.urlList = [r.url];
+    this.headers = headersEntries(r.headers);
+    this.bodySource = null;      // Uint8Array: bytes that can be sent again after a redirect
+    this.bodyStream = null;      // ReadableStream not yet sent
+    this.bodyLength = null;      // a streamed body's length when known
+    this.streamed = false;       // the body was a stream (it cannot be sent twice)
+    this.redirect = r.redirect;
+    this.redirectCount = 0;
+    this.deniedCidrs = null;     // fetchDenyingAddresses: the blocks no connection may lead into
+    this.signal = r.signal;
+    this.removeAbort = noop;
+    this.id = 0;                 // the exchange in flight (0: none)
+    this.uploadReader = null;
+    this.bodyController = null;  // the response body's controller while it is being read
+    this.bodyDone = true;
+    this.settled = false;
+    this.resolve = null;
+    this.reject = null;
+  }
+});
+
 function newFetch(r) {
-  return {
-    __proto__: null,
-    method: r.method,
-    url: null,             // the current URL record
-    urlList: [r.url],
-    headers: headersEntries(r.headers),
-    bodySource: null,      // Uint8Array: bytes that can be sent again after a redirect
-    bodyStream: null,      // ReadableStream not yet sent
-    bodyLength: null,      // a streamed body's length when known
-    streamed: false,       // the body was a stream (it cannot be sent twice)
-    redirect: r.redirect,
-    redirectCount: 0,
-    deniedCidrs: null,     // fetchDenyingAddresses: the blocks no connection may lead into
-    signal: r.signal,
-    removeAbort: noop,
-    id: 0,                 // the exchange in flight (0: none)
-    uploadReader: null,
-    bodyController: null,  // the response body's controller while it is being read
-    bodyDone: true,
-    settled: false,
-    resolve: null,
-    reject: null,
-  };
+  return new Fetch(r);
 }
+
+// The current URL record. A request that goes through a globalOutbound with an http(s) URL in
+// normal form (isNormalizedHttpURL) is sent as the string it is; its record is parsed only if
+// a redirect needs it.
+function fetchURL(f) {
+  if (f.url === null) f.url = parseURL(f.urlList[f.urlList.length - 1]);
+  return f.url;
+}
+
+// The RequestInit exchangeThroughOutbound gives the gateway's Request.
+const OutboundInit = recordClass(class OutboundInit {
+  constructor(method, headers, redirect) {
+    this.method = method;
+    this.headers = headers;
+    this.redirect = redirect;
+    this.body = undefined;
+    this.duplex = undefined;
+  }
+});
 
 function settle(f, ok, value) {
   if (f.settled) return;
@@ -515,6 +540,7 @@ function discardResponseBody(record, reason) {
 // 'error' throws; with a Location the fetch goes on there (true), after `dropBody` let go of
 // this response's own body, which is not read; without one this response is the answer.
 function redirected(f, status, location, dropBody) {
+  fetchURL(f);
   if (f.redirect === 'error') {
     throw new TypeError(`Fetch to ${serializeURL(f.url, false)} was redirected ` +
       `(${status}${location === null ? '' : ` to ${location}`}), and the request's ` +
@@ -542,7 +568,7 @@ function flatLocation(flat) {
 // gets the request as it is (re)sent, with the caller's redirect mode; signals do not cross
 // isolates, so an abort ends the caller's fetch while the gateway's call runs on.
 function exchangeThroughOutbound(f, outbound) {
-  const init = { __proto__: null, method: f.method, headers: f.headers, redirect: f.redirect };
+  const init = new OutboundInit(f.method, f.headers, f.redirect);
   if (f.bodySource !== null) {
     init.body = f.bodySource;
   } else if (f.bodyStream !== null) {
@@ -550,7 +576,7 @@ function exchangeThroughOutbound(f, outbound) {
     init.duplex = 'half';
     f.bodyStream = null;  // the Request owns it now
   }
-  const request = new Request(serializeURL(f.url, false), init);
+  const request = new Request(f.url === null ? f.urlList[0] : serializeURL(f.url, false), init);
   PromisePrototypeThen(outbound(request), (response) => {
     const record = responseRecord(response);
     if (f.settled) {
@@ -577,7 +603,7 @@ function exchangeThroughOutbound(f, outbound) {
 
 // The fetch loop: one exchange per URL until a response that is not followed.
 function run(f) {
-  const scheme = f.url.scheme;
+  const scheme = f.url === null ? 'http' : f.url.scheme;  // null: http(s) through the outbound
   if (scheme === 'data') {
     const response = dataResponse(f);
     endBody(f);
@@ -657,7 +683,8 @@ function startFetch(input, init, deniedCidrs) {
     // A sandbox's handler forwarding the workload's request (or one made from it) keeps the
     // address check of the sandbox's deny list (internal:sandbox).
     f.deniedCidrs = deniedCidrs ?? r.deniedCidrs;
-    f.url = parseURL(r.url);
+    f.url = f.deniedCidrs === null && getOutbound() !== null && isNormalizedHttpURL(r.url) ? null
+      : parseURL(r.url);
     const body = r.body;
     if (body !== null) {
       const stream = body.stream;

@@ -27,6 +27,7 @@ import { streams, loadedStreams } from 'internal:lazy';
 import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } from 'internal:outbound';
 import { cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
+import { recordClass } from 'internal:webidl';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
@@ -159,6 +160,57 @@ function unuseRealm(realm) {
   realmUse.delete(realm);
   if (realmIdleListener !== null) realmIdleListener(realm);
 }
+
+// The records every call makes are record classes (internal:webidl), not {__proto__: null}
+// literals, which V8 builds as dictionaries, one property at a time in its runtime.
+const PendingCall = recordClass(class PendingCall {
+  constructor(to, resolve, reject) {
+    this.to = to;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+});
+
+const CallRequest = recordClass(class CallRequest {  // a request served by a dynamic worker
+  constructor(id, from, callId, trace, maxSubrequests) {
+    this.id = id;
+    this.from = from;
+    this.callId = callId;
+    this.trace = trace;
+    this.done = false;
+    this.subrequests = 0;
+    this.maxSubrequests = maxSubrequests;
+  }
+});
+
+const ResponseInitRecord = recordClass(class ResponseInitRecord {
+  constructor(status, statusText, headers) {
+    this.status = status;
+    this.statusText = statusText;
+    this.headers = headers;
+  }
+});
+
+const RequestInitRecord = recordClass(class RequestInitRecord {
+  constructor(method, headers, redirect) {
+    this.method = method;
+    this.headers = headers;
+    this.redirect = redirect;
+    this.body = undefined;
+    this.duplex = undefined;
+  }
+});
+
+const StubHandler = recordClass(class StubHandler {  // a stub's Proxy handler: no other traps
+  constructor(get, apply) {
+    this.get = get;
+    this.apply = apply;
+  }
+});
+
+const Flag = recordClass(class Flag {
+  constructor() { this.value = false; }
+});
 
 function exportCapability(record, holder) {
   const id = nextExport++;
@@ -406,9 +458,11 @@ function checkSendable(info, allowUnspecialized) {
 // stubs, functions and RpcTargets are capabilities and stay shared.
 export function snapshotProps(props) {
   if (props === undefined || props === null) return {};
-  return copyProps(props, new SafeMap());
+  return copyProps(props, null);
 }
 
+// `seen`: copies made so far by value, to keep identities and cycles; made when the first
+// object with contents is met (the usual props, {}, need none).
 function copyProps(value, seen) {
   const info = stubInfo.get(value);  // functions and objects (Fetchers) alike
   if (info !== undefined) {
@@ -417,10 +471,11 @@ function copyProps(value, seen) {
   }
   if (typeof value === 'function') return value;
   if (typeof value !== 'object' || value === null) return value;
-  const prior = seen.get(value);
+  const prior = seen === null ? undefined : seen.get(value);
   if (prior !== undefined) return prior;
   if (ArrayIsArray(value)) {
     const out = new Array(value.length);
+    seen ??= new SafeMap();
     seen.set(value, out);
     for (let i = 0; i < value.length; i++) if (ObjectPrototypeHasOwnProperty(value, i)) out[i] = copyProps(value[i], seen);
     return out;
@@ -428,8 +483,12 @@ function copyProps(value, seen) {
   const proto = ObjectGetPrototypeOf(value);
   if (proto === ObjectPrototype || proto === null) {
     const out = proto === null ? { __proto__: null } : {};
-    seen.set(value, out);
+    if (seen !== null) seen.set(value, out);
     const keys = ObjectKeys(value);
+    if (keys.length > 0 && seen === null) {
+      seen = new SafeMap();
+      seen.set(value, out);
+    }
     for (let i = 0; i < keys.length; i++) setOwn(out, keys[i], copyProps(value[keys[i]], seen));
     return out;
   }
@@ -439,12 +498,14 @@ function copyProps(value, seen) {
   }
   if (value instanceof Map) {
     const out = new Map();
+    seen ??= new SafeMap();
     seen.set(value, out);
     MapPrototypeForEach(value, (v, k) => { out.set(copyProps(k, seen), copyProps(v, seen)); });
     return out;
   }
   if (value instanceof Set) {
     const out = new Set();
+    seen ??= new SafeMap();
     seen.set(value, out);
     SetPrototypeForEach(value, (v) => { out.add(copyProps(v, seen)); });
     return out;
@@ -453,7 +514,7 @@ function copyProps(value, seen) {
       value instanceof ArrayBuffer || ArrayBufferIsView(value) || value instanceof Boolean ||
       value instanceof Number || value instanceof String || value instanceof BigInt) {
     const out = ops.structuredClone(value, undefined);
-    seen.set(value, out);
+    if (seen !== null) seen.set(value, out);
     return out;
   }
   throw dataCloneError(value);
@@ -583,7 +644,7 @@ function requestFromParts(url, method, headers, redirect, body) {
     // The common case, built directly: the URL and headers come from a Request already.
     return createIncomingRequest(method, url, headers, body, createAbortSource());
   }
-  const init = { __proto__: null, method, headers: headerPairs(headers), redirect };
+  const init = new RequestInitRecord(method, headerPairs(headers), redirect);
   if (body !== null && body !== undefined) {
     init.body = body;
     init.duplex = 'half';
@@ -593,7 +654,7 @@ function requestFromParts(url, method, headers, redirect, body) {
 
 function responseFromParts(status, statusText, headers, body) {
   if (status === 0) return Response.error();
-  return new Response(body ?? null, { __proto__: null, status, statusText, headers: headerPairs(headers) });
+  return new Response(body ?? null, new ResponseInitRecord(status, statusText, headerPairs(headers)));
 }
 
 // Open streams reading from another realm count as a use of it until they end, are canceled,
@@ -739,7 +800,7 @@ function call(realmOrNull, cap, kind, args, path, entry, props, ready, limits = 
         message = { __proto__: null, t: 1, id, cap, kind, path, args: encodedArgs, caps,
           entry: entry ?? null, lim: limits };
       }
-      pendingCalls.set(id, { __proto__: null, to: realm, resolve, reject });
+      pendingCalls.set(id, new PendingCall(realm, resolve, reject));
       useRealm(realm);
       post(realm, message);
     } catch (error) {
@@ -894,10 +955,8 @@ function beginRequest(from, message, trace) {
   const wallMs = lower(workerLimits.wallMs, lim?.wallMs) ?? (message.kind === 'connect' ? 0 : kDefaultWallMs);
   const id = ops.requestBegin(lower(workerLimits.cpuMs, lim?.cpuMs) ?? 0, wallMs);
   if (id === 0) return null;  // a realm without limits (the snapshot's warm-up)
-  const request = {
-    __proto__: null, id, from, callId: message.id, trace, done: false, subrequests: 0,
-    maxSubrequests: lower(workerLimits.subRequests, lim?.subRequests) ?? kDefaultSubrequests,
-  };
+  const request = new CallRequest(id, from, message.id, trace,
+    lower(workerLimits.subRequests, lim?.subRequests) ?? kDefaultSubrequests);
   requests.set(id, request);
   ops.requestEnter(id);
   return request;
@@ -1337,16 +1396,14 @@ function makeStub(info) {
     countSubrequest();
     return connectThrough(info, address, options);
   };
-  const disposedFlag = { __proto__: null, value: false };
+  const disposedFlag = new Flag();
   const dispose = () => {
     if (info.disposed) return;
     info.disposed = true;
     disposedFlag.value = true;
     if (info.cap !== 0) releaseImport(info.realm, info.cap);
   };
-  const handler = {
-    __proto__: null,
-    get(target, prop) {
+  const handler = new StubHandler((target, prop) => {
       if (prop === SymbolDispose) return dispose;
       if (typeof prop !== 'string') return undefined;
       if (fetcher && prop === 'fetch') return fetchFn;
@@ -1356,16 +1413,14 @@ function makeStub(info) {
       if (prop === 'toJSON') return undefined;
       if (prop === 'dup') return () => makeStub({ ...info, disposed: false });
       return pathRef(info, [prop]);
-    },
-    apply(target, thisArg, args) {
+  }, (target, thisArg, args) => {
       if (info.unspecialized) {
         const options = args[0];
         const props = options === undefined || options === null ? {} : snapshotProps(options.props);
         return makeStub({ ...info, props, unspecialized: false, disposed: false });
       }
       return rpcPromise(stubCall(info, 'call', [], args));
-    },
-  };
+  });
   // A Fetcher is an object (typeof 'object', JSON {}), as in workerd; ctx.exports.NAME is also
   // callable (to specialize it with props), and stubs of functions and RpcTargets are callable.
   const target = info.entry !== null && !info.unspecialized ? {} : function stub() {};
