@@ -282,6 +282,7 @@ class Entry {
     this.prepared = prepared;
     this.realm = null;
     this.ready = null;  // promise of the realm id while starting or running
+    this.readySettled = null;  // `ready` once it has resolved (see calls below)
     this.lastUsed = DateNow();
     this.anonymous = anonymous;
     // The realm, where the collector can see it without holding the entry.
@@ -399,6 +400,19 @@ function adopt(entry, ready, realmOrPromise) {
   });
 }
 
+// Calls to a running worker are sent at once, with its realm id (not from a reaction to
+// `entry.ready`), once `ready` has resolved: this first reaction to it runs before those of the
+// calls made while the worker started, which are queued right behind it, so none of those
+// can be overtaken by a later call.
+function markSettled(entry, ready) {
+  if (entry.ready === ready) entry.readySettled = ready;
+}
+
+// The entry's realm id when calls can go to it at once, or null.
+function runningRealm(entry) {
+  return entry.ready !== null && entry.readySettled === entry.ready ? entry.realm : null;
+}
+
 // Starts (or restarts) the entry's worker; resolves to its realm id.
 function ensureStarted(entry) {
   if (entry.ready !== null) return entry.ready;
@@ -422,7 +436,7 @@ function ensureStarted(entry) {
   });
   entry.ready = ready;
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
-  PromisePrototypeThen(ready, undefined, () => {
+  PromisePrototypeThen(ready, () => markSettled(entry, ready), () => {
     if (entry.ready === ready) {
       entry.ready = null;
       if (entries.get(entry.key) === entry) entries.delete(entry.key);
@@ -455,7 +469,7 @@ class WorkerStub {
     }
     const ready = () => {
       touch(entry);
-      return ensureStarted(entry);
+      return runningRealm(entry) ?? ensureStarted(entry);
     };
     const fetcher = entrypointFetcher(name === undefined || name === null ? 'default' : name, props,
       ready, true, limits);
@@ -511,7 +525,7 @@ class WorkerLoader {
     const started = start(prepared);
     const ready = PromisePrototypeThen(started, (realm) => adopt(entry, ready, realm));
     entry.ready = ready;
-    PromisePrototypeThen(ready, undefined, () => {
+    PromisePrototypeThen(ready, () => markSettled(entry, ready), () => {
       if (entry.ready === ready) entry.ready = null;  // the next call starts it again
     });
     return new WorkerStub(kInternal, entry);

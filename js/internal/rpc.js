@@ -808,8 +808,12 @@ function call(realmOrNull, cap, kind, args, path, entry, props, ready, limits = 
       reject(error);
     }
   });
-  // A worker still starting (or to be reloaded after eviction) says where to send once ready.
-  if (ready !== undefined && ready !== null) return PromisePrototypeThen(ready(), send);
+  // A worker still starting (or to be reloaded after eviction) says where to send once ready;
+  // a running one gives its realm id at once (no promise reaction on the way).
+  if (ready !== undefined && ready !== null) {
+    const where = ready();
+    return typeof where === 'number' ? send(where) : PromisePrototypeThen(where, send);
+  }
   return send(realmOrNull);
 }
 
@@ -962,17 +966,28 @@ function beginRequest(from, message, trace) {
   return request;
 }
 
-// Requests that have ended, most recent last: what they left running (a timer, a stream) still
-// counts its subrequests against them.
+// The last kEndedKept requests that have ended: what they left running (a timer, a stream)
+// still counts its subrequests against them. `endedOrder` is a ring of them, oldest at
+// `endedNext` once full: taking the oldest from the Map itself (ended.keys().next()) walked
+// the deleted entries at the front of its table, about a thousand of them, every request.
 const ended = new SafeMap();
 const kEndedKept = 1000;
+const endedOrder = [];
+let endedNext = 0;
 
 function endRequest(request) {
   request.done = true;
   requests.delete(request.id);
   ops.requestEnd(request.id);
+  if (endedOrder.length < kEndedKept) {
+    ArrayPrototypePush(endedOrder, request);
+  } else {
+    const oldest = endedOrder[endedNext];
+    if (ended.get(oldest.id) === oldest) ended.delete(oldest.id);
+    endedOrder[endedNext] = request;
+    endedNext = (endedNext + 1) % kEndedKept;
+  }
   ended.set(request.id, request);
-  if (ended.size > kEndedKept) ended.delete(ended.keys().next().value);
 }
 
 // The request fails with `error` now; nothing it left behind (timers) runs again.
