@@ -413,7 +413,7 @@ class Encoder {
     const r = requestRecord(request);
     return this.cap({
       __proto__: null, k: 'request', url: r.url, method: r.method, headers: headersList(r.headers),
-      redirect: request.redirect, body: this.body(r.body, request),
+      redirect: r.redirect, body: this.body(r.body, request),
     });
   }
 
@@ -754,9 +754,8 @@ function fetchCallMessage(id, cap, args, entry, props, limits) {
   const body = flatBody(r.body);
   if (body === undefined) return null;
   const headers = headersList(r.headers);
-  const redirect = request.redirect;  // as Encoder.request reads it
   if (body !== null) r.body.used = true;
-  return [kFetchCall, id, cap, entry ?? null, limits, r.url, r.method, headers, redirect, body];
+  return [kFetchCall, id, cap, entry ?? null, limits, r.url, r.method, headers, r.redirect, body];
 }
 
 function fetchReplyMessage(id, response) {
@@ -1400,7 +1399,11 @@ function makeStub(info) {
   const fetchFn = (input, init = undefined) => {
     let request;
     try {
-      request = new Request(input, init);
+      // fetch(request) sends a copy, new Request(request); of a Request without a body it
+      // would copy only what the call reads from the request itself (its record), and take
+      // nothing from it, so the request is sent as it is.
+      request = init === undefined && isRequest(input) && requestRecord(input).body === null ? input
+        : new Request(input, init);
       countSubrequest();
     } catch (error) {
       return PromiseReject(error);
