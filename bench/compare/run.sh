@@ -116,6 +116,12 @@ wrk_run() {
 low_load() {  # PORT PATH TAG -> "p50 p99 errors"
   python3 "$HERE/latency.py" "$1" "$2" "$LOWN" "$PAUSE" "$3"
 }
+# The floor of the low-load figures on this machine: a warm request, paced the same way. An idle
+# vCPU takes about a millisecond to wake here (both runtimes pay it: warm p50 is ~0.3 ms back to
+# back and ~1.6 ms with 20 ms pauses), so cold-start latency is best read against this line.
+read -r dw_wp50 dw_wp99 _ <<<"$(low_load "$P_DW" /warm wdw)"
+read -r wd_wp50 wd_wp99 _ <<<"$(low_load "$P_WD" /warm wwd)"
+row "(a) reference: warm request p50, low load (ms)" "$dw_wp50" "$wd_wp50" "$(ratio "$dw_wp50" "$wd_wp50")" ""
 for kind in new new-id; do
   if [ "$kind" = new ]; then path=/new; lpath=/new; lua=""; label="load()"
   else path=/new-id; lpath="/new-id?n={i}"; lua="$TMP/newid.lua"; label="get(new id)"; fi
