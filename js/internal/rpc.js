@@ -856,7 +856,9 @@ ops.setHook('rpcMessage', onMessage);
 function onReturn(from, message, parts = null) {
   const id = parts === null ? message.id : parts[1];
   const pending = pendingCalls.get(id);
-  if (pending === undefined) return;
+  // Only the realm a call went to answers it: call ids are sequential, and a reply from any
+  // other realm (one that guessed an id) must not settle another worker's call.
+  if (pending === undefined || pending.to !== from) return;
   pendingCalls.delete(id);
   // The call's use of the realm ends after its result is decoded: what the result holds from
   // that realm (a stream, a stub) is a use of its own, counted while decoding.

@@ -77,5 +77,41 @@ TEST_F(RpcTest, OnlyRealmsThatSentToARealmHearItIsGone) {
   (void)d;
 }
 
+// A reply settles a call only when it comes from the realm the call went to. Call ids are
+// sequential, so a realm that guessed one (here C, posting replies for the first 50 ids) must not
+// settle a call A made to B: before the check, A's fetch resolved with C's string.
+TEST_F(RpcTest, OnlyTheCalledRealmCanAnswerACall) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker b = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  auto expose = [](TestWorker& w) {
+    jsg::Realm& realm = w.worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Isolate* isolate = realm.isolate();
+    v8::Local<v8::Context> ctx = realm.context();
+    ctx->Global()->Set(ctx, jsg::Str(isolate, "ops"), realm.OpsObject()).Check();
+    v8::Local<v8::Object> ns;
+    ASSERT_TRUE(realm.modules().Namespace("internal:rpc").ToLocal(&ns));
+    ctx->Global()->Set(ctx, jsg::Str(isolate, "rpc"), ns).Check();
+  };
+  expose(a);
+  expose(c);
+  const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
+                                "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ib) +
+                                ", false).fetch('http://x/').then("
+                                "(v) => { outcome = typeof v === 'string' ? v : 'a response'; },"
+                                "(e) => { outcome = 'error: ' + e.message; }); 1"),
+            "1");
+  EXPECT_EQ(EvalJson(*c.worker, "for (let id = 1; id <= 50; id++) ops.rpcPost(" + std::to_string(ia) +
+                                ", { t: 2, id, ok: true, value: 'forged by c', caps: [] }); 1"),
+            "1");
+  loop_.Run();
+  std::string outcome = EvalJson(*a.worker, "outcome");
+  EXPECT_NE(outcome, "\"forged by c\"");
+  // B answered (it has no entrypoint to serve the call): the call settled with B's answer.
+  EXPECT_NE(outcome, "\"pending\"");
+}
+
 }  // namespace
 }  // namespace dw::testing
