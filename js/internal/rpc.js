@@ -608,8 +608,25 @@ export function replacePlaceholders(value, count, build) {
   return replace(value);
 }
 
-// headersList() gives [name, value, name, value, ...].
+// A header list another realm sent ([name, value, ...], as headersList() gives). The sender
+// may be hostile: a sparse array of length 2^32-2 is a few bytes on the wire, and walking it
+// blocked the loop every worker shares for seconds and then ran the process out of memory, so
+// its shape is checked before anything walks it.
+const kMaxHeaderListLength = 2 * 10000;
+function checkedHeaderList(flat) {
+  if (!ArrayIsArray(flat) || flat.length % 2 !== 0 || flat.length > kMaxHeaderListLength) {
+    throw new TypeError('Invalid RPC message: a header list must be an even-length array of strings.');
+  }
+  for (let i = 0; i < flat.length; i++) {
+    if (typeof flat[i] !== 'string') {
+      throw new TypeError('Invalid RPC message: a header list must be an even-length array of strings.');
+    }
+  }
+  return flat;
+}
+
 function headerPairs(flat) {
+  checkedHeaderList(flat);
   const pairs = [];
   for (let i = 0; i + 1 < flat.length; i += 2) ArrayPrototypePush(pairs, [flat[i], flat[i + 1]]);
   return pairs;
@@ -640,9 +657,14 @@ function materialize(from, d, resolve) {
 // A Request or Response as another realm described it (`headers` flat, `body` decoded), with
 // the checks of their constructors: the sender may be hostile.
 function requestFromParts(url, method, headers, redirect, body) {
+  // Strings, not objects that behave like them (an Array passes a length-and-charCodeAt check
+  // while its joined text says something else).
+  if (typeof url !== 'string' || typeof method !== 'string') {
+    throw new TypeError('Invalid RPC message: a request\'s url and method must be strings.');
+  }
   if (redirect === 'follow' && (body === null || isReadableStreamObject(body))) {
     // The common case, built directly: the URL and headers come from a Request already.
-    return createIncomingRequest(method, url, headers, body, createAbortSource());
+    return createIncomingRequest(method, url, checkedHeaderList(headers), body, createAbortSource());
   }
   const init = new RequestInitRecord(method, headerPairs(headers), redirect);
   if (body !== null && body !== undefined) {

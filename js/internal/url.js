@@ -1231,6 +1231,7 @@ export function serializeOrigin(url) {
 // serve` builds from request heads, and those that arrive over RPC (made from a Request, so
 // already normalized), skip the parser.
 export function isNormalizedHttpURL(input) {
+  if (typeof input !== 'string') return false;  // an Array's length is not its text's
   const len = input.length;
   if (len < 9 || StringPrototypeCharCodeAt(input, 0) !== 0x68) return false;  // h
   let i;

@@ -30,6 +30,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "jsg/lookup_caches.h"
@@ -96,8 +98,10 @@ class StubCache {
 // first in symbol lookup).
 void StubCache::Clear() {
   char* self = reinterpret_cast<char*>(this);
-  char* isolate = *reinterpret_cast<char**>(self + kIsolateOffset);
-  if (LayoutKnown(isolate)) {
+  // The version first: on another V8 nothing is read at the layout's offsets.
+  static const bool version_known = strcmp(v8::V8::GetVersion(), kLayoutVersion) == 0;
+  char* isolate = version_known ? *reinterpret_cast<char**>(self + kIsolateOffset) : nullptr;
+  if (version_known && LayoutKnown(isolate)) {
     ZeroReleasingPages(self, kTablesBytes);
     // The inner-pointer cache is zero-filled (its flushed state) just before: by Isolate::Init
     // ahead of the stub caches' Initialize, by MarkCompactCollector::Finish ahead of their
@@ -112,6 +116,11 @@ void StubCache::Clear() {
   using ClearFn = void (*)(StubCache*);
   static const auto original =
       reinterpret_cast<ClearFn>(dlsym(RTLD_NEXT, "_ZN2v88internal9StubCache5ClearEv"));
+  if (original == nullptr) {
+    // Skipping the clear would leave entries for maps a mark-compact may have freed.
+    fprintf(stderr, "dynworker: fatal: V8's StubCache::Clear was not found (dlsym: %s)\n", dlerror());
+    abort();
+  }
   original(this);
 }
 

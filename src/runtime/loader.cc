@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include <uv.h>
+
 #include "absl/strings/str_cat.h"
 #include "api/ops.h"
 #include "api/rpc_ops.h"
@@ -94,9 +96,9 @@ void ReportStarted(io::EventLoop& loop, int creator, int child, std::string erro
 }
 
 // Destroys `child` on a later turn (its isolate may be on the stack now), then tells the realms
-// that talked to it, whose calls to it fail. One isolate per turn, with I/O polled between: a
-// loader GC that collects many load() workers at once would otherwise stall every request for
-// all of their teardowns (about half a millisecond each).
+// that talked to it, whose calls to it fail. At most ~2 ms of teardowns per turn, with I/O
+// polled between: a loader GC that collects many load() workers at once would otherwise stall
+// every request for all of their teardowns (about half a millisecond each).
 void DestroyNext(io::EventLoop& loop, int creator);
 
 void DestroyChildLater(io::EventLoop& loop, int creator, int child) {
@@ -113,24 +115,26 @@ void DestroyNext(io::EventLoop& loop, int creator) {
   jsg::Realm* realm = jsg::Realm::FromId(creator);
   if (!realm) return;
   Children& children = realm->Slot<Children>();
-  if (children.doomed.empty()) {
-    children.destroying = false;
-    return;
-  }
-  int child = children.doomed.front();
-  children.doomed.pop_front();
+  // Up to ~2 ms of teardowns per turn (at least one): fewer would fall behind a loader that
+  // creates many workers per turn, more would stall the requests waiting behind them.
+  uint64_t start = uv_hrtime();
+  do {
+    if (children.doomed.empty()) break;
+    int child = children.doomed.front();
+    children.doomed.pop_front();
+    auto it = children.workers.find(child);
+    if (it == children.workers.end()) continue;
+    std::unique_ptr<Worker> doomed = std::move(it->second);
+    children.workers.erase(it);
+    doomed.reset();
+    realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
+    api::NotifyRealmGone(loop, child);
+  } while (uv_hrtime() - start < 2000000);
   if (children.doomed.empty()) {
     children.destroying = false;
   } else {
     loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
   }
-  auto it = children.workers.find(child);
-  if (it == children.workers.end()) return;
-  std::unique_ptr<Worker> doomed = std::move(it->second);
-  children.workers.erase(it);
-  doomed.reset();
-  realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
-  api::NotifyRealmGone(loop, child);
 }
 
 // The child went over its memory limit (or was stopped by its CPU limit halfway through

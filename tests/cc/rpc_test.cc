@@ -1,4 +1,5 @@
 // The RPC transport between realms (api/rpc_ops.h): who hears that a realm is gone.
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -111,6 +112,35 @@ TEST_F(RpcTest, OnlyTheCalledRealmCanAnswerACall) {
   EXPECT_NE(outcome, "\"forged by c\"");
   // B answered (it has no entrypoint to serve the call): the call settled with B's answer.
   EXPECT_NE(outcome, "\"pending\"");
+}
+
+// A flat fetch call is checked before anything walks it: a sparse header list of length 4e6 (a
+// few bytes on the wire) took seconds of the loop every worker shares (2^32-2 ran the process
+// out of memory), and a URL sent as an Array passed the normalized-URL check with a length that
+// is not its text's. Both are refused at once now.
+TEST_F(RpcTest, MalformedFlatFetchCallsAreRefusedAtOnce) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  for (TestWorker* w : {&a, &c}) {
+    jsg::Realm& realm = w->worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Local<v8::Context> ctx = realm.context();
+    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
+    v8::Local<v8::Object> ns;
+    ASSERT_TRUE(realm.modules().Namespace("internal:url").ToLocal(&ns));
+    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "url"), ns).Check();
+  }
+  const int ia = a.worker->realm().id();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(EvalJson(*c.worker, "const h = []; h.length = 4e6;"
+                                "ops.rpcPost(" + std::to_string(ia) + ", [4, 1, 0, 'default', null, "
+                                "'http://a/', 'GET', h, 'manual', null]); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  // Not a string: not a normalized URL, whatever its length and characters say.
+  EXPECT_EQ(EvalJson(*a.worker, "url.isNormalizedHttpURL(['http://127.0.0.1:18765/admin/', '/../x', ...new Array(28).fill('')])"), "false");
+  EXPECT_EQ(EvalJson(*a.worker, "url.isNormalizedHttpURL('http://127.0.0.1:1/admin/')"), "true");
 }
 
 }  // namespace
