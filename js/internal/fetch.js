@@ -43,7 +43,7 @@
 
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
-import { Request, requestRecord } from 'internal:request';
+import { Request, RequestInitParts, requestRecord } from 'internal:request';
 import { createResponseFromRecord, newResponseRecord, responseRecord } from 'internal:response';
 import {
   createHeaders, headersAppendUnchecked, headersEntries, headersGetCombined, normalizeHeaderValue,
@@ -195,17 +195,6 @@ function fetchURL(f) {
   if (f.url === null) f.url = parseURL(f.urlList[f.urlList.length - 1]);
   return f.url;
 }
-
-// The RequestInit exchangeThroughOutbound gives the gateway's Request.
-const OutboundInit = recordClass(class OutboundInit {
-  constructor(method, headers, redirect) {
-    this.method = method;
-    this.headers = headers;
-    this.redirect = redirect;
-    this.body = undefined;
-    this.duplex = undefined;
-  }
-});
 
 function settle(f, ok, value) {
   if (f.settled) return;
@@ -568,7 +557,7 @@ function flatLocation(flat) {
 // gets the request as it is (re)sent, with the caller's redirect mode; signals do not cross
 // isolates, so an abort ends the caller's fetch while the gateway's call runs on.
 function exchangeThroughOutbound(f, outbound) {
-  const init = new OutboundInit(f.method, f.headers, f.redirect);
+  const init = new RequestInitParts(f.method, f.headers, f.redirect);
   if (f.bodySource !== null) {
     init.body = f.bodySource;
   } else if (f.bodyStream !== null) {

@@ -135,6 +135,19 @@ function normalizeMethod(method) {
   return kNormalizedMethods.has(upper) ? upper : method;
 }
 
+// A RequestInit the runtime builds itself for new Request(url, init) (internal:fetch's gateway
+// Request, internal:rpc's Request from another realm's parts): a class, so V8 does not build a
+// dictionary-mode object for it; `body` and `duplex` are set afterwards when there is a body.
+const RequestInitParts = recordClass(class RequestInitParts {
+  constructor(method, headers, redirect) {
+    this.method = method;
+    this.headers = headers;
+    this.redirect = redirect;
+    this.body = undefined;
+    this.duplex = undefined;
+  }
+});
+
 // A converted RequestInit. Absent members are undefined.
 const RequestInitDict = recordClass(class RequestInitDict {
   present = false;
@@ -650,4 +663,5 @@ export {
   createIncomingRequest,
   createAbortSource,
   abortAbortSource,
+  RequestInitParts,
 };

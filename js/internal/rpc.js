@@ -19,7 +19,7 @@ import primordials from 'internal:primordials';
 import ops from 'internal:ops';
 import { DOMException } from 'internal:dom_exception';
 import {
-  Request, requestRecord, isRequest, createIncomingRequest, createAbortSource,
+  Request, requestRecord, isRequest, createIncomingRequest, createAbortSource, RequestInitParts,
 } from 'internal:request';
 import { Response, isResponse, responseRecord } from 'internal:response';
 import { Headers, headersList } from 'internal:headers';
@@ -188,16 +188,6 @@ const ResponseInitRecord = recordClass(class ResponseInitRecord {
     this.status = status;
     this.statusText = statusText;
     this.headers = headers;
-  }
-});
-
-const RequestInitRecord = recordClass(class RequestInitRecord {
-  constructor(method, headers, redirect) {
-    this.method = method;
-    this.headers = headers;
-    this.redirect = redirect;
-    this.body = undefined;
-    this.duplex = undefined;
   }
 });
 
@@ -614,14 +604,9 @@ export function replacePlaceholders(value, count, build) {
 // its shape is checked before anything walks it.
 const kMaxHeaderListLength = 2 * 10000;
 function checkedHeaderList(flat) {
-  if (!ArrayIsArray(flat) || flat.length % 2 !== 0 || flat.length > kMaxHeaderListLength) {
-    throw new TypeError('Invalid RPC message: a header list must be an even-length array of strings.');
-  }
-  for (let i = 0; i < flat.length; i++) {
-    if (typeof flat[i] !== 'string') {
-      throw new TypeError('Invalid RPC message: a header list must be an even-length array of strings.');
-    }
-  }
+  let ok = ArrayIsArray(flat) && flat.length % 2 === 0 && flat.length <= kMaxHeaderListLength;
+  for (let i = 0; ok && i < flat.length; i++) ok = typeof flat[i] === 'string';
+  if (!ok) throw new TypeError('Invalid RPC message: a header list must be an even-length array of strings.');
   return flat;
 }
 
@@ -666,7 +651,7 @@ function requestFromParts(url, method, headers, redirect, body) {
     // The common case, built directly: the URL and headers come from a Request already.
     return createIncomingRequest(method, url, checkedHeaderList(headers), body, createAbortSource());
   }
-  const init = new RequestInitRecord(method, headerPairs(headers), redirect);
+  const init = new RequestInitParts(method, headerPairs(headers), redirect);
   if (body !== null && body !== undefined) {
     init.body = body;
     init.duplex = 'half';

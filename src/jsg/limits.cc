@@ -351,8 +351,6 @@ void LimitEnforcer::Charge(bool from_interrupt) {
       t_cpu_mark = {now, cpu};
       delta = std::min(delta, cpu - turn_cpu_base_);
       turn_cpu_ = cpu;
-    } else {
-      turn_cpu_base_ += delta;  // what is charged now is not charged again from the mark
     }
   } else {
     int64_t cpu = ThreadCpuNs();

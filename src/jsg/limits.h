@@ -150,8 +150,8 @@ class LimitEnforcer {
   std::function<void()> after_turn_;
   int64_t turn_mono_ = 0;  // monotonic time of this turn's last charge
   int64_t turn_cpu_ = -1;  // thread CPU time of this turn's last charge; -1: not read this turn
-  // Thread CPU time at the thread's CPU mark before this turn, plus what the turn was charged
-  // since in wall time: the base its first CPU reading is compared with (Charge).
+  // Thread CPU time at the thread's CPU mark before this turn: the base its first CPU reading
+  // is compared with (Charge; cheap-clock charges happen only at the turn's end).
   int64_t turn_cpu_base_ = 0;
   std::map<int, Request> requests_;
   int next_request_ = 1;

@@ -50,7 +50,7 @@ constexpr size_t kInnerPointerCacheOffset = 0xd7a0;
 constexpr size_t kInnerPointerCacheBytes = 1024 * 56;
 constexpr char kLayoutVersion[] = "10.2.154.26-node.37";
 
-// Whether the layouts above are this V8's: the exact version, and, checked once on the process's
+// Whether the layouts above are this V8's: given the exact version, checked once on the process's
 // first Clear (V8 makes it from Isolate::Init, the new isolate entered), the StubCache's
 // Isolate* at kIsolateOffset is the current isolate. 0: not checked yet, 1: yes, -1: no.
 std::atomic<int> g_layout{0};
@@ -58,8 +58,8 @@ std::atomic<int> g_layout{0};
 bool LayoutKnown(const char* isolate_of_cache) {
   int state = g_layout.load(std::memory_order_acquire);
   if (state == 0) {
-    bool known = strcmp(v8::V8::GetVersion(), kLayoutVersion) == 0 &&
-                 isolate_of_cache == reinterpret_cast<const char*>(v8::Isolate::TryGetCurrent());
+    // (The version was checked by the caller before it read `isolate_of_cache`.)
+    bool known = isolate_of_cache == reinterpret_cast<const char*>(v8::Isolate::TryGetCurrent());
 #ifdef V8_COMPRESS_POINTERS
     known = false;  // 4-byte tagged values: another layout
 #endif

@@ -25,9 +25,8 @@ using jsg::Str;
 // The dynamic workers a realm created, by realm id. Destroyed with that realm.
 struct Children {
   std::map<int, std::unique_ptr<Worker>> workers;
-  // Workers to destroy, one per loop turn (DestroyChildLater).
+  // Workers to destroy (DestroyChildLater); a DestroyNext task is pending while non-empty.
   std::deque<int> doomed;
-  bool destroying = false;
 };
 
 // What a dynamic worker costs its creator, reported to the creator's V8 heap as external
@@ -106,9 +105,7 @@ void DestroyChildLater(io::EventLoop& loop, int creator, int child) {
   if (!realm) return;  // its workers died with it
   Children& children = realm->Slot<Children>();
   children.doomed.push_back(child);
-  if (children.destroying) return;
-  children.destroying = true;
-  loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
+  if (children.doomed.size() == 1) loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
 }
 
 void DestroyNext(io::EventLoop& loop, int creator) {
@@ -130,11 +127,7 @@ void DestroyNext(io::EventLoop& loop, int creator) {
     realm->isolate()->AdjustAmountOfExternalAllocatedMemory(-kWorkerExternalCost);
     api::NotifyRealmGone(loop, child);
   } while (uv_hrtime() - start < 2000000);
-  if (children.doomed.empty()) {
-    children.destroying = false;
-  } else {
-    loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
-  }
+  if (!children.doomed.empty()) loop.Defer([creator, &loop]() { DestroyNext(loop, creator); });
 }
 
 // The child went over its memory limit (or was stopped by its CPU limit halfway through
