@@ -850,7 +850,6 @@ const onMessage = (from, message) => {
     }
   }
   switch (message.t) {
-    case 0: return onInit(from, message);
     case 1: return onCall(from, message);
     case 2: return onReturn(from, message);
     case 3: return disposeExport(message.cap);
@@ -858,6 +857,8 @@ const onMessage = (from, message) => {
   }
 };
 ops.setHook('rpcMessage', onMessage);
+// Only C++ delivers an init message, once, from the creator (api/rpc_ops.h DeliverRpcInit).
+ops.setHook('rpcInit', (from, message) => onInit(from, message));
 
 // `parts`: a kFetchReply message (then `message` is null), or null.
 function onReturn(from, message, parts = null) {
@@ -1540,6 +1541,7 @@ export const kNoInternet = 'This worker is not permitted to access the internet 
 let dynamicRealm = false;
 
 function onInit(from, message) {
+  if (dynamicRealm) return;  // once: C++ sends one, this is its second line
   dynamicRealm = true;
   const value = decodeMessage(from, message.value, message.caps);
   workerLimits = { __proto__: null, ...value.limits };
@@ -1728,7 +1730,7 @@ export function warmRpc() {
 
   const savedEnv = workerEnv;
   const savedTails = tails;
-  onMessage(kWarmRealm, initMessage(kWarmRealm, {}, undefined, []));
+  onInit(kWarmRealm, initMessage(kWarmRealm, {}, undefined, []));
   onSetMain({ __proto__: null, default: { fetch() { return new Response('warm'); } } });
   onMessage(kWarmRealm, fetchCallMessage(0, 0, [new Request('https://example.com/')], 'default', {}, null));
   // A gateway's answer to this worker's fetch() (no call waits for it; the Response is made).

@@ -123,12 +123,16 @@ void NotifyGone(int receiver, int gone) {
   realm->CallHook("rpcRealmGone", 2, args);
 }
 
-void Deliver(int from, int to, const RpcBytes& bytes) {
+// `hook`: rpcMessage, or rpcInit for a dynamic worker's init message (DeliverRpcInit).
+void Deliver(int from, int to, const RpcBytes& bytes, const char* hook = "rpcMessage") {
   jsg::Realm* realm = jsg::Realm::FromId(to);
   if (!realm || realm->condemned()) {
     NotifyGone(from, to);
     return;
   }
+  // Not yet given to its tenant: nobody honest sends to it (its creator sends calls only once
+  // it has started), so a message now is a guess at its id. Dropped without a word.
+  if (realm->awaiting_init()) return;
   jsg::Realm::CallbackScope scope(*realm);
   v8::Isolate* isolate = realm->isolate();
   v8::Local<v8::Context> ctx = realm->context();
@@ -142,7 +146,7 @@ void Deliver(int from, int to, const RpcBytes& bytes) {
     return;
   }
   v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, from), value};
-  realm->CallHook("rpcMessage", 2, args);
+  realm->CallHook(hook, 2, args);
 }
 
 // ---- ops ----
@@ -186,9 +190,12 @@ RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value) {
   return bytes;
 }
 
-void DeliverRpcMessageNow(int from, int to, const RpcBytes& bytes) {
-  AddListener(from, to);
-  Deliver(from, to, bytes);
+void DeliverRpcInit(int creator, int child, const RpcBytes& bytes) {
+  jsg::Realm* realm = jsg::Realm::FromId(child);
+  if (!realm) return;
+  realm->set_awaiting_init(false);
+  AddListener(creator, child);
+  Deliver(creator, child, bytes, "rpcInit");
 }
 
 void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes) {

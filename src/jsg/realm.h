@@ -66,6 +66,11 @@ class Realm {
   LimitEnforcer* limits() const { return limits_.get(); }
   // Condemned by its memory limit: no JS runs here any more.
   bool condemned() const;
+  // A dynamic worker's realm between its creation (or preparation ahead of demand) and its
+  // init message from its creator: RPC messages to it are dropped, so no other realm can
+  // reach it before it is given its env and outbound (api/rpc_ops.h DeliverRpcInit).
+  bool awaiting_init() const { return awaiting_init_; }
+  void set_awaiting_init(bool awaiting) { awaiting_init_ = awaiting; }
   // A termination (CPU limit) stopped JS whose half-done state later JS would see (a module
   // halfway through its evaluation): with limits, the isolate is condemned rather than reused.
   void StateLostToTermination();
@@ -163,6 +168,7 @@ class Realm {
   bool restored_ = false;
   int embedder_wasm_compiles_ = 0;
   bool clock_frozen_ = false;
+  bool awaiting_init_ = false;
   double frozen_wall_ms_ = 0;
   uint64_t frozen_hr_ns_ = 0;
   void TickFrozenClock();

@@ -212,6 +212,7 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
     options.realm_id = child_id;
     options.memory_mb = limits.memory_mb;
     worker = Worker::Create(loop, std::move(options));
+    worker->realm().set_awaiting_init(true);
   }
   Worker* w = worker.get();
   // Atomics.wait would block the thread every worker shares, in a sleep no limit sees (it
@@ -243,7 +244,7 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
   jsg::Realm& realm = w->realm();
   // The init message (env, outbound) is delivered before any user code runs, so the
   // worker's fetch() is already replaced when its top level runs.
-  api::DeliverRpcMessageNow(creator_id, child_id, init);
+  api::DeliverRpcInit(creator_id, child_id, init);
 
   jsg::Realm::CallbackScope scope(realm);
   v8::Isolate* isolate = realm.isolate();

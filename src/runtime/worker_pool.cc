@@ -36,6 +36,8 @@ void WorkerPool::Check() {
     WorkerOptions options;
     options.memory_mb = kMemoryMb;
     ready_.push_back(Worker::Create(*loop_, std::move(options)));
+    // Its id is a guess away for any realm: closed to messages until its init (loader.cc).
+    ready_.back()->realm().set_awaiting_init(true);
     if (ready_.size() >= kSize) {
       timer_->Stop();
       return;

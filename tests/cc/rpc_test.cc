@@ -143,5 +143,51 @@ TEST_F(RpcTest, MalformedFlatFetchCallsAreRefusedAtOnce) {
   EXPECT_EQ(EvalJson(*a.worker, "url.isNormalizedHttpURL('http://127.0.0.1:1/admin/')"), "true");
 }
 
+// A dynamic worker's init message (env, outbound, limits) comes only from C++, from its
+// creator (api::DeliverRpcInit). Before, `rpcMessage` took one from any realm, any number of
+// times: a realm that could post raw messages could give another worker a new outbound (here
+// C makes B's fetch() fail with the no-internet error; with an outbound stub of its own it
+// would see B's requests). And a realm waiting for its init (a prepared isolate, a worker not
+// yet started) takes no message at all: its id is a guess away for any realm.
+TEST_F(RpcTest, InitMessagesComeOnlyFromTheCreator) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker b = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  for (TestWorker* w : {&a, &b, &c}) {
+    jsg::Realm& realm = w->worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Local<v8::Context> ctx = realm.context();
+    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
+    v8::Local<v8::Object> ns;
+    ASSERT_TRUE(realm.modules().Namespace("internal:rpc").ToLocal(&ns));
+    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "rpc"), ns).Check();
+  }
+  const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
+  EXPECT_EQ(EvalJson(*c.worker, "ops.rpcPost(" + std::to_string(ib) + ", rpc.initMessage(" +
+                                std::to_string(ib) + ", {}, null, [])); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*b.worker, "globalThis.outcome = 'pending';"
+                                "fetch('http://127.0.0.1:1/').then(() => { outcome = 'ok'; },"
+                                "(e) => { outcome = e.message; }); 1"),
+            "1");
+  loop_.Run();
+  std::string outcome = EvalJson(*b.worker, "outcome");
+  EXPECT_EQ(outcome.find("not permitted to access the internet"), std::string::npos) << outcome;
+  EXPECT_NE(outcome, "\"pending\"");
+
+  // B waits for its init: A's call to it is dropped, not answered.
+  b.worker->realm().set_awaiting_init(true);
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
+                                "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ib) +
+                                ", false).fetch('http://x/').then(() => { outcome = 'answered'; },"
+                                "(e) => { outcome = 'error: ' + e.message; }); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*a.worker, "outcome"), "\"pending\"");
+  b.worker->realm().set_awaiting_init(false);
+  (void)ia;
+}
+
 }  // namespace
 }  // namespace dw::testing

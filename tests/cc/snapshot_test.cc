@@ -119,7 +119,7 @@ TEST_F(SnapshotTest, GlobalsAndPrimordialsMatchABootstrapFromScratch) {
 TEST_F(SnapshotTest, HooksMatchABootstrapFromScratch) {
   TestWorker snap = Make(true);
   TestWorker scratch = Make(false);
-  for (const char* hook : {"reportError", "DOMException", "timerHandler", "rpcMessage",
+  for (const char* hook : {"reportError", "DOMException", "timerHandler", "rpcMessage", "rpcInit",
                            "rpcRealmGone", "rpcSetMain", "realmInit", "lazyGlobal"}) {
     for (TestWorker* tw : {&snap, &scratch}) {
       jsg::Realm& realm = tw->worker->realm();
