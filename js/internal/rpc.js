@@ -1096,7 +1096,8 @@ function decodedRequestOf(message, parts) {
 
 function traceRequest(url, method, flat) {
   const headers = {};
-  for (let j = 0; j + 1 < flat.length; j += 2) headers[flat[j]] = flat[j + 1];
+  // setOwn: a header named __proto__ is a header like any other, not the object's prototype.
+  for (let j = 0; j + 1 < flat.length; j += 2) setOwn(headers, flat[j], flat[j + 1]);
   return { __proto__: null, url, method, headers };
 }
 

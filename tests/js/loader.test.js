@@ -1970,7 +1970,8 @@ export const tailsGetEachCallsLogsExceptionsAndOutcome = {
         fetch(request) { console.log('saw', new URL(request.url).pathname); return new Response('ok', { status: 201 }); },
       };
     `, { tails: [ctx.exports.TailCollector({ props: { tag: 'a' } }), ctx.exports.TailCollector({ props: { tag: 'b' } })] }));
-    const res = await w.getEntrypoint().fetch('http://x/path', { headers: { 'x-h': 'v' } });
+    // A header named __proto__ is reported like any other (it was lost: assigned as a prototype).
+    const res = await w.getEntrypoint().fetch('http://x/path', { headers: { 'x-h': 'v', ['__proto__']: 'p' } });
     assert.strictEqual(res.status, 201);
     assert.strictEqual(await w.getEntrypoint('Api').add(2, 3), 5);
     await rejects(w.getEntrypoint('Api').fail(), { name: 'RangeError', message: 'nope' });
@@ -1984,6 +1985,7 @@ export const tailsGetEachCallsLogsExceptionsAndOutcome = {
       assert.strictEqual(fetchItem.event.request.url, 'http://x/path');
       assert.strictEqual(fetchItem.event.request.method, 'GET');
       assert.strictEqual(fetchItem.event.request.headers['x-h'], 'v');
+      assert.strictEqual(Object.getOwnPropertyDescriptor(fetchItem.event.request.headers, '__proto__')?.value, 'p');
       assert.strictEqual(fetchItem.event.response.status, 201);
       assert.deepStrictEqual(fetchItem.logs.map((l) => [l.level, l.message]), [['log', ['saw /path']]]);
       assert.strictEqual(typeof fetchItem.eventTimestamp, 'number');
