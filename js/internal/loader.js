@@ -12,6 +12,7 @@ import {
   entrypointFetcher, initMessage, isStub, stubDetails, retargetExports, realmInUse,
   setRealmIdleListener,
 } from 'internal:rpc';
+import { setTimeout } from 'internal:timers';
 
 const {
   ArrayIsArray, ArrayPrototypePush, DateNow, Error, FinalizationRegistry, JSONStringify,
@@ -259,6 +260,11 @@ class Cache {
     this.measuredTotal = 0;
     this.measuredCount = 0;
     this.perWorker = 1.5 * 1024 * 1024;
+    this.sweepPending = false;
+    // The last sweep had to keep workers in use over the count or memory bound: the next one
+    // runs as soon as one of the cache's workers is idle (setRealmIdleListener below).
+    this.keptOverCount = false;
+    this.keptOverMemory = false;
   }
 }
 
@@ -303,7 +309,14 @@ const collected = new FinalizationRegistry((box) => {
   box.realm = null;
 });
 setRealmIdleListener((realm) => {
-  if (lingering.delete(realm)) ops.workerDestroy(realm);
+  if (lingering.delete(realm)) {
+    ops.workerDestroy(realm);
+    return;
+  }
+  const entry = byRealm.get(realm)?.deref();
+  if (entry !== undefined && !entry.anonymous && (entry.cache.keptOverCount || entry.cache.keptOverMemory)) {
+    sweepSoon(entry.cache);
+  }
 });
 
 // realm id -> WeakRef of the Entry whose worker it is (weak: an anonymous entry must stay
@@ -343,25 +356,37 @@ function evict(entry) {
   entry.ready = null;
 }
 
+// Whether a sweep may evict the entry now: not while its worker starts (the calls made
+// meanwhile wait for it: evicting it would fail them with "The Worker was unloaded."), and
+// not while this realm uses it (a call in flight, a body being read, a stub it returned, all
+// counted by internal:rpc): eviction would fail those. Such an entry stays, and counts; a
+// later sweep (the next get(), the timer, the end of a start) takes it once it is idle.
+function evictable(entry) {
+  if (entry.realm === null) return entry.ready === null;  // not running: only a slot
+  return !realmInUse(entry.realm);
+}
+
 // Idle timeout, then LRU by count and by memory. `entries` is kept in least-recently-used
 // order (touch moves an entry to the end), so idle and surplus workers are at the front and a
-// sweep looks at no more entries than it evicts, plus one.
+// sweep looks at no more entries than it evicts or must keep (see evictable), plus one.
 function sweep(cache) {
   const { options, entries } = cache;
   const now = DateNow();
-  for (;;) {
-    const oldest = entries.values().next().value;
-    if (oldest === undefined) break;
-    if (entries.size > options.maxWorkers || now - oldest.lastUsed > options.idleTimeoutMs) {
-      evict(oldest);
-      continue;
-    }
-    break;
+  let over = entries.size - options.maxWorkers;
+  const iterator = entries.values();
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    const entry = next.value;
+    if (over <= 0 && now - entry.lastUsed <= options.idleTimeoutMs) break;
+    if (!evictable(entry)) continue;
+    evict(entry);
+    over--;
   }
+  cache.keptOverCount = over > 0;
   // Measuring costs a call per worker: once a second, and at once when the workers added since
   // the last measurement would take the cache over its limit at the average measured then (a
   // burst of new workers must not overshoot for a second). Over the limit, eviction goes down to
   // 90% of it, so the next early measurement is a few workers away rather than the next one.
+  // Workers still starting count at that average: they are about to cost it.
   const limit = options.maxMemoryMb * 1024 * 1024;
   const added = entries.size - cache.measuredCount;
   const estimate = cache.measuredTotal + (added > 0 ? added * cache.perWorker : 0);
@@ -369,22 +394,41 @@ function sweep(cache) {
   cache.lastMemoryCheck = now;
   let total = 0;
   let running = 0;
+  let starting = 0;
   const order = [];
   MapPrototypeForEach(entries, (entry) => {
     if (entry.realm !== null) {
       total += ops.workerMemory(entry.realm);
       running++;
+    } else if (entry.ready !== null) {
+      starting++;
     }
     ArrayPrototypePush(order, entry);
   });
   if (running > 0) cache.perWorker = total / running;
+  total += starting * cache.perWorker;
   const target = total > limit ? limit * 0.9 : limit;
   for (let i = 0; i < order.length && total > target; i++) {
-    if (order[i].realm !== null) total -= ops.workerMemory(order[i].realm);
-    evict(order[i]);
+    const entry = order[i];
+    if (!evictable(entry)) continue;
+    if (entry.realm !== null) total -= ops.workerMemory(entry.realm);
+    evict(entry);
   }
+  cache.keptOverMemory = total > limit;
   cache.measuredTotal = total;
   cache.measuredCount = entries.size;
+}
+
+// A sweep once the calls waiting for a worker that just started have been sent: a burst of
+// starts the sweeps could not evict (see evictable) is measured and trimmed then, not at the
+// next get() or timer, which may be 30 s away.
+function sweepSoon(cache) {
+  if (cache.sweepPending) return;
+  cache.sweepPending = true;
+  setTimeout(() => {
+    cache.sweepPending = false;
+    sweep(cache);
+  }, 0);
 }
 
 // The worker in `realm` (or a promise of it) becomes the entry's, unless the entry moved on
@@ -396,6 +440,7 @@ function adopt(entry, ready, realmOrPromise) {
       throw new Error('The Worker was unloaded.');
     }
     setRealm(entry, realm);
+    if (!entry.anonymous) sweepSoon(entry.cache);
     return realm;
   });
 }
@@ -422,7 +467,6 @@ function ensureStarted(entry) {
     const other = entries.get(entry.key);
     if (other !== undefined && other.ready !== null) return other.ready;
     entries.set(entry.key, entry);
-    sweep(entry.cache);
   }
   let codePromise;
   try {
@@ -435,6 +479,9 @@ function ensureStarted(entry) {
     return adopt(entry, ready, start(entry.prepared ?? prepare(code, entry.egress, entry.workerId)));
   });
   entry.ready = ready;
+  // The sweep for the slot it took, once it counts as starting (a sweep before that could
+  // evict it, and it would then start outside the table, where no sweep ever finds it).
+  if (!entry.anonymous) sweep(entry.cache);
   // A failed start is not cached: the next use of this id starts over (beyond workerd).
   PromisePrototypeThen(ready, () => markSettled(entry, ready), () => {
     if (entry.ready === ready) {
@@ -510,7 +557,6 @@ class WorkerLoader {
     }
     entry = new Entry(cache, key, getCode, false, null, String(id), this.#egress);
     cache.entries.set(key, entry);
-    sweep(cache);
     // Eager: the code is fetched and the isolate started now, not at the first request.
     PromisePrototypeThen(ensureStarted(entry), undefined, () => {});
     return new WorkerStub(kInternal, entry);

@@ -44,7 +44,7 @@ TEST(LoaderCacheTest, ConfigBindingsShareEvictAndReload) {
                                   " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   DW_EXPECT_LACKS(r.output, "[ FAIL ]");
-  DW_EXPECT_CONTAINS(r.output, "10 passed, 0 failed");
+  DW_EXPECT_CONTAINS(r.output, "12 passed, 0 failed");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
