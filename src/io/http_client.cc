@@ -144,6 +144,8 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     while (!found && !it->second.empty()) {
       Idle e = std::move(it->second.back());
       it->second.pop_back();
+      --count_;
+      --thread_idle_;
       if (e.stream->is_open() && e.stream->buffered_read_bytes() == 0 &&
           PeerAllowed(*e.stream, filter)) {
         found = std::move(e.stream);
@@ -160,8 +162,8 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   }
 
   void Release(const std::string& key, std::shared_ptr<TcpStream> stream) {
-    if (closed_ || options_.max_idle_per_host == 0 || !stream->is_open() ||
-        stream->buffered_read_bytes() != 0) {
+    if (closed_ || options_.max_idle_per_host == 0 || options_.max_idle_total == 0 ||
+        !stream->is_open() || stream->buffered_read_bytes() != 0) {
       stream->Close();
       return;
     }
@@ -169,11 +171,21 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     while (list.size() >= options_.max_idle_per_host) {
       list.front().stream->Close();
       list.pop_front();
+      --count_;
+      --thread_idle_;
+    }
+    while (count_ >= options_.max_idle_total) CloseOldest();
+    if (thread_idle_ >= options_.max_idle_per_thread) {
+      if (list.empty()) idle_.erase(key);
+      stream->Close();
+      return;
     }
     // Idle connections must not keep the loop (and so a worker) alive.
     stream->SetRef(false);
     TcpStream* raw = stream.get();
     list.push_back(Idle{stream, loop_.NowMs()});
+    ++count_;
+    ++thread_idle_;
     // Anything arriving on an idle connection (EOF, a reset, bytes the server had no reason
     // to send) means it cannot carry another request.
     std::weak_ptr<HttpConnectionPool> weak = weak_from_this();
@@ -186,6 +198,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   void CloseAll() {
     auto idle = std::move(idle_);
     idle_.clear();
+    Recount();
     for (auto& [key, list] : idle) {
       for (auto& e : list) e.stream->Close();
     }
@@ -197,11 +210,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     sweep_.reset();
   }
 
-  size_t idle_count() const {
-    size_t n = 0;
-    for (const auto& [key, list] : idle_) n += list.size();
-    return n;
-  }
+  size_t idle_count() const { return count_; }
 
  private:
   struct Idle {
@@ -231,6 +240,29 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       }
     }
     if (list.empty()) idle_.erase(it);
+    Recount();
+  }
+
+  // Closes the connection idle longest, whatever its host.
+  void CloseOldest() {
+    auto oldest = idle_.end();
+    for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if (oldest == idle_.end() || it->second.front().since_ms < oldest->second.front().since_ms) oldest = it;
+    }
+    if (oldest == idle_.end()) return;
+    oldest->second.front().stream->Close();
+    oldest->second.pop_front();
+    --count_;
+    --thread_idle_;
+    if (oldest->second.empty()) idle_.erase(oldest);
+  }
+
+  // count_ and the thread's total after idle_ changed wholesale (a sweep, a removal).
+  void Recount() {
+    size_t n = 0;
+    for (const auto& [key, list] : idle_) n += list.size();
+    thread_idle_ = thread_idle_ - count_ + n;
+    count_ = n;
   }
 
   void ScheduleSweep() {
@@ -257,6 +289,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       }
       it = list.empty() ? idle_.erase(it) : std::next(it);
     }
+    Recount();
     if (next != 0) sweep_->Start(next);
   }
 
@@ -265,6 +298,9 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   HttpClientStats stats_;
   bool closed_ = false;
   std::map<std::string, std::deque<Idle>> idle_;
+  size_t count_ = 0;  // connections in idle_
+  // Idle connections of every pool on this thread (pools belong to their loop's thread).
+  static thread_local size_t thread_idle_;
   std::optional<absl::StatusOr<std::shared_ptr<TlsContext>>> tls_;
   std::unique_ptr<Timer> sweep_;
 };
@@ -886,5 +922,7 @@ const llhttp_settings_t* HttpClientExchange::ParserSettings() {
   }();
   return &settings;
 }
+
+thread_local size_t HttpConnectionPool::thread_idle_ = 0;
 
 }  // namespace dw::io

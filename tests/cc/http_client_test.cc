@@ -327,6 +327,41 @@ TEST_F(HttpClientTest, ConcurrentRequestsToOneHostReuseTheirConnectionsNextRound
   EXPECT_EQ(client().idle_connections(), 16u);
 }
 
+// Runs `n` concurrent GETs on `c` to `port` to the end.
+void RunConcurrent(io::EventLoop& loop, HttpClient& c, int port, int n) {
+  std::vector<std::shared_ptr<Outcome>> outs;
+  for (int i = 0; i < n; ++i) outs.push_back(Collect(c.Start(Get(Local(port, "/" + std::to_string(i))))));
+  ASSERT_TRUE(RunUntil(loop, [&] {
+    for (auto& o : outs) if (!o->finished) return false;
+    return true;
+  }, 5000));
+  for (auto& o : outs) EXPECT_EQ(o->error, "");
+}
+
+// Idle connections are file descriptors: one client keeps at most max_idle_total of them over
+// all hosts, and the clients of a thread together at most max_idle_per_thread (before, only
+// the per-host cap held: a worker fetching from many hosts, or many workers, could hold
+// enough sockets for the process to run out of descriptors).
+TEST_F(HttpClientTest, IdleConnectionsAreCappedPerClientAndPerThread) {
+  TestServer server(Serve([](const TestRequest& r) { return Ok("ok:" + r.target); }));
+  HttpClientOptions options;
+  options.max_idle_total = 8;
+  options.max_idle_per_thread = 12;
+  HttpClient& a = client(options);
+  RunConcurrent(loop_, a, server.port(), 16);
+  EXPECT_EQ(a.idle_connections(), 8u);
+  {
+    HttpClient b(loop_, options);
+    RunConcurrent(loop_, b, server.port(), 16);
+    EXPECT_EQ(b.idle_connections(), 4u);  // 12 in the thread, 8 of them a's
+    RunConcurrent(loop_, b, server.port(), 4);  // its own four are reused
+    EXPECT_EQ(b.stats().connections_reused, 4u);
+  }
+  // b's are gone with it: a may keep its 8 again.
+  RunConcurrent(loop_, a, server.port(), 16);
+  EXPECT_EQ(a.idle_connections(), 8u);
+}
+
 TEST_F(HttpClientTest, ConnectionCloseIsNotReused) {
   TestServer server([](ServerConn& c) {
     TestRequest req;
