@@ -1,4 +1,6 @@
 // The dynworker command line.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/egress_log.h"
@@ -175,6 +178,13 @@ int main(int argc, char** argv) {
   // A write to a socket the peer has reset must be an error on that socket, not the end of
   // the process (libuv and OpenSSL write with plain write()).
   signal(SIGPIPE, SIG_IGN);
+  // Every connection, in or out, is a descriptor, and the soft limit is often 1024: a busy
+  // server (or workers that fetch from many hosts) would fail to accept long before the hard
+  // limit the administrator set. Raised to it, as Go's runtime does at start.
+  if (rlimit nofile; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   if (argc < 2) {
     fprintf(stderr, "%s", kUsage);
     return 2;

@@ -404,6 +404,20 @@ TEST_F(CliTest, BadConfigIsAClearError) {
   DW_EXPECT_CONTAINS(r.output, "\"vars\" must be an object");
 }
 
+// The soft limit on open files is raised to the hard one at start (a soft 1024 let a busy
+// server run out of descriptors with the hard limit far away).
+TEST_F(CliTest, TheOpenFilesLimitIsRaisedToTheHardLimit) {
+  fs::path f = Write("slow.test.js",
+                     "export const waits = { async test() { await new Promise((r) => setTimeout(r, 3000)); } };\n");
+  RunResult r = testing::RunShell(
+      "prlimit --nofile=100:4000 " + ShellQuote(binary_.string()) + " test " + ShellQuote(f.string()) +
+      " >/dev/null 2>&1 & pid=$!; for i in $(seq 50); do sleep 0.1; "
+      "grep -q 'Max open files *4000 *4000' /proc/$pid/limits 2>/dev/null && break; done; "
+      "grep 'Max open files' /proc/$pid/limits; wait $pid");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  DW_EXPECT_CONTAINS(r.output, "4000                 4000");
+}
+
 TEST_F(CliTest, UsageErrors) {
   RunResult r = Run({"test"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
