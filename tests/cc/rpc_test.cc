@@ -58,6 +58,19 @@ class RpcTest : public WorkerTest {
   std::vector<std::pair<int, int>> calls_;
 };
 
+// Gives `w`'s context the globals `ops` (its ops object) and `name` (the namespace of runtime
+// module `module`): the test plays a realm that posts raw messages, as one could after an
+// escape.
+void Expose(TestWorker& w, const char* module, const char* name) {
+  jsg::Realm& realm = w.worker->realm();
+  jsg::Realm::CallbackScope scope(realm);
+  v8::Local<v8::Context> ctx = realm.context();
+  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
+  v8::Local<v8::Object> ns;
+  ASSERT_TRUE(realm.modules().Namespace(module).ToLocal(&ns));
+  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), name), ns).Check();
+}
+
 // Only realms that sent to a realm can have calls pending on it or exports it holds: they, and
 // no other realm, hear that it is gone, once. (Telling every realm made each worker's teardown
 // a call into every live isolate.)
@@ -85,18 +98,8 @@ TEST_F(RpcTest, OnlyTheCalledRealmCanAnswerACall) {
   TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
   TestWorker b = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
   TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
-  auto expose = [](TestWorker& w) {
-    jsg::Realm& realm = w.worker->realm();
-    jsg::Realm::CallbackScope scope(realm);
-    v8::Isolate* isolate = realm.isolate();
-    v8::Local<v8::Context> ctx = realm.context();
-    ctx->Global()->Set(ctx, jsg::Str(isolate, "ops"), realm.OpsObject()).Check();
-    v8::Local<v8::Object> ns;
-    ASSERT_TRUE(realm.modules().Namespace("internal:rpc").ToLocal(&ns));
-    ctx->Global()->Set(ctx, jsg::Str(isolate, "rpc"), ns).Check();
-  };
-  expose(a);
-  expose(c);
+  Expose(a, "internal:rpc", "rpc");
+  Expose(c, "internal:rpc", "rpc");
   const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
   EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
                                 "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ib) +
@@ -121,15 +124,7 @@ TEST_F(RpcTest, OnlyTheCalledRealmCanAnswerACall) {
 TEST_F(RpcTest, MalformedFlatFetchCallsAreRefusedAtOnce) {
   TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
   TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
-  for (TestWorker* w : {&a, &c}) {
-    jsg::Realm& realm = w->worker->realm();
-    jsg::Realm::CallbackScope scope(realm);
-    v8::Local<v8::Context> ctx = realm.context();
-    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
-    v8::Local<v8::Object> ns;
-    ASSERT_TRUE(realm.modules().Namespace("internal:url").ToLocal(&ns));
-    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "url"), ns).Check();
-  }
+  for (TestWorker* w : {&a, &c}) Expose(*w, "internal:url", "url");
   const int ia = a.worker->realm().id();
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(EvalJson(*c.worker, "const h = []; h.length = 4e6;"
@@ -153,15 +148,7 @@ TEST_F(RpcTest, InitMessagesComeOnlyFromTheCreator) {
   TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
   TestWorker b = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
   TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
-  for (TestWorker* w : {&a, &b, &c}) {
-    jsg::Realm& realm = w->worker->realm();
-    jsg::Realm::CallbackScope scope(realm);
-    v8::Local<v8::Context> ctx = realm.context();
-    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
-    v8::Local<v8::Object> ns;
-    ASSERT_TRUE(realm.modules().Namespace("internal:rpc").ToLocal(&ns));
-    ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "rpc"), ns).Check();
-  }
+  for (TestWorker* w : {&a, &b, &c}) Expose(*w, "internal:rpc", "rpc");
   const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
   EXPECT_EQ(EvalJson(*c.worker, "ops.rpcPost(" + std::to_string(ib) + ", rpc.initMessage(" +
                                 std::to_string(ib) + ", {}, null, [])); 1"),
