@@ -1,6 +1,7 @@
 // bench/compare: the one loader script both runtimes serve (dynworker from wrangler.jsonc,
 // workerd from workerd.capnp). Paths:
 //   /new            load() a fresh dynamic worker per request and call it
+//   /new-typical    the same with a worker that uses URL, console and TextEncoder
 //   /new-id?n=K     get() a worker under a new id per request (K unique per request) and call it
 //   /warm           call one warm dynamic worker (get with a fixed id)
 //   /gateway        a warm worker whose fetch() goes through the loader's Gateway entrypoint
@@ -9,6 +10,15 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 
 const CHILD = `export default { fetch(request) { return new Response('hello from a dynamic worker'); } };`;
+// What a typical small worker touches on its first request: URL routing, console, encoding.
+const TYPICAL = `export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    console.log('serving', url.pathname);
+    const body = new TextEncoder().encode(JSON.stringify({ path: url.pathname, query: url.search }));
+    return new Response(body, { headers: { 'content-type': 'application/json' } });
+  },
+};`;
 const CALLER = `export default {
   async fetch(request, env) {
     const r = await fetch(env.UPSTREAM);
@@ -32,6 +42,8 @@ export default {
     switch (url.pathname) {
       case '/new':
         return env.LOADER.load(code(CHILD)).getEntrypoint().fetch(request);
+      case '/new-typical':
+        return env.LOADER.load(code(TYPICAL)).getEntrypoint().fetch(request);
       case '/new-id':
         return env.LOADER.get(`n${url.searchParams.get('n')}`, () => code(CHILD)).getEntrypoint().fetch(request);
       case '/warm':

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/loader/warm_instructions.sh: user-space instructions per request on the warm paths of
-# bench/loader (loader.js), counted by valgrind (callgrind, all threads):
+# bench/compare/warm_instructions.sh: user-space instructions per request on the warm paths of
+# bench/compare (loader.js), counted by valgrind (callgrind, all threads):
 #   /warm     loader worker -> a warm dynamic worker -> its Response
 #   /gateway  the same, where the dynamic worker's fetch() goes through the loader's Gateway
 # Unlike req/s and CPU time, the count hardly depends on machine load, so it suits before/after
@@ -11,7 +11,7 @@
 # short run would count as if every request paid for it), and then N requests with it on
 # (callgrind_control -i on/off); it prints the instructions counted divided by N. Slow
 # (valgrind), not part of CI.
-# Usage: bench/loader/warm_instructions.sh [dynworker binary, default out/Release/dynworker]
+# Usage: bench/compare/warm_instructions.sh [dynworker binary, default out/Release/dynworker]
 #   [N 1000] [WARMUP 8000] [paths, default "/warm /gateway"]
 # With CALLGRIND_OUT=DIR, each run writes DIR/callgrind.PATH.out: only the N measured requests,
 # for callgrind_annotate --inclusive=yes.

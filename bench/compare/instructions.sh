@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# bench/loader/instructions.sh: user-space instructions per new dynamic worker (load() and one
+# bench/compare/instructions.sh: user-space instructions per new dynamic worker (load() and one
 # fetch to it), counted by valgrind (callgrind, all threads). Runs `dynworker test` on a file
 # that loads N1 and then N2 fresh workers and prints (count(N2) - count(N1)) / (N2 - N1), so
 # process start-up and the startup snapshot's creation cancel out. Unlike CPU time, the count
 # hardly depends on machine load: use it to compare builds. Kernel time (page faults, mmap) is
 # not counted. Slow (valgrind, ~1 min), not part of CI.
-# Usage: bench/loader/instructions.sh [dynworker binary, default out/Release/dynworker] [N1 20] [N2 60]
+# Usage: bench/compare/instructions.sh [dynworker binary, default out/Release/dynworker] [N1 20] [N2 60]
 #   [child: plain (answers with a Response, the default) or typical (URL, console, TextEncoder
 #   and a fetch of a data: URL: what a small real worker touches on its first request)]
 set -euo pipefail
