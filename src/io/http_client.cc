@@ -167,19 +167,22 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       stream->Close();
       return;
     }
-    auto& list = idle_[key];
-    while (list.size() >= options_.max_idle_per_host) {
-      list.front().stream->Close();
-      list.pop_front();
-      --count_;
-      --thread_idle_;
+    if (auto it = idle_.find(key); it != idle_.end()) {
+      while (it->second.size() >= options_.max_idle_per_host) {
+        it->second.front().stream->Close();
+        it->second.pop_front();
+        --count_;
+        --thread_idle_;
+      }
+      if (it->second.empty()) idle_.erase(it);
     }
-    while (count_ >= options_.max_idle_total) CloseOldest();
+    while (count_ >= options_.max_idle_total && !idle_.empty()) CloseOldest();
     if (thread_idle_ >= options_.max_idle_per_thread) {
-      if (list.empty()) idle_.erase(key);
       stream->Close();
       return;
     }
+    // Only now: CloseOldest may erase (and must never see) this key's list.
+    auto& list = idle_[key];
     // Idle connections must not keep the loop (and so a worker) alive.
     stream->SetRef(false);
     TcpStream* raw = stream.get();
@@ -247,6 +250,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   void CloseOldest() {
     auto oldest = idle_.end();
     for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+      if (it->second.empty()) continue;
       if (oldest == idle_.end() || it->second.front().since_ms < oldest->second.front().since_ms) oldest = it;
     }
     if (oldest == idle_.end()) return;

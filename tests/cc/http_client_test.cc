@@ -362,6 +362,61 @@ TEST_F(HttpClientTest, IdleConnectionsAreCappedPerClientAndPerThread) {
   EXPECT_EQ(a.idle_connections(), 8u);
 }
 
+// What a worker with internet access can do: one client fetching from 130 hosts in turn, with
+// the default caps (128 per client). The 129th connection put back closed the oldest through a
+// reference into the pool's map that closing could free: the process crashed.
+TEST_F(HttpClientTest, ManyHostsInTurnKeepTheNewestIdleConnections) {
+  std::vector<std::unique_ptr<TestServer>> servers;
+  for (int i = 0; i < 130; ++i) {
+    servers.push_back(std::make_unique<TestServer>(Serve([](const TestRequest&) { return Ok("x"); })));
+  }
+  HttpClient& c = client();
+  for (auto& server : servers) {
+    auto o = Collect(c.Start(Get(Local(server->port(), "/"))));
+    ASSERT_TRUE(RunUntil(loop_, [&] { return o->finished; }, 5000));
+    EXPECT_EQ(o->error, "");
+  }
+  EXPECT_EQ(c.idle_connections(), 128u);
+}
+
+// At the per-client cap, a connection to a host with none idle is put back after the oldest
+// (of another host) is closed; and when the oldest is the last of the very host being put
+// back, its list goes and is made again (it was written through a dangling reference).
+TEST_F(HttpClientTest, PuttingBackAtTheClientCapClosesTheOldest) {
+  TestServer a(Serve([](const TestRequest& r) {
+    if (r.target == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return Ok("a" + r.target);
+  }));
+  TestServer b(Serve([](const TestRequest& r) { return Ok("b" + r.target); }));
+  TestServer d(Serve([](const TestRequest& r) { return Ok("d" + r.target); }));
+  HttpClientOptions options;
+  options.max_idle_total = 2;
+  HttpClient& c = client(options);
+  for (int port : {a.port(), b.port(), d.port(), a.port(), b.port(), d.port()}) {
+    auto o = Collect(c.Start(Get(Local(port, "/"))));
+    ASSERT_TRUE(RunUntil(loop_, [&] { return o->finished; }, 5000));
+    EXPECT_EQ(o->error, "");
+    EXPECT_LE(c.idle_connections(), 2u);
+  }
+  // Idle now: b's and d's. A slow and a fast request to a: the fast one's connection goes back
+  // (closing b's, the oldest), one to b (closing d's), then the slow one's, when the oldest idle
+  // connection is a's own: a's list is erased and made again.
+  auto slow = Collect(c.Start(Get(Local(a.port(), "/slow"))));
+  auto fast = Collect(c.Start(Get(Local(a.port(), "/fast"))));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return fast->finished; }, 5000));
+  RunFor(loop_, 20);
+  auto other = Collect(c.Start(Get(Local(b.port(), "/"))));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return other->finished; }, 5000));
+  EXPECT_EQ(c.idle_connections(), 2u);
+  ASSERT_TRUE(RunUntil(loop_, [&] { return slow->finished; }, 5000));
+  EXPECT_EQ(slow->error, "");
+  EXPECT_EQ(c.idle_connections(), 2u);
+  auto again = Collect(c.Start(Get(Local(a.port(), "/x"))));
+  ASSERT_TRUE(RunUntil(loop_, [&] { return again->finished; }, 5000));
+  EXPECT_EQ(again->error, "");
+  EXPECT_EQ(again->body, "a/x");
+}
+
 TEST_F(HttpClientTest, ConnectionCloseIsNotReused) {
   TestServer server([](ServerConn& c) {
     TestRequest req;
