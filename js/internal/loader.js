@@ -290,6 +290,8 @@ class Entry {
     this.ready = null;  // promise of the realm id while starting or running
     this.readySettled = null;  // `ready` once it has resolved (see calls below)
     this.lastUsed = DateNow();
+    this.startedAt = 0;     // when the current start began (getCode called)
+    this.creating = false;  // its isolate is being made (getCode answered)
     this.anonymous = anonymous;
     // The realm, where the collector can see it without holding the entry.
     this.box = { __proto__: null, realm: null };
@@ -356,20 +358,36 @@ function evict(entry) {
   entry.ready = null;
 }
 
+// How long a start pins its entry (see evictable) while getCode has not answered: a getCode
+// that never settles must not hold a slot, or count against max_memory_mb, for ever. At most
+// the idle timeout. Once the isolate is being made the start's own limits bound it.
+const kGetCodeGraceMs = 10000;
+
+// Whether the entry's worker is starting: getCode is answering (for a while) or its isolate is
+// being made.
+function isStarting(entry, now) {
+  return entry.realm === null && entry.ready !== null && (entry.creating ||
+    now - entry.startedAt <= MathMin(kGetCodeGraceMs, entry.cache.options.idleTimeoutMs));
+}
+
 // Whether a sweep may evict the entry now: not while its worker starts (the calls made
 // meanwhile wait for it: evicting it would fail them with "The Worker was unloaded."), and
 // not while this realm uses it (a call in flight, a body being read, a stub it returned, all
 // counted by internal:rpc): eviction would fail those. Such an entry stays, and counts; a
-// later sweep (the next get(), the timer, the end of a start) takes it once it is idle.
-function evictable(entry) {
-  if (entry.realm === null) return entry.ready === null;  // not running: only a slot
+// later sweep (the next get(), the timer, the end of a start, a worker going idle) takes it
+// once it is idle. Past twice max_workers or twice max_memory_mb even these go, least
+// recently used first (their calls fail): keeping them must not let a loader, or workers that
+// keep themselves busy (a body that never ends), grow the cache without bound.
+function evictable(entry, now) {
+  if (entry.realm === null) return !isStarting(entry, now);  // not running: only a slot
   return !realmInUse(entry.realm);
 }
 
 // Idle timeout, then LRU by count and by memory. `entries` is kept in least-recently-used
 // order (touch moves an entry to the end), so idle and surplus workers are at the front and a
 // sweep looks at no more entries than it evicts or must keep (see evictable), plus one.
-function sweep(cache) {
+// `keep`: an entry get() is handing out, which this sweep leaves alone.
+function sweep(cache, keep = null) {
   const { options, entries } = cache;
   const now = DateNow();
   let over = entries.size - options.maxWorkers;
@@ -377,7 +395,7 @@ function sweep(cache) {
   for (let next = iterator.next(); !next.done; next = iterator.next()) {
     const entry = next.value;
     if (over <= 0 && now - entry.lastUsed <= options.idleTimeoutMs) break;
-    if (!evictable(entry)) continue;
+    if (entry === keep || (over <= options.maxWorkers && !evictable(entry, now))) continue;
     evict(entry);
     over--;
   }
@@ -390,28 +408,32 @@ function sweep(cache) {
   const limit = options.maxMemoryMb * 1024 * 1024;
   const added = entries.size - cache.measuredCount;
   const estimate = cache.measuredTotal + (added > 0 ? added * cache.perWorker : 0);
-  if (now - cache.lastMemoryCheck < 1000 && estimate <= limit) return;
+  // Over by estimate because busy workers were kept (nothing added since): every 100 ms, not at
+  // every sweep (each get(), each worker going idle), which measured every isolate each time.
+  const since = now - cache.lastMemoryCheck;
+  if (since < 1000 && (estimate <= limit || (added <= 0 && since < 100))) return;
   cache.lastMemoryCheck = now;
   let total = 0;
   let running = 0;
-  let starting = 0;
+  let startingCount = 0;
   const order = [];
   MapPrototypeForEach(entries, (entry) => {
     if (entry.realm !== null) {
       total += ops.workerMemory(entry.realm);
       running++;
-    } else if (entry.ready !== null) {
-      starting++;
+    } else if (isStarting(entry, now)) {
+      startingCount++;
     }
     ArrayPrototypePush(order, entry);
   });
   if (running > 0) cache.perWorker = total / running;
-  total += starting * cache.perWorker;
+  total += startingCount * cache.perWorker;
   const target = total > limit ? limit * 0.9 : limit;
   for (let i = 0; i < order.length && total > target; i++) {
     const entry = order[i];
-    if (!evictable(entry)) continue;
+    if (entry === keep || (total <= limit * 2 && !evictable(entry, now))) continue;
     if (entry.realm !== null) total -= ops.workerMemory(entry.realm);
+    else if (isStarting(entry, now)) total -= cache.perWorker;
     evict(entry);
   }
   cache.keptOverMemory = total > limit;
@@ -440,6 +462,7 @@ function adopt(entry, ready, realmOrPromise) {
       throw new Error('The Worker was unloaded.');
     }
     setRealm(entry, realm);
+    entry.creating = false;
     if (!entry.anonymous) sweepSoon(entry.cache);
     return realm;
   });
@@ -468,6 +491,8 @@ function ensureStarted(entry) {
     if (other !== undefined && other.ready !== null) return other.ready;
     entries.set(entry.key, entry);
   }
+  entry.startedAt = DateNow();
+  entry.creating = false;
   let codePromise;
   try {
     codePromise = PromiseResolve(entry.prepared ?? entry.getCode());
@@ -476,6 +501,7 @@ function ensureStarted(entry) {
   }
   const ready = PromisePrototypeThen(codePromise, (code) => {
     if (entry.ready !== ready) return PromiseReject(new Error('The Worker was unloaded.'));
+    entry.creating = true;
     return adopt(entry, ready, start(entry.prepared ?? prepare(code, entry.egress, entry.workerId)));
   });
   entry.ready = ready;
@@ -486,6 +512,7 @@ function ensureStarted(entry) {
   PromisePrototypeThen(ready, () => markSettled(entry, ready), () => {
     if (entry.ready === ready) {
       entry.ready = null;
+      entry.creating = false;
       if (entries.get(entry.key) === entry) entries.delete(entry.key);
     }
   });
@@ -547,13 +574,23 @@ class WorkerLoader {
       throw new TypeError('get(id, getCode): getCode must be a function returning the WorkerCode.');
     }
     const cache = this.#cache;
-    sweep(cache);  // first, so an idle worker of this very id is not revived
-    if (id === null || id === undefined) return anonymous(cache, getCode, this.#egress);
+    if (id === null || id === undefined) {
+      sweep(cache);
+      return anonymous(cache, getCode, this.#egress);
+    }
     const key = `id:${this.#prefix}${String(id)}`;
     let entry = cache.entries.get(key);
     if (entry !== undefined) {
-      touch(entry);
-      return new WorkerStub(kInternal, entry);
+      const now = DateNow();
+      if (now - entry.lastUsed > cache.options.idleTimeoutMs && evictable(entry, now)) {
+        evict(entry);  // idle too long: not revived, started afresh below
+      } else {
+        // The sweep leaves the worker asked for alone (with busy workers keeping the cache over
+        // its count, every get() of an idle one started it again).
+        touch(entry);
+        sweep(cache, entry);
+        return new WorkerStub(kInternal, entry);
+      }
     }
     entry = new Entry(cache, key, getCode, false, null, String(id), this.#egress);
     cache.entries.set(key, entry);
