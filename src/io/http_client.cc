@@ -1,6 +1,7 @@
 #include "io/http_client.h"
 
 #include <algorithm>
+#include <list>
 #include <map>
 
 namespace dw::io {
@@ -144,8 +145,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     while (!found && !it->second.empty()) {
       Idle e = std::move(it->second.back());
       it->second.pop_back();
-      --count_;
-      --thread_idle_;
+      Unlink(e);
       if (e.stream->is_open() && e.stream->buffered_read_bytes() == 0 &&
           PeerAllowed(*e.stream, filter)) {
         found = std::move(e.stream);
@@ -169,26 +169,30 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     }
     if (auto it = idle_.find(key); it != idle_.end()) {
       while (it->second.size() >= options_.max_idle_per_host) {
+        Unlink(it->second.front());
         it->second.front().stream->Close();
         it->second.pop_front();
-        --count_;
-        --thread_idle_;
       }
       if (it->second.empty()) idle_.erase(it);
     }
     while (count_ >= options_.max_idle_total && !idle_.empty()) CloseOldest();
-    if (thread_idle_ >= options_.max_idle_per_thread) {
-      stream->Close();
-      return;
+    // The thread's cap closes the connection idle longest in any pool of the thread (a
+    // worker's, the loader's): refusing this one instead let a few workers that fetch from many
+    // hosts take every other client's keep-alive.
+    while (ThreadIdle().size() >= options_.max_idle_per_thread && !ThreadIdle().empty()) {
+      ThreadIdleRef oldest = ThreadIdle().front();
+      size_t before = ThreadIdle().size();
+      oldest.pool->Remove(oldest.key, oldest.stream);
+      if (ThreadIdle().size() == before) ThreadIdle().pop_front();  // not found: never loop
     }
-    // Only now: CloseOldest may erase (and must never see) this key's list.
+    // Only now: the closing above may erase (and must never see) this key's list.
     auto& list = idle_[key];
     // Idle connections must not keep the loop (and so a worker) alive.
     stream->SetRef(false);
     TcpStream* raw = stream.get();
-    list.push_back(Idle{stream, loop_.NowMs()});
+    ThreadIdle().push_back(ThreadIdleRef{this, key, raw});
+    list.push_back(Idle{stream, loop_.NowMs(), std::prev(ThreadIdle().end())});
     ++count_;
-    ++thread_idle_;
     // Anything arriving on an idle connection (EOF, a reset, bytes the server had no reason
     // to send) means it cannot carry another request.
     std::weak_ptr<HttpConnectionPool> weak = weak_from_this();
@@ -201,9 +205,11 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   void CloseAll() {
     auto idle = std::move(idle_);
     idle_.clear();
-    Recount();
     for (auto& [key, list] : idle) {
-      for (auto& e : list) e.stream->Close();
+      for (auto& e : list) {
+        Unlink(e);
+        e.stream->Close();
+      }
     }
   }
 
@@ -216,10 +222,30 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   size_t idle_count() const { return count_; }
 
  private:
+  // Every idle connection of the thread, oldest first, across pools: what the thread's cap
+  // closes first. Pools belong to their loop's thread, and a pool takes its entries out of
+  // this list before it goes (CloseAll), so `pool` is alive while listed.
+  struct ThreadIdleRef {
+    HttpConnectionPool* pool;
+    std::string key;
+    TcpStream* stream;
+  };
+  static std::list<ThreadIdleRef>& ThreadIdle() {
+    static thread_local std::list<ThreadIdleRef> list;
+    return list;
+  }
+
   struct Idle {
     std::shared_ptr<TcpStream> stream;
     uint64_t since_ms;
+    std::list<ThreadIdleRef>::iterator in_thread;  // its place in ThreadIdle()
   };
+
+  // Every removal from idle_ goes through here, so the counts cannot drift.
+  void Unlink(const Idle& e) {
+    ThreadIdle().erase(e.in_thread);
+    --count_;
+  }
 
   // The key already keeps a filtered request to connections made under an equal filter; the
   // peer is checked again because handing a denied address a request is what the filter exists
@@ -236,6 +262,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     auto& list = it->second;
     for (auto e = list.begin(); e != list.end(); ++e) {
       if (e->stream.get() == stream) {
+        Unlink(*e);
         std::shared_ptr<TcpStream> s = std::move(e->stream);
         list.erase(e);
         s->Close();
@@ -243,7 +270,6 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       }
     }
     if (list.empty()) idle_.erase(it);
-    Recount();
   }
 
   // Closes the connection idle longest, whatever its host.
@@ -254,19 +280,10 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       if (oldest == idle_.end() || it->second.front().since_ms < oldest->second.front().since_ms) oldest = it;
     }
     if (oldest == idle_.end()) return;
+    Unlink(oldest->second.front());
     oldest->second.front().stream->Close();
     oldest->second.pop_front();
-    --count_;
-    --thread_idle_;
     if (oldest->second.empty()) idle_.erase(oldest);
-  }
-
-  // count_ and the thread's total after idle_ changed wholesale (a sweep, a removal).
-  void Recount() {
-    size_t n = 0;
-    for (const auto& [key, list] : idle_) n += list.size();
-    thread_idle_ = thread_idle_ - count_ + n;
-    count_ = n;
   }
 
   void ScheduleSweep() {
@@ -284,6 +301,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     for (auto it = idle_.begin(); it != idle_.end();) {
       auto& list = it->second;
       while (!list.empty() && now - list.front().since_ms >= options_.idle_timeout_ms) {
+        Unlink(list.front());
         list.front().stream->Close();
         list.pop_front();
       }
@@ -293,7 +311,6 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       }
       it = list.empty() ? idle_.erase(it) : std::next(it);
     }
-    Recount();
     if (next != 0) sweep_->Start(next);
   }
 
@@ -303,8 +320,6 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
   bool closed_ = false;
   std::map<std::string, std::deque<Idle>> idle_;
   size_t count_ = 0;  // connections in idle_
-  // Idle connections of every pool on this thread (pools belong to their loop's thread).
-  static thread_local size_t thread_idle_;
   std::optional<absl::StatusOr<std::shared_ptr<TlsContext>>> tls_;
   std::unique_ptr<Timer> sweep_;
 };
@@ -926,7 +941,5 @@ const llhttp_settings_t* HttpClientExchange::ParserSettings() {
   }();
   return &settings;
 }
-
-thread_local size_t HttpConnectionPool::thread_idle_ = 0;
 
 }  // namespace dw::io

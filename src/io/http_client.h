@@ -64,10 +64,10 @@ struct HttpClientOptions {
   // 1541 sockets in TIME_WAIT after 4 s of bench/compare's direct path, 600 us CPU a request).
   size_t max_idle_per_host = 128;
   // And across hosts: one client (one worker's fetch) keeps at most this many idle, closing its
-  // oldest; and all the clients of a thread together at most max_idle_per_thread, past which a
-  // finished connection is closed rather than kept. Idle sockets are file descriptors: without
-  // these, a worker fetching from many hosts (or many workers) could hold enough of them for
-  // the whole process to fail to accept connections.
+  // oldest; and all the clients of a thread together at most max_idle_per_thread, closing the
+  // thread's oldest, whichever client's. Idle sockets are file descriptors: without these, a
+  // worker fetching from many hosts (or many workers) could hold enough of them for the whole
+  // process to fail to accept connections.
   size_t max_idle_total = 128;
   size_t max_idle_per_thread = 512;
   // An idle connection is closed after this long (servers drop idle ones too; reusing one
