@@ -889,8 +889,19 @@ function onReturn(from, message, parts = null) {
   }
 }
 
+// A call that names an entrypoint (rather than an export number) comes from this worker's
+// creator (WorkerStub.getEntrypoint) or from this realm itself (ctx.exports): other realms
+// reach entrypoints only through the capabilities they were given, whose props were bound
+// when those were made. Without this, a realm able to post raw messages could call the
+// loader's Gateway entrypoint with the props (a tenant id) of its choice.
+const kNotYourEntrypoint = 'Entrypoints of this worker can only be called by its creator.';
+
 // `parts`: the kFetchCall message `message` stands for, or null.
 function onCall(from, message, parts = null) {
+  if (message.entry !== null && from !== myRealm && (!dynamicRealm || from !== creatorRealm)) {
+    reply(from, message.id, false, new Error(kNotYourEntrypoint));
+    return;
+  }
   let result;
   const trace = tails.length > 0 && (message.entry !== null || exportsTable.get(message.cap)?.kind === 'entry')
     ? startTrace(message, parts) : null;
@@ -1541,9 +1552,13 @@ export const kNoInternet = 'This worker is not permitted to access the internet 
 // sent out, are marked dynamic and cannot be passed on to other workers (loader.md section 4).
 let dynamicRealm = false;
 
+// The realm that created this dynamic worker (its init message's sender), or null.
+let creatorRealm = null;
+
 function onInit(from, message) {
   if (dynamicRealm) return;  // once: C++ sends one, this is its second line
   dynamicRealm = true;
+  creatorRealm = from;
   const value = decodeMessage(from, message.value, message.caps);
   workerLimits = { __proto__: null, ...value.limits };
   setSubrequestCheck(chargeSubrequest);
@@ -1741,6 +1756,7 @@ export function warmRpc() {
   workerEnv = savedEnv;
   tails = savedTails;
   dynamicRealm = false;
+  creatorRealm = null;
   workerLimits = null;
   setSubrequestCheck(null);
 }

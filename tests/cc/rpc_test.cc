@@ -176,5 +176,42 @@ TEST_F(RpcTest, InitMessagesComeOnlyFromTheCreator) {
   (void)ia;
 }
 
+// A call that names an entrypoint comes only from the worker's creator or from the realm
+// itself: another realm posting one (here C, a flat fetch call naming A's default export) is
+// refused without running it. Before, C could call any realm's entrypoint with props of its
+// choosing (the loader's Gateway with another tenant's id).
+TEST_F(RpcTest, EntrypointCallsComeOnlyFromTheCreatorOrTheRealmItself) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js",
+      "export default { fetch() { globalThis.hit = (globalThis.hit ?? 0) + 1; return new Response('secret'); } };")});
+  TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  // A's main module is its entrypoints' (as runtime/loader.cc hands a started worker's over).
+  ASSERT_TRUE(a.worker->Start(a.main_url()).ok());
+  {
+    jsg::Realm& realm = a.worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Local<v8::Object> ns;
+    ASSERT_TRUE(realm.modules().Namespace(a.main_url()).ToLocal(&ns));
+    v8::Local<v8::Value> args[] = {ns};
+    realm.CallHook("rpcSetMain", 1, args);
+  }
+  Expose(c, "internal:rpc", "rpc");
+  const int ia = a.worker->realm().id();
+  EXPECT_EQ(EvalJson(*c.worker, "ops.rpcPost(" + std::to_string(ia) + ", [4, 1, 0, 'default', null, "
+                                "'http://x/', 'GET', [], 'manual', null]); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 0"), "0");
+  // The realm itself may (ctx.exports).
+  Expose(a, "internal:rpc", "rpc");
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
+                                "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ia) +
+                                ", false).fetch('http://x/').then((r) => r.text()).then("
+                                "(v) => { outcome = v; }, (e) => { outcome = 'error: ' + e.message; }); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*a.worker, "outcome"), "\"secret\"");
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 0"), "1");
+}
+
 }  // namespace
 }  // namespace dw::testing
