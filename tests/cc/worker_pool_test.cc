@@ -59,6 +59,9 @@ TEST_F(WorkerPoolTest, FillsWhenIdleAndHandsOutPreparedWorkers) {
   // A working realm of its own, whose runtime is set up (the bootstrap ran).
   EXPECT_EQ(jsg::Realm::FromId(w->realm().id()), &w->realm());
   EXPECT_EQ(EvalJson(*w, "typeof Response + ' ' + typeof fetch + ' ' + (1 + 1)"), "\"function function 2\"");
+  // Closed to RPC messages until its creator's init (api::DeliverRpcInit): its id is a guess
+  // away for any realm while it waits in the pool.
+  EXPECT_TRUE(w->realm().awaiting_init());
 
   // Refilled again once the loop is idle.
   RunIdle(200);
