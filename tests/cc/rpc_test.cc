@@ -71,6 +71,16 @@ void Expose(TestWorker& w, const char* module, const char* name) {
   ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), name), ns).Check();
 }
 
+// JS (for a realm given `rpc` by Expose) that calls realm `to`'s default entrypoint and leaves
+// in globalThis.outcome what came of it: the response's text or "error: <message>", and
+// "pending" until then.
+std::string FetchDefault(int to) {
+  return "globalThis.outcome = 'pending';"
+         "rpc.entrypointFetcher('default', {}, () => " + std::to_string(to) +
+         ", false).fetch('http://x/').then((r) => r.text()).then("
+         "(v) => { outcome = v; }, (e) => { outcome = 'error: ' + e.message; }); 1";
+}
+
 // Only realms that sent to a realm can have calls pending on it or exports it holds: they, and
 // no other realm, hear that it is gone, once. (Telling every realm made each worker's teardown
 // a call into every live isolate.)
@@ -165,11 +175,7 @@ TEST_F(RpcTest, InitMessagesComeOnlyFromTheCreator) {
 
   // B waits for its init: A's call to it is dropped, not answered.
   b.worker->realm().set_awaiting_init(true);
-  EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
-                                "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ib) +
-                                ", false).fetch('http://x/').then(() => { outcome = 'answered'; },"
-                                "(e) => { outcome = 'error: ' + e.message; }); 1"),
-            "1");
+  EXPECT_EQ(EvalJson(*a.worker, FetchDefault(ib)), "1");
   loop_.Run();
   EXPECT_EQ(EvalJson(*a.worker, "outcome"), "\"pending\"");
   b.worker->realm().set_awaiting_init(false);
@@ -203,11 +209,7 @@ TEST_F(RpcTest, EntrypointCallsComeOnlyFromTheCreatorOrTheRealmItself) {
   EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 0"), "0");
   // The realm itself may (ctx.exports).
   Expose(a, "internal:rpc", "rpc");
-  EXPECT_EQ(EvalJson(*a.worker, "globalThis.outcome = 'pending';"
-                                "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ia) +
-                                ", false).fetch('http://x/').then((r) => r.text()).then("
-                                "(v) => { outcome = v; }, (e) => { outcome = 'error: ' + e.message; }); 1"),
-            "1");
+  EXPECT_EQ(EvalJson(*a.worker, FetchDefault(ia)), "1");
   loop_.Run();
   EXPECT_EQ(EvalJson(*a.worker, "outcome"), "\"secret\"");
   EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 0"), "1");
