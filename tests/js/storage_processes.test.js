@@ -64,7 +64,12 @@ export const twoProcessesWriteAtOnce = {
             .then(ok).then((r) => r.json()).then((o) => etags.set(`${name}${i}`, o.etag)));
         }
       }
-      await Promise.all(writes);
+      try {
+        await Promise.all(writes);
+      } catch (error) {
+        // What the children logged (the handler's exception) says why a write failed.
+        throw new Error(`${error.message}\n--- a:\n${a.output()}\n--- b:\n${b.output()}`);
+      }
       const kvNames = await (await ok(await fetch(`${a.url}kv?prefix=c/`))).json();
       assert.strictEqual(kvNames.length, 80);
       for (const name of ['a', 'b']) {
