@@ -261,6 +261,7 @@ class Cache {
     this.measuredCount = 0;
     this.perWorker = 1.5 * 1024 * 1024;
     this.sweepPending = false;
+    this.recheckPending = false;  // a sweep set for when measuring is allowed again
     // The last sweep had to keep workers in use over the count or memory bound: the next one
     // runs as soon as one of the cache's workers is idle (setRealmIdleListener below).
     this.keptOverCount = false;
@@ -395,9 +396,19 @@ function sweep(cache, keep = null) {
   for (let next = iterator.next(); !next.done; next = iterator.next()) {
     const entry = next.value;
     if (over <= 0 && now - entry.lastUsed <= options.idleTimeoutMs) break;
-    if (entry === keep || (over <= options.maxWorkers && !evictable(entry, now))) continue;
+    if (entry === keep || !evictable(entry, now)) continue;
     evict(entry);
     over--;
+  }
+  // Past twice the bound, the least recently used go whether busy or not, down to twice it:
+  // only once no idle worker is left to go instead.
+  if (over > options.maxWorkers) {
+    const again = entries.values();
+    for (let next = again.next(); !next.done && over > options.maxWorkers; next = again.next()) {
+      if (next.value === keep) continue;
+      evict(next.value);
+      over--;
+    }
   }
   cache.keptOverCount = over > 0;
   // Measuring costs a call per worker: once a second, and at once when the workers added since
@@ -411,7 +422,15 @@ function sweep(cache, keep = null) {
   // Over by estimate because busy workers were kept (nothing added since): every 100 ms, not at
   // every sweep (each get(), each worker going idle), which measured every isolate each time.
   const since = now - cache.lastMemoryCheck;
-  if (since < 1000 && (estimate <= limit || (added <= 0 && since < 100))) return;
+  if (since < 1000 && estimate <= limit) return;
+  if (since < 1000 && added <= 0 && since < 100) {
+    // ...but then once the 100 ms are up: nothing else may come to sweep for 30 s.
+    if (!cache.recheckPending) {
+      cache.recheckPending = true;
+      setTimeout(() => { cache.recheckPending = false; sweep(cache); }, 100 - since);
+    }
+    return;
+  }
   cache.lastMemoryCheck = now;
   let total = 0;
   let running = 0;
@@ -429,11 +448,20 @@ function sweep(cache, keep = null) {
   if (running > 0) cache.perWorker = total / running;
   total += startingCount * cache.perWorker;
   const target = total > limit ? limit * 0.9 : limit;
+  const cost = (entry) => entry.realm !== null ? ops.workerMemory(entry.realm)
+    : isStarting(entry, now) ? cache.perWorker : 0;
   for (let i = 0; i < order.length && total > target; i++) {
     const entry = order[i];
-    if (entry === keep || (total <= limit * 2 && !evictable(entry, now))) continue;
-    if (entry.realm !== null) total -= ops.workerMemory(entry.realm);
-    else if (isStarting(entry, now)) total -= cache.perWorker;
+    if (entry === keep || !evictable(entry, now)) continue;
+    total -= cost(entry);
+    evict(entry);
+    order[i] = null;
+  }
+  // Past twice the bound, busy and starting workers go too (their calls fail), oldest first.
+  for (let i = 0; i < order.length && total > limit * 2; i++) {
+    const entry = order[i];
+    if (entry === null || entry === keep) continue;
+    total -= cost(entry);
     evict(entry);
   }
   cache.keptOverMemory = total > limit;

@@ -33,7 +33,8 @@ TEST(LoaderCacheTest, ConfigBindingsShareEvictAndReload) {
     { "binding": "SMALL", "id": "small", "max_workers": 2 },
     { "binding": "IDLE", "id": "idle", "idle_timeout_ms": 150 },
     { "binding": "MEM", "id": "mem", "max_memory_mb": 5 },
-    { "binding": "TIGHT", "id": "tight", "max_workers": 2, "idle_timeout_ms": 300 }
+    { "binding": "TIGHT", "id": "tight", "max_workers": 2, "idle_timeout_ms": 300 },
+    { "binding": "PAIR", "id": "pair", "max_workers": 2 }
   ]
 })";
   }
@@ -45,7 +46,7 @@ TEST(LoaderCacheTest, ConfigBindingsShareEvictAndReload) {
                                   " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   DW_EXPECT_LACKS(r.output, "[ FAIL ]");
-  DW_EXPECT_CONTAINS(r.output, "16 passed, 0 failed");
+  DW_EXPECT_CONTAINS(r.output, "18 passed, 0 failed");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
