@@ -133,7 +133,6 @@ export function createContext(props) {
 // ---------------------------------------------------------------------------------------------
 // Export table (capabilities other realms hold) and pending calls.
 
-let nextExport = 1;
 const exportsTable = new SafeMap();  // id -> { kind, target, holder, ... }
 let nextCall = 1;
 const pendingCalls = new SafeMap();  // id -> { to, resolve, reject }
@@ -203,7 +202,9 @@ const Flag = recordClass(class Flag {
 });
 
 function exportCapability(record, holder) {
-  const id = nextExport++;
+  // Unguessable (api/rpc_ops.cc RpcExportId): knowing the number is holding the capability.
+  let id = ops.rpcExportId();
+  while (exportsTable.has(id)) id = ops.rpcExportId();
   record.holder = holder;
   exportsTable.set(id, record);
   return id;

@@ -1,5 +1,7 @@
 #include "api/rpc_ops.h"
 
+#include <openssl/rand.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -153,6 +155,20 @@ void Deliver(int from, int to, const RpcBytes& bytes, const char* hook = "rpcMes
 
 double RpcRealmId(OpContext& cx) { return cx.realm().id(); }
 
+// A new export number: random in [1, 2^53). A realm names a capability by its number (to call
+// it, read it, dispose of it); sequential numbers let any realm able to post raw messages name
+// capabilities handed to other realms (the loader's Gateway specialized with another tenant's
+// props) by counting from 1.
+double RpcExportId(OpContext& cx) {
+  uint64_t x = 0;
+  if (RAND_bytes(reinterpret_cast<uint8_t*>(&x), sizeof x) != 1) {
+    cx.ThrowError("RPC: the system's random source failed");
+    return 0;
+  }
+  x &= (uint64_t{1} << 53) - 1;
+  return static_cast<double>(x == 0 ? 1 : x);
+}
+
 v8::Local<v8::Value> RpcPlaceholder(OpContext& cx, double index) {
   v8::Local<v8::Object> obj;
   if (!NewPlaceholder(cx.realm(), static_cast<uint32_t>(index)).ToLocal(&obj)) return {};
@@ -173,6 +189,7 @@ void RpcPost(OpContext& cx, double to, v8::Local<v8::Value> message) {
 
 constexpr jsg::OpDef kOps[] = {
     DW_OP("rpcRealmId", RpcRealmId),
+    DW_OP("rpcExportId", RpcExportId),
     DW_OP("rpcPlaceholder", RpcPlaceholder),
     DW_OP("rpcPlaceholderIndex", RpcPlaceholderIndex),
     DW_OP("rpcPost", RpcPost),

@@ -74,6 +74,18 @@ void Expose(TestWorker& w, const char* module, const char* name) {
 // JS (for a realm given `rpc` by Expose) that calls realm `to`'s default entrypoint and leaves
 // in globalThis.outcome what came of it: the response's text or "error: <message>", and
 // "pending" until then.
+// Starts `w`'s main module and makes it the realm's entrypoints (as runtime/loader.cc hands a
+// started worker's over).
+void SetMain(TestWorker& w) {
+  ASSERT_TRUE(w.worker->Start(w.main_url()).ok());
+  jsg::Realm& realm = w.worker->realm();
+  jsg::Realm::CallbackScope scope(realm);
+  v8::Local<v8::Object> ns;
+  ASSERT_TRUE(realm.modules().Namespace(w.main_url()).ToLocal(&ns));
+  v8::Local<v8::Value> args[] = {ns};
+  realm.CallHook("rpcSetMain", 1, args);
+}
+
 std::string FetchDefault(int to) {
   return "globalThis.outcome = 'pending';"
          "rpc.entrypointFetcher('default', {}, () => " + std::to_string(to) +
@@ -190,16 +202,7 @@ TEST_F(RpcTest, EntrypointCallsComeOnlyFromTheCreatorOrTheRealmItself) {
   TestWorker a = MakeWorker("main.js", {Esm("main.js",
       "export default { fetch() { globalThis.hit = (globalThis.hit ?? 0) + 1; return new Response('secret'); } };")});
   TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
-  // A's main module is its entrypoints' (as runtime/loader.cc hands a started worker's over).
-  ASSERT_TRUE(a.worker->Start(a.main_url()).ok());
-  {
-    jsg::Realm& realm = a.worker->realm();
-    jsg::Realm::CallbackScope scope(realm);
-    v8::Local<v8::Object> ns;
-    ASSERT_TRUE(realm.modules().Namespace(a.main_url()).ToLocal(&ns));
-    v8::Local<v8::Value> args[] = {ns};
-    realm.CallHook("rpcSetMain", 1, args);
-  }
+  SetMain(a);
   Expose(c, "internal:rpc", "rpc");
   const int ia = a.worker->realm().id();
   EXPECT_EQ(EvalJson(*c.worker, "ops.rpcPost(" + std::to_string(ia) + ", [4, 1, 0, 'default', null, "
@@ -213,6 +216,29 @@ TEST_F(RpcTest, EntrypointCallsComeOnlyFromTheCreatorOrTheRealmItself) {
   loop_.Run();
   EXPECT_EQ(EvalJson(*a.worker, "outcome"), "\"secret\"");
   EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 0"), "1");
+}
+
+// Export numbers are unguessable: C, counting from 1 as it could when they were sequential,
+// reaches no capability A handed to B (here A's default entrypoint specialized with B's props,
+// as a loader hands a tenant its Gateway). Before, export 1 was that one, and A's handler ran
+// for C with ctx.props.tenant 'B'.
+TEST_F(RpcTest, ExportNumbersCannotBeGuessed) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js",
+      "export default { fetch(req, env, ctx) { globalThis.hit = String(ctx.props.tenant); return new Response('secret'); } };")});
+  TestWorker b = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+  SetMain(a);
+  Expose(a, "internal:rpc", "rpc");
+  Expose(c, "internal:rpc", "rpc");
+  const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
+  std::string cap = EvalJson(*a.worker, "globalThis.keep = rpc.initMessage(" + std::to_string(ib) +
+      ", { gw: rpc.ctxExports.default({ props: { tenant: 'B' } }) }, null, []); keep.caps[0].cap");
+  ASSERT_EQ(cap.find("THREW"), std::string::npos) << cap;
+  EXPECT_EQ(EvalJson(*c.worker, "for (let cap = 1; cap <= 2000; cap++) ops.rpcPost(" + std::to_string(ia) +
+                                ", [4, cap, cap, null, null, 'http://x/', 'GET', [], 'manual', null]); 1"),
+            "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 'none'"), "\"none\"") << "export " << cap;
 }
 
 }  // namespace
