@@ -436,24 +436,28 @@ function sweep(cache, keep = null) {
   let running = 0;
   let startingCount = 0;
   const order = [];
+  const costs = [];  // what each entry of `order` counts for: measured, or -1 while starting
   MapPrototypeForEach(entries, (entry) => {
+    let cost = 0;
     if (entry.realm !== null) {
-      total += ops.workerMemory(entry.realm);
+      cost = ops.workerMemory(entry.realm);
+      total += cost;
       running++;
     } else if (isStarting(entry, now)) {
+      cost = -1;
       startingCount++;
     }
     ArrayPrototypePush(order, entry);
+    ArrayPrototypePush(costs, cost);
   });
   if (running > 0) cache.perWorker = total / running;
   total += startingCount * cache.perWorker;
   const target = total > limit ? limit * 0.9 : limit;
-  const cost = (entry) => entry.realm !== null ? ops.workerMemory(entry.realm)
-    : isStarting(entry, now) ? cache.perWorker : 0;
+  const cost = (i) => (costs[i] < 0 ? cache.perWorker : costs[i]);
   for (let i = 0; i < order.length && total > target; i++) {
     const entry = order[i];
     if (entry === keep || !evictable(entry, now)) continue;
-    total -= cost(entry);
+    total -= cost(i);
     evict(entry);
     order[i] = null;
   }
@@ -461,7 +465,7 @@ function sweep(cache, keep = null) {
   for (let i = 0; i < order.length && total > limit * 2; i++) {
     const entry = order[i];
     if (entry === null || entry === keep) continue;
-    total -= cost(entry);
+    total -= cost(i);
     evict(entry);
   }
   cache.keptOverMemory = total > limit;

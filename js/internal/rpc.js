@@ -859,7 +859,7 @@ const onMessage = (from, message) => {
 };
 ops.setHook('rpcMessage', onMessage);
 // Only C++ delivers an init message, once, from the creator (api/rpc_ops.h DeliverRpcInit).
-ops.setHook('rpcInit', (from, message) => onInit(from, message));
+ops.setHook('rpcInit', onInit);
 
 // `parts`: a kFetchReply message (then `message` is null), or null.
 function onReturn(from, message, parts = null) {

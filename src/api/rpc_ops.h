@@ -29,9 +29,10 @@ RpcBytes SerializeRpcMessage(jsg::Realm& realm, v8::Local<v8::Value> value);
 void PostRpcMessage(io::EventLoop& loop, int from, int to, RpcBytes bytes);
 
 // Delivers a dynamic worker's init message (its env, outbound, limits) from its creator, at
-// once (the caller is at the top of the loop, in no realm's callback), to the child's `rpcInit(from, value)` hook, and opens the child to other messages
-// (jsg::Realm::awaiting_init). This is the only way in: `rpcMessage` never takes an init, so
-// no realm can re-initialize another (give it a different outbound) by posting one.
+// once (the caller is at the top of the loop, in no realm's callback), to the child's
+// `rpcInit(from, value)` hook, and opens the child to other messages (jsg::Realm::
+// awaiting_init). This is the only way in: `rpcMessage` never takes an init, so no realm can
+// re-initialize another (give it a different outbound) by posting one.
 void DeliverRpcInit(int creator, int child, const RpcBytes& bytes);
 
 // Tells realm `id`'s listeners, on a later turn, that it is gone (`rpcRealmGone(id)`), and

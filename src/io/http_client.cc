@@ -168,11 +168,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       return;
     }
     if (auto it = idle_.find(key); it != idle_.end()) {
-      while (it->second.size() >= options_.max_idle_per_host) {
-        Unlink(it->second.front());
-        it->second.front().stream->Close();
-        it->second.pop_front();
-      }
+      while (it->second.size() >= options_.max_idle_per_host) CloseFront(it->second);
       if (it->second.empty()) idle_.erase(it);
     }
     while (count_ >= options_.max_idle_total && !idle_.empty()) CloseOldest();
@@ -183,7 +179,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       ThreadIdleRef oldest = ThreadIdle().front();
       size_t before = ThreadIdle().size();
       oldest.pool->Remove(oldest.key, oldest.stream);
-      if (ThreadIdle().size() == before) ThreadIdle().pop_front();  // not found: never loop
+      if (ThreadIdle().size() == before) break;  // not found (cannot be): never loop
     }
     // Only now: the closing above may erase (and must never see) this key's list.
     auto& list = idle_[key];
@@ -247,6 +243,13 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     --count_;
   }
 
+  // Closes the oldest connection of one host's list (which the caller erases once empty).
+  void CloseFront(std::deque<Idle>& list) {
+    Unlink(list.front());
+    list.front().stream->Close();
+    list.pop_front();
+  }
+
   // The key already keeps a filtered request to connections made under an equal filter; the
   // peer is checked again because handing a denied address a request is what the filter exists
   // to prevent, and a getpeername is cheap next to that.
@@ -280,9 +283,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
       if (oldest == idle_.end() || it->second.front().since_ms < oldest->second.front().since_ms) oldest = it;
     }
     if (oldest == idle_.end()) return;
-    Unlink(oldest->second.front());
-    oldest->second.front().stream->Close();
-    oldest->second.pop_front();
+    CloseFront(oldest->second);
     if (oldest->second.empty()) idle_.erase(oldest);
   }
 
@@ -300,11 +301,7 @@ class HttpConnectionPool : public std::enable_shared_from_this<HttpConnectionPoo
     uint64_t next = 0;
     for (auto it = idle_.begin(); it != idle_.end();) {
       auto& list = it->second;
-      while (!list.empty() && now - list.front().since_ms >= options_.idle_timeout_ms) {
-        Unlink(list.front());
-        list.front().stream->Close();
-        list.pop_front();
-      }
+      while (!list.empty() && now - list.front().since_ms >= options_.idle_timeout_ms) CloseFront(list);
       if (!list.empty()) {
         uint64_t due = list.front().since_ms + options_.idle_timeout_ms - now;
         if (next == 0 || due < next) next = due;

@@ -66,9 +66,10 @@ class Realm {
   LimitEnforcer* limits() const { return limits_.get(); }
   // Condemned by its memory limit: no JS runs here any more.
   bool condemned() const;
-  // A dynamic worker's realm between its creation (or preparation ahead of demand) and its
-  // init message from its creator: RPC messages to it are dropped, so no other realm can
-  // reach it before it is given its env and outbound (api/rpc_ops.h DeliverRpcInit).
+  // A dynamic worker's realm prepared ahead of demand (runtime/worker_pool.h), until its init
+  // message from its creator: RPC messages to it are dropped, so no other realm can reach it
+  // before it is given its env and outbound (api/rpc_ops.h DeliverRpcInit). A worker made on
+  // demand gets its init in the same task that makes it, with no loop turn for a message.
   bool awaiting_init() const { return awaiting_init_; }
   void set_awaiting_init(bool awaiting) { awaiting_init_ = awaiting; }
   // A termination (CPU limit) stopped JS whose half-done state later JS would see (a module

@@ -212,7 +212,6 @@ void StartChild(int creator_id, int child_id, std::shared_ptr<const Bundle> bund
     options.realm_id = child_id;
     options.memory_mb = limits.memory_mb;
     worker = Worker::Create(loop, std::move(options));
-    worker->realm().set_awaiting_init(true);
   }
   Worker* w = worker.get();
   // Atomics.wait would block the thread every worker shares, in a sleep no limit sees (it

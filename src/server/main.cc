@@ -1,6 +1,4 @@
 // The dynworker command line.
-#include <sys/resource.h>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
