@@ -49,7 +49,6 @@ const {
   PromiseReject,
   PromiseResolve,
   ReflectOwnKeys,
-  SafeWeakMap,
   SharedArrayBufferPrototypeGetByteLength,
   StringPrototypeCharCodeAt,
   TypeError,
@@ -101,7 +100,7 @@ function markHandled(promise) {
 // Body records
 
 // Streams made from a body's source, to that source (see extractBody).
-const streamSources = new SafeWeakMap();
+const streamSources = primordials.makePrivateSlot();  // one per body read as a stream
 
 const BodyRecord = recordClass(class BodyRecord {
   constructor(stream, source, length) {

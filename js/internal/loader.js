@@ -579,8 +579,8 @@ class WorkerStub {
     };
     const fetcher = entrypointFetcher(name === undefined || name === null ? 'default' : name, props,
       ready, true, limits);
-    // The worker lives at least as long as something can call it.
-    holders.set(fetcher, entry);
+    // The worker lives at least as long as something can call it: the fetcher holds `ready`,
+    // which holds the entry. (Not a WeakMap from fetcher to entry: see makePrivateSlot.)
     return fetcher;
   }
 
@@ -588,8 +588,6 @@ class WorkerStub {
     throw new Error('Durable Object classes of dynamic workers are not supported by dynworker yet.');
   }
 }
-
-const holders = new primordials.SafeWeakMap();  // Fetcher -> Entry (keeps the entry reachable)
 
 class WorkerLoader {
   #cache; #egress; #prefix;

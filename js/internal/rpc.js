@@ -36,7 +36,7 @@ const {
   // warm-up, where V8 has not installed Object.hasOwn yet (see internal:primordials).
   ObjectPrototypeHasOwnProperty, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
   PromiseResolve, Proxy, RangeError, ReferenceError, ReflectApply, SafeMap, SafeSet,
-  SafeWeakMap, SafeWeakSet, String, Symbol, SyntaxError, TypeError, URIError,
+  SafeWeakSet, String, Symbol, SyntaxError, TypeError, URIError,
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
   Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
   ArrayPrototypeSplice, ArrayPrototypeJoin, StringPrototypeSlice, FunctionPrototypeToString,
@@ -211,7 +211,7 @@ function exportCapability(record, holder) {
 }
 
 // A stub's state; stubs themselves are Proxies, so user code never reaches this.
-const stubInfo = new SafeWeakMap();
+const stubInfo = primordials.makePrivateSlot();  // not a WeakMap: see makePrivateSlot
 // Imported capabilities, counted per (realm, export number): dup() and repeated receipt share
 // one export, which is released when the last stub for it is disposed or collected.
 const importRefs = new SafeMap();
