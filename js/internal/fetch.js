@@ -61,6 +61,7 @@ const {
   ArrayPrototypePush,
   FinalizationRegistry,
   FinalizationRegistryPrototypeRegister,
+  FinalizationRegistryPrototypeUnregister,
   NumberParseInt,
   ObjectGetOwnPropertyDescriptor,
   Promise,
@@ -353,11 +354,17 @@ function contentCoding(value) {
 function responseBody(f, id, coding) {
   let controller = null;
   let zlib = null;
+  // The stream's registration in unreadBodies, undone once the body is done with: a registered
+  // stream outlives V8 10.2's minor GCs (they keep the targets of a FinalizationRegistry) until
+  // a full one, so each response read to its end would be promoted, and every minor GC would
+  // copy the responses of the last few hundred requests.
+  const token = { __proto__: null };
   const finish = () => {
     if (zlib !== null) {
       zlibClose(zlib);
       zlib = null;
     }
+    FinalizationRegistryPrototypeUnregister(unreadBodies, token);
     endBody(f);
   };
   // "deflate" is meant to be zlib-wrapped, but some servers send raw deflate: the first two
@@ -434,7 +441,7 @@ function responseBody(f, id, coding) {
       fetchAbort(id);
     },
   });
-  FinalizationRegistryPrototypeRegister(unreadBodies, stream, id);
+  FinalizationRegistryPrototypeRegister(unreadBodies, stream, id, token);
   return stream;
 }
 

@@ -31,7 +31,8 @@ import { recordClass } from 'internal:webidl';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
-  FinalizationRegistry, ObjectGetPrototypeOf, ObjectDefineProperty,
+  FinalizationRegistry, FinalizationRegistryPrototypeRegister, FinalizationRegistryPrototypeUnregister,
+  ObjectGetPrototypeOf, ObjectDefineProperty,
   // ObjectPrototypeHasOwnProperty, not ObjectHasOwn: this module runs in the startup snapshot's
   // warm-up, where V8 has not installed Object.hasOwn yet (see internal:primordials).
   ObjectPrototypeHasOwnProperty, ObjectKeys, ObjectPrototype, Promise, PromisePrototypeThen, PromiseReject,
@@ -675,6 +676,9 @@ function remoteReadable(realm, cap, bytes) {
   const end = () => {
     if (use.ended) return;
     use.ended = true;
+    // Registered streams outlive V8 10.2's minor GCs until a full GC (see fetch.js's
+    // unreadBodies): one that ended needs no finalizer.
+    FinalizationRegistryPrototypeUnregister(readableUses, use);
     unuseRealm(realm);
   };
   const source = {
@@ -710,7 +714,7 @@ function remoteReadable(realm, cap, bytes) {
   const stream = new ReadableStream(source);
   if (realm !== kWarmRealm) {
     useRealm(realm);
-    readableUses.register(stream, use);
+    FinalizationRegistryPrototypeRegister(readableUses, stream, use, use);
   }
   return stream;
 }
@@ -1469,7 +1473,8 @@ function makeStub(info) {
   stubInfo.set(stub, info);
   if (info.cap !== 0) {
     retainImport(info);
-    released.register(stub, { __proto__: null, realm: info.realm, cap: info.cap, disposed: disposedFlag });
+    FinalizationRegistryPrototypeRegister(released, stub,
+      { __proto__: null, realm: info.realm, cap: info.cap, disposed: disposedFlag });
   }
   return stub;
 }

@@ -2100,3 +2100,25 @@ export const ctxExportsHoldsOnlyEntrypoints = {
     assert.deepStrictEqual(await w.getEntrypoint().keys(null), [['Inner', 'default', 'handlers'], false, true]);
   },
 };
+
+// The loader's RPC machinery registers what it receives (stubs, streamed bodies) for cleanup
+// with the registry's original methods: a FinalizationRegistry.prototype.register replaced by
+// user code is never what runs.
+export const receivingStubsIgnoresAPatchedFinalizationRegistry = {
+  async test(ctrl, env) {
+    const stub = env.LOADER.load(code(kApi)).getEntrypoint('Api');
+    const saved = Object.getOwnPropertyDescriptor(FinalizationRegistry.prototype, 'register');
+    let called = 0;
+    FinalizationRegistry.prototype.register = function () {
+      called++;
+      throw new Error('patched FinalizationRegistry.prototype.register');
+    };
+    try {
+      const counter = await stub.counter(5);
+      assert.strictEqual(await counter.inc(), 6);
+    } finally {
+      Object.defineProperty(FinalizationRegistry.prototype, 'register', saved);
+    }
+    assert.strictEqual(called, 0);
+  },
+};
