@@ -178,6 +178,7 @@ const Fetch = recordClass(class Fetch {
     this.id = 0;                 // the exchange in flight (0: none)
     this.uploadReader = null;
     this.bodyController = null;  // the response body's controller while it is being read
+    this.bodyToken = null;  // the body's unregister token in unreadBodies while it is registered
     this.bodyDone = true;
     this.settled = false;
     this.resolve = null;
@@ -207,6 +208,12 @@ function settle(f, ok, value) {
 function endBody(f) {
   f.bodyDone = true;
   f.bodyController = null;
+  // A registered body outlives V8 10.2's minor GCs (they keep a FinalizationRegistry's targets)
+  // until a full GC: one that is done with, read to its end or aborted, needs no finalizer.
+  if (f.bodyToken !== null) {
+    FinalizationRegistryPrototypeUnregister(unreadBodies, f.bodyToken);
+    f.bodyToken = null;
+  }
   const remove = f.removeAbort;
   f.removeAbort = noop;
   remove();
@@ -354,17 +361,11 @@ function contentCoding(value) {
 function responseBody(f, id, coding) {
   let controller = null;
   let zlib = null;
-  // The stream's registration in unreadBodies, undone once the body is done with: a registered
-  // stream outlives V8 10.2's minor GCs (they keep the targets of a FinalizationRegistry) until
-  // a full one, so each response read to its end would be promoted, and every minor GC would
-  // copy the responses of the last few hundred requests.
-  const token = { __proto__: null };
   const finish = () => {
     if (zlib !== null) {
       zlibClose(zlib);
       zlib = null;
     }
-    FinalizationRegistryPrototypeUnregister(unreadBodies, token);
     endBody(f);
   };
   // "deflate" is meant to be zlib-wrapped, but some servers send raw deflate: the first two
@@ -441,7 +442,10 @@ function responseBody(f, id, coding) {
       fetchAbort(id);
     },
   });
-  FinalizationRegistryPrototypeRegister(unreadBodies, stream, id, token);
+  // Unregistered by endBody: a registered stream would be promoted by each minor GC, and every
+  // minor GC would copy the responses of the last few hundred requests.
+  f.bodyToken = { __proto__: null };
+  FinalizationRegistryPrototypeRegister(unreadBodies, stream, id, f.bodyToken);
   return stream;
 }
 

@@ -13,6 +13,7 @@ import {
   setRealmIdleListener,
 } from 'internal:rpc';
 import { setTimeout } from 'internal:timers';
+import { recordClass } from 'internal:webidl';
 
 const {
   ArrayIsArray, ArrayPrototypePush, DateNow, Error, FinalizationRegistry, JSONStringify,
@@ -21,7 +22,8 @@ const {
   ArrayBufferIsView, ObjectPrototypeToString, DatePrototypeToISOString, Date,
   StringPrototypeSlice, MathMax, MathMin, Uint8Array, TypedArrayPrototypeSlice,
   TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetByteLength,
-  ArrayBufferPrototypeSlice, ArrayPrototypeIndexOf, WeakRef,
+  ArrayBufferPrototypeSlice, ArrayPrototypeIndexOf, WeakRef, WeakRefPrototypeDeref,
+  FinalizationRegistryPrototypeRegister,
 } = primordials;
 
 const kInternal = Symbol('internal');
@@ -254,7 +256,7 @@ function start(prepared) {
 // deleted entry stays on its bucket's chain until the table is rehashed, so the lookups of a
 // key moved to the end at every call walk a chain that grows by one per call, up to the
 // table's free capacity (with 1,500 workers cached, ~5 µs per call; ~20 µs with 5,000).
-class LruTable {
+const LruTable = recordClass(class LruTable {
   constructor() {
     this.map = new SafeMap();  // key -> Entry
     this.oldest = null;
@@ -298,9 +300,11 @@ class LruTable {
     entry.older = null;
     entry.newer = null;
   }
-}
+});
 
-class Cache {
+// The cache's state. Record classes (internal:webidl), as Entry: nothing user code puts on
+// Object.prototype sees their fields being set.
+const Cache = recordClass(class Cache {
   constructor(options) {
     this.options = options;
     this.entries = new LruTable();
@@ -318,7 +322,7 @@ class Cache {
     this.keptOverCount = false;
     this.keptOverMemory = false;
   }
-}
+});
 
 const caches = new SafeMap();  // config id -> Cache (bindings with one id share it)
 
@@ -328,7 +332,7 @@ const caches = new SafeMap();  // config id -> Cache (bindings with one id share
 // as long as something can call them (their WorkerStub, a Fetcher or a dup of one: all of
 // these reach the entry). When the entry is collected its isolate is destroyed; the creator's
 // GC is told what each isolate costs (runtime/loader.cc), so that happens soon enough.
-class Entry {
+const Entry = recordClass(class Entry {
   // `prepared`: load()'s code as checked by load() itself, which every (re)start of the entry
   // uses; get() entries have null and call getCode for each start.
   constructor(cache, key, getCode, anonymous = false, prepared = null, workerId = null, egress = null) {
@@ -349,9 +353,9 @@ class Entry {
     this.newer = null;
     // The realm, where the collector can see it without holding the entry.
     this.box = { __proto__: null, realm: null };
-    if (anonymous) collected.register(this, this.box);
+    if (anonymous) FinalizationRegistryPrototypeRegister(collected, this, this.box);
   }
-}
+});
 
 // An anonymous worker whose entry was collected while this realm still expects something of it
 // (a call in flight, a body being read: internal:rpc counts them) lingers until that is over.
@@ -369,7 +373,8 @@ setRealmIdleListener((realm) => {
     ops.workerDestroy(realm);
     return;
   }
-  const entry = byRealm.get(realm)?.deref();
+  const ref = byRealm.get(realm);
+  const entry = ref === undefined ? undefined : WeakRefPrototypeDeref(ref);
   if (entry !== undefined && !entry.anonymous && (entry.cache.keptOverCount || entry.cache.keptOverMemory)) {
     sweepSoon(entry.cache);
   }
@@ -389,7 +394,8 @@ function setRealm(entry, realm) {
 // The worker went over its memory limit (runtime/loader.cc destroys it): the next use of its
 // entry starts a fresh one (loader.md section 5).
 ops.setHook('workerCondemned', (realm) => {
-  const entry = byRealm.get(realm)?.deref();
+  const ref = byRealm.get(realm);
+  const entry = ref === undefined ? undefined : WeakRefPrototypeDeref(ref);
   if (entry === undefined) return;
   setRealm(entry, null);
   entry.ready = null;

@@ -693,7 +693,13 @@ function remoteReadable(realm, cap, bytes) {
         }
         const chunk = result.value;
         if (bytes) {
-          if (!ArrayBufferIsView(chunk)) throw new TypeError('A body chunk sent over RPC was not a Uint8Array.');
+          if (!ArrayBufferIsView(chunk)) {
+            // The stream errors: the sender's reader is canceled, and this realm's use of the
+            // sender ends (it would otherwise last until the stream was collected).
+            done = true;
+            PromisePrototypeThen(call(realm, cap, 'cancel', [], []), end, end);
+            throw new TypeError('A body chunk sent over RPC was not a Uint8Array.');
+          }
           if (chunk.byteLength > 0) controller.enqueue(chunk);
         } else {
           controller.enqueue(chunk);

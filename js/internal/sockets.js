@@ -33,7 +33,7 @@ import {
 } from 'internal:streams';
 
 const {
-  ArrayIsArray, ArrayPrototypePush, FinalizationRegistry, ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
+  ArrayIsArray, ArrayPrototypePush, FinalizationRegistry, FinalizationRegistryPrototypeRegister, ArrayBufferIsView, ArrayBufferPrototypeGetByteLength, DataViewPrototypeGetByteLength, MathTrunc,
   NumberIsFinite, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, Promise,
   PromisePrototypeThen, PromiseReject, SharedArrayBufferPrototypeGetByteLength,
   StringPrototypeCharCodeAt, Symbol, SymbolToStringTag, TypeError,
@@ -279,7 +279,7 @@ const abandoned = new FinalizationRegistry((handle) => {
 });
 function track(s) {
   s.handle = { __proto__: null, id: s.id };
-  abandoned.register(s, s.handle);
+  FinalizationRegistryPrototypeRegister(abandoned, s, s.handle);
 }
 
 // The connection could not be made (or secured): like workerd, `opened` and `closed` reject

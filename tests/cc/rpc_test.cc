@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/rpc_ops.h"
+#include "net_fixture.h"
 #include "worker_fixture.h"
 
 namespace dw::testing {
@@ -239,6 +240,28 @@ TEST_F(RpcTest, ExportNumbersCannotBeGuessed) {
             "1");
   loop_.Run();
   EXPECT_EQ(EvalJson(*a.worker, "globalThis.hit ?? 'none'"), "\"none\"") << "export " << cap;
+}
+
+// A body stream from another realm that sends something other than bytes errors, and the
+// reading realm's use of the sender ends with it (a worker sending a string chunk kept itself
+// counted as in use, unevictable, until the stream was garbage collected).
+TEST_F(RpcTest, AStreamThatSendsNonBytesEndsItsUse) {
+  TestWorker w = MakeWorker("main.js", {Esm("main.js",
+      "export default { fetch() {"
+      "  return new Response(new ReadableStream({ pull(c) { c.enqueue('not bytes'); } }));"
+      "} };")});
+  SetMain(w);
+  Expose(w, "internal:rpc", "rpc");
+  const std::string self = std::to_string(w.worker->realm().id());
+  EXPECT_EQ(EvalJson(*w.worker, "globalThis.outcome = 'pending';"
+                     "rpc.entrypointFetcher('default', {}, () => " + self + ", false).fetch('http://x/')"
+                     "  .then((r) => r.text()).then((t) => { outcome = 'read ' + t; },"
+                     "    (e) => { outcome = e.message; }); 1"),
+            "1");
+  ASSERT_TRUE(net::RunUntil(loop_, [&] { return EvalJson(*w.worker, "outcome") != "\"pending\""; }));
+  EXPECT_EQ(EvalJson(*w.worker, "outcome"), "\"A body chunk sent over RPC was not a Uint8Array.\"");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*w.worker, "rpc.realmInUse(" + self + ")"), "false");
 }
 
 // Telling a stub from anything else runs no user code: a Proxy whose every trap throws, a

@@ -2122,3 +2122,38 @@ export const receivingStubsIgnoresAPatchedFinalizationRegistry = {
     assert.strictEqual(called, 0);
   },
 };
+
+// The cache's bookkeeping runs none of user code's replacements of built-ins it uses
+// (FinalizationRegistry.prototype.register for load()'s workers, WeakRef.prototype.deref when a
+// worker goes idle) and no setter user code puts on Object.prototype sees its records' fields:
+// either could hand user code an internal entry (and through it the cache).
+export const cacheBookkeepingRunsNoUserCode = {
+  async test(ctrl, env) {
+    const calls = [];
+    const saved = [
+      [FinalizationRegistry.prototype, 'register'], [WeakRef.prototype, 'deref'],
+    ].map(([obj, key]) => [obj, key, Object.getOwnPropertyDescriptor(obj, key)]);
+    const fields = ['cache', 'key', 'older', 'newer', 'box', 'entries', 'oldest', 'newest', 'map'];
+    for (const [obj, key] of saved) {
+      obj[key] = function () { calls.push(key); throw new Error(`patched ${key} was called`); };
+    }
+    for (const name of fields) {
+      Object.defineProperty(Object.prototype, name, {
+        set(v) { calls.push(`set ${name}`); }, configurable: true,
+      });
+    }
+    try {
+      const child = code('export default { fetch() { return new Response("ok"); } };');
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual(await (await env.LOADER.load(child).getEntrypoint().fetch('http://x/')).text(), 'ok');
+        assert.strictEqual(await (await env.LOADER.get(`bookkeeping${i}`, () => child).getEntrypoint()
+          .fetch('http://x/')).text(), 'ok');
+      }
+      await settle();  // the workers' idle listeners
+    } finally {
+      for (const name of fields) delete Object.prototype[name];
+      for (const [obj, key, desc] of saved) Object.defineProperty(obj, key, desc);
+    }
+    assert.deepStrictEqual(calls, []);
+  },
+};

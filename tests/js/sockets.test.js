@@ -200,6 +200,7 @@ export const patchedPrototypes = {
       [WritableStream.prototype, 'abort'], [WritableStream.prototype, 'getWriter'],
       [ReadableStream.prototype, 'cancel'], [WritableStreamDefaultController.prototype, 'error'],
       [Array.prototype, Symbol.iterator], [Object.getPrototypeOf(Uint8Array.prototype), 'slice'],
+      [FinalizationRegistry.prototype, 'register'],
     ].map(([obj, key]) => [obj, key, Object.getOwnPropertyDescriptor(obj, key)]);
     try {
       for (let i = 0; i < saved.length; i++) {
