@@ -59,34 +59,9 @@ class RpcTest : public WorkerTest {
   std::vector<std::pair<int, int>> calls_;
 };
 
-// Gives `w`'s context the globals `ops` (its ops object) and `name` (the namespace of runtime
-// module `module`): the test plays a realm that posts raw messages, as one could after an
-// escape.
-void Expose(TestWorker& w, const char* module, const char* name) {
-  jsg::Realm& realm = w.worker->realm();
-  jsg::Realm::CallbackScope scope(realm);
-  v8::Local<v8::Context> ctx = realm.context();
-  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
-  v8::Local<v8::Object> ns;
-  ASSERT_TRUE(realm.modules().Namespace(module).ToLocal(&ns));
-  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), name), ns).Check();
-}
-
 // JS (for a realm given `rpc` by Expose) that calls realm `to`'s default entrypoint and leaves
 // in globalThis.outcome what came of it: the response's text or "error: <message>", and
 // "pending" until then.
-// Starts `w`'s main module and makes it the realm's entrypoints (as runtime/loader.cc hands a
-// started worker's over).
-void SetMain(TestWorker& w) {
-  ASSERT_TRUE(w.worker->Start(w.main_url()).ok());
-  jsg::Realm& realm = w.worker->realm();
-  jsg::Realm::CallbackScope scope(realm);
-  v8::Local<v8::Object> ns;
-  ASSERT_TRUE(realm.modules().Namespace(w.main_url()).ToLocal(&ns));
-  v8::Local<v8::Value> args[] = {ns};
-  realm.CallHook("rpcSetMain", 1, args);
-}
-
 std::string FetchDefault(int to) {
   return "globalThis.outcome = 'pending';"
          "rpc.entrypointFetcher('default', {}, () => " + std::to_string(to) +

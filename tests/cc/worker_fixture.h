@@ -56,6 +56,31 @@ struct TestWorker {
   }
 };
 
+// Gives `w`'s context the globals `ops` (its ops object) and `name` (the namespace of runtime
+// module `module`, such as internal:rpc): the test plays a realm that posts raw messages, as one
+// could after an escape, or calls the runtime's internals directly.
+inline void Expose(TestWorker& w, const char* module, const char* name) {
+  jsg::Realm& realm = w.worker->realm();
+  jsg::Realm::CallbackScope scope(realm);
+  v8::Local<v8::Context> ctx = realm.context();
+  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), "ops"), realm.OpsObject()).Check();
+  v8::Local<v8::Object> ns;
+  ASSERT_TRUE(realm.modules().Namespace(module).ToLocal(&ns));
+  ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), name), ns).Check();
+}
+
+// Starts `w`'s main module and makes it the realm's entrypoints (as runtime/loader.cc hands a
+// started worker's over), so that RPC calls to the realm reach its exports.
+inline void SetMain(TestWorker& w) {
+  ASSERT_TRUE(w.worker->Start(w.main_url()).ok());
+  jsg::Realm& realm = w.worker->realm();
+  jsg::Realm::CallbackScope scope(realm);
+  v8::Local<v8::Object> ns;
+  ASSERT_TRUE(realm.modules().Namespace(w.main_url()).ToLocal(&ns));
+  v8::Local<v8::Value> args[] = {ns};
+  realm.CallHook("rpcSetMain", 1, args);
+}
+
 class WorkerTest : public ::testing::Test {
  protected:
   // Validates the bundle (which must be valid) and creates a Worker serving it. Nothing runs.
