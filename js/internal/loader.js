@@ -266,7 +266,8 @@ const LruTable = recordClass(class LruTable {
   get size() { return this.map.size; }
   get(key) { return this.map.get(key); }
 
-  // Makes `entry` the one for its key (unlinking one it replaces), as the most recently used.
+  // Makes `entry` the one for its key, as the most recently used, unlinking an entry it
+  // replaces (an entry already there for its key stays where it is).
   set(entry) {
     const other = this.map.get(entry.key);
     if (other === entry) return;
@@ -373,8 +374,7 @@ setRealmIdleListener((realm) => {
     ops.workerDestroy(realm);
     return;
   }
-  const ref = byRealm.get(realm);
-  const entry = ref === undefined ? undefined : WeakRefPrototypeDeref(ref);
+  const entry = entryOfRealm(realm);
   if (entry !== undefined && !entry.anonymous && (entry.cache.keptOverCount || entry.cache.keptOverMemory)) {
     sweepSoon(entry.cache);
   }
@@ -383,6 +383,12 @@ setRealmIdleListener((realm) => {
 // realm id -> WeakRef of the Entry whose worker it is (weak: an anonymous entry must stay
 // collectable).
 const byRealm = new SafeMap();
+
+// The entry whose worker runs in `realm`, or undefined (none, or the entry was collected).
+function entryOfRealm(realm) {
+  const ref = byRealm.get(realm);
+  return ref === undefined ? undefined : WeakRefPrototypeDeref(ref);
+}
 
 function setRealm(entry, realm) {
   if (entry.realm !== null) byRealm.delete(entry.realm);
@@ -394,8 +400,7 @@ function setRealm(entry, realm) {
 // The worker went over its memory limit (runtime/loader.cc destroys it): the next use of its
 // entry starts a fresh one (loader.md section 5).
 ops.setHook('workerCondemned', (realm) => {
-  const ref = byRealm.get(realm);
-  const entry = ref === undefined ? undefined : WeakRefPrototypeDeref(ref);
+  const entry = entryOfRealm(realm);
   if (entry === undefined) return;
   setRealm(entry, null);
   entry.ready = null;

@@ -696,8 +696,7 @@ function remoteReadable(realm, cap, bytes) {
           if (!ArrayBufferIsView(chunk)) {
             // The stream errors: the sender's reader is canceled, and this realm's use of the
             // sender ends (it would otherwise last until the stream was collected).
-            done = true;
-            PromisePrototypeThen(call(realm, cap, 'cancel', [], []), end, end);
+            source.cancel(undefined);
             throw new TypeError('A body chunk sent over RPC was not a Uint8Array.');
           }
           if (chunk.byteLength > 0) controller.enqueue(chunk);
