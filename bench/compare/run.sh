@@ -19,6 +19,10 @@
 #       max_memory_mb), final RSS and failed requests. workerd has no eviction: it is stopped
 #       when its RSS passes WORKERD_RSS_CAP_MB (default 4096) so the machine survives.
 #
+# Floors: the same metrics for a bare V8 10.2 isolate with an empty context and no runtime at all
+# (bare_isolate.cc, same machine, same minute), with their ratio to workerd: no runtime that
+# gives each worker an isolate of its own on this V8 can do better than that line.
+#
 # The upstream of the direct path is a third process (`dynworker serve bench/http`), the same for
 # both; its CPU is not counted. Each server is measured without dynworker's supervisor
 # (bench/lib.sh). CPU figures are user+system time of the whole serving process, all threads.
@@ -32,6 +36,9 @@ DUR="${1:-5}"; LOWN="${2:-200}"; PAUSE="${3:-20}"
 WD_CAP_MB="${WORKERD_RSS_CAP_MB:-4096}"
 source "$ROOT/bench/lib.sh"
 DW="$ROOT/out/Release/dynworker"
+# V8's own floor, measured in the same run: a bare isolate with an empty context (bare_isolate.cc).
+bash "$ROOT/tools/build.sh" bare_isolate >&2
+BARE="$ROOT/out/Release/bare_isolate"
 TMP="$(mktemp -d)"
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$TMP"' EXIT
@@ -86,6 +93,11 @@ read -r wd_r100 wd_r1000 wd_re1 wd_re2 <<<"$(rss_scenario "$WD_PID" "$P_WD")"
 row "(d) RSS per retained worker, 100 workers (KiB)" "$dw_r100" "$wd_r100" "$(ratio "$dw_r100" "$wd_r100")" "<= 0.5"
 row "(d) RSS per retained worker, 1000 workers (KiB)" "$dw_r1000" "$wd_r1000" "$(ratio "$dw_r1000" "$wd_r1000")" "<= 0.5"
 row "(d) failed requests while retaining" "$((dw_re1 + dw_re2))" "$((wd_re1 + wd_re2))" "" "0"
+# What V8 alone costs: 1000 bare isolates kept, each with an empty context (no runtime at all).
+# Its ratio to workerd's figure is the best any runtime on V8 10.2 with an isolate per worker
+# could reach.
+read -r bare_rss _ <<<"$("$BARE" rss 1000)"
+row "(d) floor: bare V8 isolate + empty context (KiB)" "$bare_rss" "" "$(ratio "$bare_rss" "$wd_r1000")" "(<= 0.5 needs <= $(awk -v w="$wd_r1000" 'BEGIN{printf "%.0f", w/2}'))"
 
 # ---- wrk helpers.
 cat >"$TMP/newid.lua" <<'EOF'
@@ -132,6 +144,11 @@ for kind in new new-id; do
   row "(a) $label: p50 latency, low load (ms)" "$dw_lp50" "$wd_lp50" "$(ratio "$dw_lp50" "$wd_lp50")" "dw <= 1 ms"
   row "(a) $label: p99 latency, low load (ms)" "$dw_lp99" "$wd_lp99" "$(ratio "$dw_lp99" "$wd_lp99")" ""
   row "(a) $label: server CPU per new worker (us)" "$dw_cpu" "$wd_cpu" "$(ratio "$dw_cpu" "$wd_cpu")" "<= 0.33"
+  # The floor: a bare isolate with an empty context running one trivial script, made and
+  # disposed (load(): the worker is dropped after its request) or made and kept (get(new id):
+  # the cache keeps it), measured now.
+  if [ "$kind" = new ]; then floor=$("$BARE" cpu 300); else floor=$("$BARE" rss 300 | cut -d' ' -f2); fi
+  row "(a) $label: floor, bare V8 isolate + context (us)" "$floor" "" "$(ratio "$floor" "$wd_cpu")" "(<= 0.33 needs <= $(awk -v w="$wd_cpu" 'BEGIN{printf "%.0f", w*0.33}'))"
   row "(a) $label: req/s, 1 conn back to back" "$dw_rps" "$wd_rps" "$(ratio "$dw_rps" "$wd_rps")" ""
   row "(a) $label: p50 / p99 back to back (ms)" "$dw_p50 / $dw_p99" "$wd_p50 / $wd_p99" "" ""
   row "(a) $label: failed requests" "$((dw_lerr + dw_bad))" "$((wd_lerr + wd_bad))" "" "0"
