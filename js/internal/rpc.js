@@ -28,6 +28,7 @@ import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } 
 import { cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
 import { recordClass } from 'internal:webidl';
+import { IdMap } from 'internal:id_map';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
@@ -134,16 +135,16 @@ export function createContext(props) {
 // ---------------------------------------------------------------------------------------------
 // Export table (capabilities other realms hold) and pending calls.
 
-const exportsTable = new SafeMap();  // id -> { kind, target, holder, ... }
+const exportsTable = new IdMap();  // id -> { kind, target, holder, ... }
 let nextCall = 1;
-const pendingCalls = new SafeMap();  // id -> { to, resolve, reject }
+const pendingCalls = new IdMap();  // id -> { to, resolve, reject }
 
 // What this realm still expects of each other realm: calls waiting for their answer, imported
 // capabilities, and open streams reading from it. A worker nothing references any more (an
 // anonymous one from LOADER.load) may be destroyed only once this is zero, or a call made as
 // `env.LOADER.load(code).getEntrypoint().fetch(request)` could lose its worker to the garbage
 // collector mid-call (internal:loader asks realmInUse and waits for the idle listener).
-const realmUse = new SafeMap();  // realm id -> count
+const realmUse = new IdMap();  // realm id -> count
 let realmIdleListener = null;
 export function setRealmIdleListener(fn) { realmIdleListener = fn; }
 export function realmInUse(realm) { return (realmUse.get(realm) ?? 0) > 0; }
@@ -254,7 +255,7 @@ ops.setHook('rpcRealmGone', (realm, reason) => {
   // Calls waiting on that realm can never be answered (`reason`: why it went, such as its
   // memory limit).
   const dead = [];
-  MapPrototypeForEach(pendingCalls, (call, id) => { if (call.to === realm) ArrayPrototypePush(dead, id); });
+  pendingCalls.forEach((call, id) => { if (call.to === realm) ArrayPrototypePush(dead, id); });
   for (let i = 0; i < dead.length; i++) {
     const call = pendingCalls.get(dead[i]);
     pendingCalls.delete(dead[i]);
@@ -262,14 +263,14 @@ ops.setHook('rpcRealmGone', (realm, reason) => {
   }
   realmUse.delete(realm);
   const drop = [];
-  MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
+  exportsTable.forEach((record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
   for (let i = 0; i < drop.length; i++) disposeExport(drop[i]);
 });
 
 // Exports recorded for holder `from` now belong to `to` (null: dropped).
 export function retargetExports(from, to) {
   const ids = [];
-  MapPrototypeForEach(exportsTable, (record, id) => { if (record.holder === from) ArrayPrototypePush(ids, id); });
+  exportsTable.forEach((record, id) => { if (record.holder === from) ArrayPrototypePush(ids, id); });
   for (let i = 0; i < ids.length; i++) {
     if (to === null) disposeExport(ids[i]);
     else exportsTable.get(ids[i]).holder = to;
@@ -967,7 +968,7 @@ function complete(from, id, trace, request, ok, value) {
 // reactions and timers (internal:timers) carry it. Subrequests and hang detection are here.
 
 let workerLimits = null;  // { cpuMs, subRequests, wallMs } from the init message
-const requests = new SafeMap();  // request number -> record
+const requests = new IdMap();  // request number -> record
 const kDefaultSubrequests = 50;
 // No response after this long fails the request, whatever it waits on (a gateway that never
 // answers, a server that never responds). Workers have no such default; a limit keeps a
@@ -1000,7 +1001,7 @@ function beginRequest(from, message, trace) {
 // still counts its subrequests against them. `endedOrder` is a ring of them, oldest at
 // `endedNext` once full: taking the oldest from the Map itself (ended.keys().next()) walked
 // the deleted entries at the front of its table, about a thousand of them, every request.
-const ended = new SafeMap();
+const ended = new IdMap();
 const kEndedKept = 1000;
 const endedOrder = [];
 let endedNext = 0;
@@ -1044,7 +1045,7 @@ ops.setHook('requestLimitExceeded', (id, message) => {
 // or object of this worker that another one could still call), they are hung, as workerd says.
 function mayBeCalledBack() {
   let found = false;
-  MapPrototypeForEach(exportsTable, (record) => { if (record.kind !== 'entry') found = true; });
+  exportsTable.forEach((record) => { if (record.kind !== 'entry') found = true; });
   return found;
 }
 
@@ -1054,7 +1055,7 @@ ops.setHook('requestsCheckHung', () => {
     return;
   }
   const hung = [];
-  MapPrototypeForEach(requests, (request) => ArrayPrototypePush(hung, request));
+  requests.forEach((request) => ArrayPrototypePush(hung, request));
   for (let i = 0; i < hung.length; i++) failRequest(hung[i], new Error(kHung));
 });
 

@@ -12,6 +12,7 @@ import { ReadableStream } from 'internal:streams';
 import { inspect } from 'internal:inspect';
 import { ctxExports } from 'internal:rpc';
 import { dispatchFetch, hasFetchListeners } from 'internal:fetch_event';
+import { IdMap } from 'internal:id_map';
 
 const {
   PromisePrototypeThen, PromiseResolve, SafeMap, MapPrototypeGet, MapPrototypeSet,
@@ -21,7 +22,9 @@ const {
 
 let target = null;  // { handler, env }: the worker's own fetch handler (server id 0)
 const servers = new SafeMap();  // server id -> { handler, env } for servers started from JS
-const inFlight = new SafeMap();  // id -> the AbortSource the request's signal follows
+// id -> the AbortSource the request's signal follows; an IdMap, as it changes every request
+// (see internal:id_map).
+const inFlight = new IdMap();
 
 // Called once by the serve command with the main module's namespace and env.
 function mainTarget() { return target; }
@@ -133,7 +136,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
   }
   // The request's signal follows this, aborted when the client disconnects.
   const abortSource = createAbortSource();
-  MapPrototypeSet(inFlight, id, abortSource);
+  inFlight.set(id, abortSource);
   const waitUntil = [];
   const ctx = {
     waitUntil(promise) { ArrayPrototypePush(waitUntil, PromiseResolve(promise)); },
@@ -148,7 +151,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
       abortSource);
     result = ReflectApply(target.handler.fetch, target.handler, [request, target.env, ctx]);
   } catch (error) {
-    MapPrototypeDelete(inFlight, id);
+    inFlight.delete(id);
     errorResponse(id, error);
     return;
   }
@@ -159,7 +162,7 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
     return sendResponse(id, response);
   });
   PromisePrototypeThen(PromisePrototypeThen(sent, undefined, (error) => errorResponse(id, error)), () => {
-    MapPrototypeDelete(inFlight, id);
+    inFlight.delete(id);
     // waitUntil promises may be added until the response is done; they only get logged.
     if (waitUntil.length === 0) return;
     PromisePrototypeThen(SafePromiseAll(waitUntil), undefined, (error) => {
@@ -169,9 +172,9 @@ function serveRequest(id, method, url, headers, hasBody, serverId) {
 }
 
 function serveAbort(id) {
-  const abortSource = MapPrototypeGet(inFlight, id);
+  const abortSource = inFlight.get(id);
   if (abortSource === undefined) return;
-  MapPrototypeDelete(inFlight, id);
+  inFlight.delete(id);
   abortAbortSource(abortSource, new TypeError('The client disconnected.'));
 }
 

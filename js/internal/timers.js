@@ -3,14 +3,16 @@
 // back `onTimer(id)`; repeat, arguments and ids are kept here.
 import primordials from 'internal:primordials';
 import ops from 'internal:ops';
+import { IdMap } from 'internal:id_map';
 
 const {
-  FunctionPrototypeCall, ReflectApply, SafeMap, MathTrunc, NumberIsFinite, TypeError,
-  MapPrototypeGet, MapPrototypeSet, MapPrototypeDelete, MapPrototypeHas, MapPrototypeForEach,
+  FunctionPrototypeCall, ReflectApply, MathTrunc, NumberIsFinite, TypeError,
   globalThis: globalObject,
 } = primordials;
 
-const timers = new SafeMap();
+// id -> timer; an IdMap, not a Map: a timer per request made a Map keep finished requests
+// alive through minor GCs (see internal:id_map).
+const timers = new IdMap();
 let nextId = 1;
 let reportError = (e) => { throw e; };
 
@@ -42,19 +44,19 @@ function schedule(handler, timeout, args, repeat, name) {
   const id = nextId++;
   const delay = toDelay(timeout);
   // The request it belongs to (a dynamic worker's limits: jsg/limits.h), 0 for none.
-  MapPrototypeSet(timers, id, { handler, args, repeat, delay, request: ops.requestCurrent() });
+  timers.set(id, { handler, args, repeat, delay, request: ops.requestCurrent() });
   ops.timerStart(id, delay);
   return id;
 }
 
 function onTimer(id) {
-  const timer = MapPrototypeGet(timers, id);
+  const timer = timers.get(id);
   if (timer === undefined) return;
   if (timer.repeat) {
     // Re-armed before the handler runs, so clearInterval inside the handler wins.
     ops.timerStart(id, timer.delay);
   } else {
-    MapPrototypeDelete(timers, id);
+    timers.delete(id);
   }
   // HTML's timer initialisation steps invoke the callback with the global object as `this`.
   if (timer.request === 0) {
@@ -83,17 +85,16 @@ export function setInterval(handler, timeout = 0, ...args) {
 // '3' or 3.5 name timer 3; a value that names no timer is ignored, as HTML requires.
 function clear(id) {
   const handle = toLong(id);
-  if (!MapPrototypeHas(timers, handle)) return;
-  MapPrototypeDelete(timers, handle);
+  if (!timers.delete(handle)) return;
   ops.timerStop(handle);
 }
 
 // Stops every timer set for `request` (failed by a limit: none of its code runs again).
 export function cancelRequestTimers(request) {
   const doomed = [];
-  MapPrototypeForEach(timers, (timer, id) => { if (timer.request === request) doomed[doomed.length] = id; });
+  timers.forEach((timer, id) => { if (timer.request === request) doomed[doomed.length] = id; });
   for (let i = 0; i < doomed.length; i++) {
-    MapPrototypeDelete(timers, doomed[i]);
+    timers.delete(doomed[i]);
     ops.timerStop(doomed[i]);
   }
 }
