@@ -128,9 +128,11 @@ wrk_run() {
 low_load() {  # PORT PATH TAG -> "p50 p99 errors"
   python3 "$HERE/latency.py" "$1" "$2" "$LOWN" "$PAUSE" "$3"
 }
-# The floor of the low-load figures on this machine: a warm request, paced the same way. An idle
-# vCPU takes about a millisecond to wake here (both runtimes pay it: warm p50 is ~0.3 ms back to
-# back and ~1.6 ms with 20 ms pauses), so cold-start latency is best read against this line.
+# The floor of the low-load figures on this machine: a warm request, paced the same way. After
+# 20 ms idle a request runs on cold caches on a vCPU that must first be woken: a warm request's
+# p50 is ~0.25 ms back to back but 0.65-2.1 ms paced (both runtimes pay it, and it changes from
+# one hour to the next on this VM; a trivial Python HTTP server's is 0.26 ms paced), so
+# cold-start latency is best read against this line.
 read -r dw_wp50 dw_wp99 _ <<<"$(low_load "$P_DW" /warm wdw)"
 read -r wd_wp50 wd_wp99 _ <<<"$(low_load "$P_WD" /warm wwd)"
 row "(a) reference: warm request p50, low load (ms)" "$dw_wp50" "$wd_wp50" "$(ratio "$dw_wp50" "$wd_wp50")" ""

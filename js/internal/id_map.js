@@ -13,18 +13,26 @@
 // backward-shift deletion: a deleted slot is filled in place, the arrays are replaced only
 // when the table grows or shrinks by half, and nothing links an old array to a new one.
 //
-// Keys are compared with ===. get/has/delete accept any value and find nothing for what is not
-// a key (they never convert it: an object from a message could run user code on conversion).
-// forEach visits a snapshot of the entries in ascending key order (for sequential ids, the
-// order they were added).
+// Keys are non-negative safe integers (set throws a RangeError for anything else; -0 is 0),
+// compared with ===. get/has/delete accept any value and find nothing for what is not a key
+// (they never convert it: an object from a message could run user code on conversion). keys()
+// is a snapshot of the keys in ascending order (for sequential ids, the order they were added);
+// forEach visits that snapshot, skipping entries deleted meanwhile.
+//
+// User code shares this realm's built-ins, so nothing here reads a property that it could
+// redefine: not a typed array's `length` (a getter on %TypedArray%.prototype), not a hole of an
+// array (Array.prototype), and no array grows by push or by a store past its end (setters for
+// indices on Array.prototype would receive the value).
 import primordials from 'internal:primordials';
 
-const { ArrayFrom, ArrayPrototypeSort, Float64Array, MathImul, RangeError } = primordials;
+const {
+  ArrayFrom, ArrayPrototypeSort, Float64Array, MathImul, NumberIsSafeInteger, RangeError,
+} = primordials;
 
 // An array of `length` undefineds, every element its own property: stores into it never look
 // at Array.prototype, where user code may have put setters for indices (a store into a hole,
 // or a push, would hand them the value).
-const filledArray = (length) => ArrayFrom({ __proto__: null, length });
+export const filledArray = (length) => ArrayFrom({ __proto__: null, length });
 
 const kEmpty = -1;
 const kMinBits = 3;
@@ -60,9 +68,10 @@ export class IdMap {
   }
 
   set(key, value) {
-    if (typeof key !== 'number' || !(key >= 0) || key > 9007199254740991) {
-      throw new RangeError(`IdMap key must be a non-negative number, not ${typeof key}`);
+    if (typeof key !== 'number' || !NumberIsSafeInteger(key) || key < 0) {
+      throw new RangeError('IdMap keys are non-negative safe integers.');
     }
+    if (key === 0) key = 0;  // not -0: a Float64Array would keep the sign
     const keys = this.#keys;
     const mask = this.#mask;
     let i = this.#slot(key);
@@ -105,13 +114,19 @@ export class IdMap {
     return true;
   }
 
-  forEach(callback) {
+  keys() {
     const keys = this.#keys;
+    const capacity = this.#mask + 1;
     const found = filledArray(this.#size);
-    for (let i = 0, n = 0; i < keys.length; i++) {
+    for (let i = 0, n = 0; i < capacity; i++) {
       if (keys[i] !== kEmpty) found[n++] = keys[i];
     }
-    if (found.length > 1) ArrayPrototypeSort(found, byKey);
+    if (this.#size > 1) ArrayPrototypeSort(found, byKey);
+    return found;
+  }
+
+  forEach(callback) {
+    const found = this.keys();
     for (let i = 0; i < found.length; i++) {
       const slot = this.#find(found[i]);
       if (slot >= 0) callback(this.#values[slot], found[i]);  // skip what the callback deleted
@@ -149,11 +164,12 @@ export class IdMap {
   #resize(bits) {
     const keys = this.#keys;
     const values = this.#values;
+    const capacity = this.#mask + 1;
     this.#allocate(bits);
     const newKeys = this.#keys;
     const newValues = this.#values;
     const mask = this.#mask;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < capacity; i++) {
       const k = keys[i];
       if (k === kEmpty) continue;
       let j = this.#slot(k);

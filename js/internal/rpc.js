@@ -28,7 +28,7 @@ import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } 
 import { cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
 import { recordClass } from 'internal:webidl';
-import { IdMap } from 'internal:id_map';
+import { IdMap, filledArray } from 'internal:id_map';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
@@ -42,7 +42,7 @@ const {
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
   Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
   ArrayPrototypeSplice, ArrayPrototypeJoin, StringPrototypeSlice, FunctionPrototypeToString,
-  RegExpPrototypeTest,
+  RegExpPrototypeTest, MathMax, MathMin, NumberIsSafeInteger,
 } = primordials;
 
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
@@ -254,26 +254,27 @@ function post(to, message) {
 ops.setHook('rpcRealmGone', (realm, reason) => {
   // Calls waiting on that realm can never be answered (`reason`: why it went, such as its
   // memory limit).
-  const dead = [];
-  pendingCalls.forEach((call, id) => { if (call.to === realm) ArrayPrototypePush(dead, id); });
-  for (let i = 0; i < dead.length; i++) {
-    const call = pendingCalls.get(dead[i]);
-    pendingCalls.delete(dead[i]);
+  // Snapshots of the ids (IdMap.keys), not arrays filled by push: user code may have setters
+  // for indices on Array.prototype, which a push would hand these records.
+  const calls = pendingCalls.keys();
+  for (let i = 0; i < calls.length; i++) {
+    const call = pendingCalls.get(calls[i]);
+    if (call === undefined || call.to !== realm) continue;
+    pendingCalls.delete(calls[i]);
     call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
   }
   realmUse.delete(realm);
-  const drop = [];
-  exportsTable.forEach((record, id) => { if (record.holder === realm) ArrayPrototypePush(drop, id); });
-  for (let i = 0; i < drop.length; i++) disposeExport(drop[i]);
+  retargetExports(realm, null);
 });
 
 // Exports recorded for holder `from` now belong to `to` (null: dropped).
 export function retargetExports(from, to) {
-  const ids = [];
-  exportsTable.forEach((record, id) => { if (record.holder === from) ArrayPrototypePush(ids, id); });
+  const ids = exportsTable.keys();
   for (let i = 0; i < ids.length; i++) {
+    const record = exportsTable.get(ids[i]);  // undefined: disposed by a stream's cancel meanwhile
+    if (record === undefined || record.holder !== from) continue;
     if (to === null) disposeExport(ids[i]);
-    else exportsTable.get(ids[i]).holder = to;
+    else record.holder = to;
   }
 }
 
@@ -620,9 +621,21 @@ function headerPairs(flat) {
   return pairs;
 }
 
+// A realm id or export number in a message: a non-negative safe integer. Only a realm that
+// posts raw messages can send anything else; it gets this error, not a table's (internal:id_map
+// takes only such numbers as keys, and would spread others poorly).
+function checkedId(value) {
+  if (typeof value !== 'number' || !NumberIsSafeInteger(value) || value < 0) {
+    throw new TypeError('Invalid RPC message: a capability names its realm and number with non-negative integers.');
+  }
+  return value;
+}
+
 function materialize(from, d, resolve) {
   switch (d.k) {
     case 'stub':
+      checkedId(d.realm);
+      checkedId(d.cap);
       return makeStub({ realm: d.realm, cap: d.cap, fn: d.fn, entry: d.entry ?? null, props: undefined,
         dynamic: d.dynamic === true, unspecialized: false });
     case 'headers':
@@ -630,9 +643,9 @@ function materialize(from, d, resolve) {
     case 'error':
       return errorFromRecord(d.error, false);
     case 'readable':
-      return remoteReadable(d.realm, d.cap, d.bytes);
+      return remoteReadable(checkedId(d.realm), checkedId(d.cap), d.bytes);
     case 'writable':
-      return remoteWritable(d.realm, d.cap);
+      return remoteWritable(checkedId(d.realm), checkedId(d.cap));
     case 'request':
       return requestFromParts(d.url, d.method, d.headers, d.redirect, resolve(d.body));
     case 'response':
@@ -1003,15 +1016,24 @@ function beginRequest(from, message, trace) {
 // the deleted entries at the front of its table, about a thousand of them, every request.
 const ended = new IdMap();
 const kEndedKept = 1000;
-const endedOrder = [];
+// Grown by copying into filled arrays, never by push: a push would hand each record to setters
+// for indices that user code may have put on Array.prototype (setting `done`, or raising
+// `maxSubrequests`).
+let endedOrder = filledArray(0);
+let endedCount = 0;
 let endedNext = 0;
 
 function endRequest(request) {
   request.done = true;
   requests.delete(request.id);
   ops.requestEnd(request.id);
-  if (endedOrder.length < kEndedKept) {
-    ArrayPrototypePush(endedOrder, request);
+  if (endedCount < kEndedKept) {
+    if (endedCount === endedOrder.length) {
+      const bigger = filledArray(MathMin(kEndedKept, MathMax(16, endedCount * 2)));
+      for (let i = 0; i < endedCount; i++) bigger[i] = endedOrder[i];
+      endedOrder = bigger;
+    }
+    endedOrder[endedCount++] = request;
   } else {
     const oldest = endedOrder[endedNext];
     if (ended.get(oldest.id) === oldest) ended.delete(oldest.id);
@@ -1054,9 +1076,11 @@ ops.setHook('requestsCheckHung', () => {
       mayBeCalledBack()) {
     return;
   }
-  const hung = [];
-  requests.forEach((request) => ArrayPrototypePush(hung, request));
-  for (let i = 0; i < hung.length; i++) failRequest(hung[i], new Error(kHung));
+  const ids = requests.keys();  // not a push into an array: see endedOrder
+  for (let i = 0; i < ids.length; i++) {
+    const request = requests.get(ids[i]);
+    if (request !== undefined) failRequest(request, new Error(kHung));
+  }
 });
 
 // Subrequests of code that runs for no request known here (the top level, or what a long

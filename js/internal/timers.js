@@ -91,11 +91,14 @@ function clear(id) {
 
 // Stops every timer set for `request` (failed by a limit: none of its code runs again).
 export function cancelRequestTimers(request) {
-  const doomed = [];
-  timers.forEach((timer, id) => { if (timer.request === request) doomed[doomed.length] = id; });
-  for (let i = 0; i < doomed.length; i++) {
-    timers.delete(doomed[i]);
-    ops.timerStop(doomed[i]);
+  // A snapshot of the ids, not an array filled here: user code may have setters for indices on
+  // Array.prototype, which would take the ids and keep the timers running.
+  const ids = timers.keys();
+  for (let i = 0; i < ids.length; i++) {
+    const timer = timers.get(ids[i]);
+    if (timer === undefined || timer.request !== request) continue;
+    timers.delete(ids[i]);
+    ops.timerStop(ids[i]);
   }
 }
 

@@ -59,6 +59,19 @@ TEST_F(IdMapTest, ForEachVisitsInKeyOrderAndSkipsWhatItDeletes) {
             "\"2=v2 5=v5 30=v30 1099511627776=v1099511627776\"");
 }
 
+// -0 is the key 0 (a Float64Array would keep the sign, and keys() would give -0 back); 1.5 is
+// not a key.
+TEST_F(IdMapTest, MinusZeroIsZeroAndFractionsAreNoKeys) {
+  EXPECT_EQ(Eval(R"((() => {
+    const m = new idm.IdMap();
+    m.set(-0, 'z');
+    let fraction = 'accepted';
+    try { m.set(1.5, 'f'); } catch (e) { fraction = e.name; }
+    return [m.get(0), m.has(-0), Object.is(m.keys()[0], 0), fraction, m.size];
+  })())"),
+            "[\"z\",true,true,\"RangeError\",1]");
+}
+
 // get/has/delete take keys from messages: what is not a key finds nothing, and is never
 // converted (an object's valueOf would be user code).
 TEST_F(IdMapTest, WhatIsNotAKeyFindsNothingAndRunsNoCode) {

@@ -253,5 +253,33 @@ TEST_F(RpcTest, RecognizingStubsRunsNoUserCode) {
             "[false,false,false,false,true]");
 }
 
+// A realm that posts raw messages may name any realm and export number in a capability. What is
+// not a non-negative integer fails the call it answers with "Invalid RPC message" (it reached
+// internal:id_map as a key before, which threw its own internal error), and a realm that is a
+// fraction no longer lands in one slot of the table of realm uses (30,000 of them took seconds).
+TEST_F(RpcTest, CapabilitiesNamingNoIntegerRealmAreInvalidMessages) {
+  for (const char* realm : {"'x'", "-5", "NaN", "1.5", "2 ** 60", "{ n: 1 }", "null"}) {
+    TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
+    TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default { fetch() { return new Promise(() => {}); } };")});
+    SetMain(a);
+    SetMain(c);
+    Expose(a, "internal:rpc", "rpc");
+    Expose(c, "internal:rpc", "rpc");
+    const int ia = a.worker->realm().id(), ic = c.worker->realm().id();
+    EvalJson(*a.worker, "globalThis.outcome = 'pending';"
+             "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ic) + ", false).fetch('http://x/')"
+             ".then((r) => { outcome = 'resolved'; }, (e) => { outcome = e.message; }); 1");
+    // Replies for the first call numbers (the call's is one of them), queued before c's own
+    // answer (a's call is not one c accepts: a did not create it).
+    EvalJson(*c.worker, "for (let id = 1; id <= 50; id++) ops.rpcPost(" + std::to_string(ia) +
+             ", { t: 2, id, ok: true, value: ops.rpcPlaceholder(0),"
+             " caps: [{ k: 'stub', realm: " + realm + ", cap: 5, fn: false }] }); 1");
+    ASSERT_TRUE(net::RunUntil(loop_, [&] { return EvalJson(*a.worker, "outcome") != "\"pending\""; }, 10000));
+    EXPECT_EQ(EvalJson(*a.worker, "outcome"),
+              "\"Invalid RPC message: a capability names its realm and number with non-negative integers.\"")
+        << "realm " << realm;
+  }
+}
+
 }  // namespace
 }  // namespace dw::testing

@@ -593,3 +593,64 @@ export const subrequestsAfterTheResponseCountForTheirRequest = {
     assert.strictEqual(gatewayHits - before, 5);
   },
 };
+
+// The runtime's tables of requests and timers live in the worker's own realm, next to user
+// code that may redefine the built-ins they are made of. Here the worker makes every
+// Float64Array's length 0 (the runtime's id tables keep their keys in one) and counts every
+// time its getter is asked about one: the tables must neither lose their requests (6 hung
+// requests at once, past a table growth, all fail as hung) nor their timers, nor consult it.
+export const tablesIgnoreARedefinedTypedArrayLength = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('typed-length', () => code(`
+      let asked = 0;
+      const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+      const length = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'length');
+      Object.defineProperty(TypedArrayPrototype, 'length', { configurable: true, get() {
+        if (this instanceof Float64Array) { asked++; return 0; }
+        return length.get.call(this);
+      } });
+      export default {
+        async fetch(request) {
+          const path = new URL(request.url).pathname;
+          if (path === '/hang') return new Promise(() => {});
+          if (path === '/timers') {
+            let fired = 0;
+            await new Promise((resolve) => {
+              for (let i = 0; i < 20; i++) setTimeout(() => { if (++fired === 20) resolve(); }, 1);
+            });
+          }
+          return new Response('asked ' + asked);
+        },
+      };`, { limits: { wallMs: 5000 } })).getEntrypoint();
+    assert.strictEqual(await text(w, '/timers'), 'asked 0');
+    const outcomes = await Promise.all([0, 1, 2, 3, 4, 5].map(() =>
+      w.fetch('http://w/hang').then(() => 'answered', (e) => e.message)));
+    assert.deepStrictEqual(outcomes, [kHung, kHung, kHung, kHung, kHung, kHung]);
+    assert.strictEqual(await text(w), 'asked 0');
+  },
+};
+
+// Setters for indices on Array.prototype receive whatever code stores into a fresh array. The
+// runtime kept its records of requests that way (the hang check's list, the ring of ended
+// requests): a worker could mark a hung request done, or raise its subrequest budget, so that
+// no limit ever failed it. Now no record reaches them.
+export const indexSettersOnArrayPrototypeGetNoRequestRecords = {
+  async test(ctrl, env) {
+    const w = env.LOADER.get('index-setter-records', () => code(`
+      let seen = 0;
+      // Index 0: the first element of every list the runtime built by push.
+      Object.defineProperty(Array.prototype, 0, { configurable: true, set(v) {
+        if (v !== null && typeof v === 'object' && 'maxSubrequests' in v) { seen++; v.done = true; v.maxSubrequests = 1e9; }
+        else Object.defineProperty(this, 0, { value: v, writable: true, enumerable: true, configurable: true });
+      } });
+      export default {
+        async fetch(request) {
+          if (new URL(request.url).pathname === '/hang') return new Promise(() => {});
+          return new Response('seen ' + seen);
+        },
+      };`, { limits: { wallMs: 5000 } })).getEntrypoint();
+    for (let i = 0; i < 3; i++) assert.strictEqual(await text(w), 'seen 0');
+    await assert.rejects(w.fetch('http://w/hang'), { message: kHung });
+    assert.strictEqual(await text(w), 'seen 0');
+  },
+};
