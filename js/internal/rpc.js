@@ -203,6 +203,16 @@ const Flag = recordClass(class Flag {
   constructor() { this.value = false; }
 });
 
+// What `released` holds for a stub: small (a record class, not a dictionary-mode literal), as it
+// lives until a full GC whatever becomes of the stub.
+const Release = recordClass(class Release {
+  constructor(realm, cap, disposed) {
+    this.realm = realm;
+    this.cap = cap;
+    this.disposed = disposed;
+  }
+});
+
 function exportCapability(record, holder) {
   // Unguessable (api/rpc_ops.cc RpcExportId): knowing the number is holding the capability.
   let id = ops.rpcExportId();
@@ -216,22 +226,27 @@ function exportCapability(record, holder) {
 const stubInfo = primordials.makePrivateSlot();  // not a WeakMap: see makePrivateSlot
 // Imported capabilities, counted per (realm, export number): dup() and repeated receipt share
 // one export, which is released when the last stub for it is disposed or collected.
-const importRefs = new SafeMap();
-function importKey(info) { return `${info.realm}:${info.cap}`; }
+// realm -> (export number -> count): IdMaps, as the counts come and go with every stub received
+// (see internal:id_map).
+const importRefs = new IdMap();
 function retainImport(info) {
-  const key = importKey(info);
-  const count = importRefs.get(key) ?? 0;
+  let counts = importRefs.get(info.realm);
+  if (counts === undefined) {
+    counts = new IdMap();
+    importRefs.set(info.realm, counts);
+  }
+  const count = counts.get(info.cap) ?? 0;
   if (count === 0) useRealm(info.realm);
-  importRefs.set(key, count + 1);
+  counts.set(info.cap, count + 1);
 }
 function releaseImport(realm, cap) {
-  const key = `${realm}:${cap}`;
-  const count = (importRefs.get(key) ?? 1) - 1;
+  const counts = importRefs.get(realm);
+  const count = (counts?.get(cap) ?? 1) - 1;
   if (count > 0) {
-    importRefs.set(key, count);
+    counts.set(cap, count);
     return;
   }
-  importRefs.delete(key);
+  if (counts !== undefined && counts.delete(cap) && counts.size === 0) importRefs.delete(realm);
   try {
     post(realm, { __proto__: null, t: 3, cap });
   } catch {
@@ -264,6 +279,7 @@ ops.setHook('rpcRealmGone', (realm, reason) => {
     call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
   }
   realmUse.delete(realm);
+  importRefs.delete(realm);
   retargetExports(realm, null);
 });
 
@@ -1472,11 +1488,20 @@ function makeStub(info) {
     return connectThrough(info, address, options);
   };
   const disposedFlag = new Flag();
+  // What the `released` registry watches instead of the stub: an object that only this stub's
+  // closures hold (dispose names it), so it dies with them. V8 10.2 makes each registration's
+  // WeakCell in the old generation, and a WeakCell, even once unregistered, keeps its target
+  // through every minor GC until a full one: with the stub itself as the target, every stub
+  // received kept all it reached alive that long (tests/cc/minor_gc_test.cc).
+  const sentinel = new Flag();
   const dispose = () => {
     if (info.disposed) return;
     info.disposed = true;
     disposedFlag.value = true;
-    if (info.cap !== 0) releaseImport(info.realm, info.cap);
+    if (info.cap !== 0) {
+      FinalizationRegistryPrototypeUnregister(released, sentinel);
+      releaseImport(info.realm, info.cap);
+    }
   };
   const handler = new StubHandler((target, prop) => {
       if (prop === SymbolDispose) return dispose;
@@ -1503,8 +1528,8 @@ function makeStub(info) {
   stubInfo.set(stub, info);
   if (info.cap !== 0) {
     retainImport(info);
-    FinalizationRegistryPrototypeRegister(released, stub,
-      { __proto__: null, realm: info.realm, cap: info.cap, disposed: disposedFlag });
+    FinalizationRegistryPrototypeRegister(released, sentinel, new Release(info.realm, info.cap, disposedFlag),
+      sentinel);
   }
   return stub;
 }

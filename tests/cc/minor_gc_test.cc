@@ -103,6 +103,30 @@ TEST_F(MinorGcTest, RpcStreamsReadToTheEndDieInTheNextMinorGc) {
   ExpectYoungGenerationNotGrown(w, 3000);
 }
 
+// A stub for another realm's RpcTarget is registered so that collecting it releases the export.
+// V8 10.2 keeps a registration's target through minor GCs until a full GC, even once
+// unregistered (its WeakCell lives in the old generation), so the registry watches a small
+// object the stub's closures hold, not the stub. The worker asks its own entrypoint for targets,
+// disposing of half the stubs it gets and dropping the others.
+TEST_F(MinorGcTest, ReceivedStubsDieInTheNextMinorGc) {
+  TestWorker w = MakeWorker("main.js", {Esm("main.js",
+      "import { WorkerEntrypoint, RpcTarget } from 'cloudflare:workers';"
+      "class Counter extends RpcTarget { constructor(n) { super(); this.n = n; } get value() { return this.n; } }"
+      "export default class extends WorkerEntrypoint { target(n) { return new Counter(n); } }")});
+  SetMain(w);
+  Expose(w, "internal:rpc", "rpc");
+  jsg::Realm& realm = w.worker->realm();
+  ASSERT_EQ(EvalJson(*w.worker, "globalThis.junk = [];"
+                     "globalThis.self = rpc.entrypointFetcher('default', {}, () => " + std::to_string(realm.id()) + ", false);"
+                     "globalThis.step = async (i) => {"
+                     "  const stubs = [];"
+                     "  for (let j = 0; j < 8; j++) stubs.push(self.target(i));"
+                     "  for (let j = 0; j < 8; j++) { const stub = await stubs[j]; stub[Symbol.dispose](); }"
+                     "  for (let j = 0; j < 500; j++) { junk.push([i, j]); if (junk.length === 100) junk = []; }"
+                     "}; 1"), "1");
+  ExpectYoungGenerationNotGrown(w, 3000);
+}
+
 // Work that waits on timers, as a request awaiting setTimeout does: the timers were a Map, and a
 // Map that gains and loses a key per timer left each of its tables, still holding its former
 // entries, to keep them alive through every minor GC until a full one (see internal:id_map). A
