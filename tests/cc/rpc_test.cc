@@ -227,16 +227,15 @@ TEST_F(RpcTest, AStreamThatSendsNonBytesEndsItsUse) {
       "} };")});
   SetMain(w);
   Expose(w, "internal:rpc", "rpc");
-  const std::string self = std::to_string(w.worker->realm().id());
   EXPECT_EQ(EvalJson(*w.worker, "globalThis.outcome = 'pending';"
-                     "rpc.entrypointFetcher('default', {}, () => " + self + ", false).fetch('http://x/')"
+                     + DefaultFetcherOf(w.worker->realm().id()) + ".fetch('http://x/')"
                      "  .then((r) => r.text()).then((t) => { outcome = 'read ' + t; },"
                      "    (e) => { outcome = e.message; }); 1"),
             "1");
   ASSERT_TRUE(net::RunUntil(loop_, [&] { return EvalJson(*w.worker, "outcome") != "\"pending\""; }));
   EXPECT_EQ(EvalJson(*w.worker, "outcome"), "\"A body chunk sent over RPC was not a Uint8Array.\"");
   loop_.Run();
-  EXPECT_EQ(EvalJson(*w.worker, "rpc.realmInUse(" + self + ")"), "false");
+  EXPECT_EQ(EvalJson(*w.worker, "rpc.realmInUse(" + std::to_string(w.worker->realm().id()) + ")"), "false");
 }
 
 // Telling a stub from anything else runs no user code: a Proxy whose every trap throws, a
@@ -267,7 +266,7 @@ TEST_F(RpcTest, CapabilitiesNamingNoIntegerRealmAreInvalidMessages) {
     Expose(c, "internal:rpc", "rpc");
     const int ia = a.worker->realm().id(), ic = c.worker->realm().id();
     EvalJson(*a.worker, "globalThis.outcome = 'pending';"
-             "rpc.entrypointFetcher('default', {}, () => " + std::to_string(ic) + ", false).fetch('http://x/')"
+             + DefaultFetcherOf(ic) + ".fetch('http://x/')"
              ".then((r) => { outcome = 'resolved'; }, (e) => { outcome = e.message; }); 1");
     // Replies for the first call numbers (the call's is one of them), queued before c's own
     // answer (a's call is not one c accepts: a did not create it).

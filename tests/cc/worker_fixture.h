@@ -69,6 +69,12 @@ inline void Expose(TestWorker& w, const char* module, const char* name) {
   ctx->Global()->Set(ctx, jsg::Str(realm.isolate(), name), ns).Check();
 }
 
+// The JS expression of a Fetcher to the default entrypoint of the realm `realm_id`, made with
+// internal:rpc as exposed by Expose(w, "internal:rpc", "rpc").
+inline std::string DefaultFetcherOf(int realm_id) {
+  return "rpc.entrypointFetcher('default', {}, () => " + std::to_string(realm_id) + ", false)";
+}
+
 // Starts `w`'s main module and makes it the realm's entrypoints (as runtime/loader.cc hands a
 // started worker's over), so that RPC calls to the realm reach its exports.
 inline void SetMain(TestWorker& w) {
