@@ -279,7 +279,6 @@ ops.setHook('rpcRealmGone', (realm, reason) => {
     call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
   }
   realmUse.delete(realm);
-  importRefs.delete(realm);
   retargetExports(realm, null);
 });
 
@@ -1489,11 +1488,14 @@ function makeStub(info) {
   };
   const disposedFlag = new Flag();
   // What the `released` registry watches instead of the stub: an object that only this stub's
-  // closures hold (dispose names it), so it dies with them. V8 10.2 makes each registration's
+  // closures and its state hold (dispose names it), so it dies with them. V8 10.2 makes each registration's
   // WeakCell in the old generation, and a WeakCell, even once unregistered, keeps its target
   // through every minor GC until a full one: with the stub itself as the target, every stub
   // received kept all it reached alive that long (tests/cc/minor_gc_test.cc).
   const sentinel = new Flag();
+  // Method and property references (pathRef) and pipelines hold `info`, not the stub: they keep
+  // the export too, as long as they can still call through it.
+  info.keepAlive = sentinel;
   const dispose = () => {
     if (info.disposed) return;
     info.disposed = true;

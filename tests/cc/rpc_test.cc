@@ -280,5 +280,150 @@ TEST_F(RpcTest, CapabilitiesNamingNoIntegerRealmAreInvalidMessages) {
   }
 }
 
+// What keeps a received stub's export alive. The `released` registry releases an import once
+// nothing can call through it any more: not only the stub, but method and property references
+// to it, pipelines from them, and a Fetcher's fetch function. Each test keeps one of those,
+// drops the stub, collects garbage fully, and calls through what it kept (a method reference
+// alone lost its export at the first full GC, before and after the registry watched a sentinel).
+class StubLifetimeTest : public WorkerTest {
+ protected:
+  static constexpr const char* kMain =
+      "import { WorkerEntrypoint, RpcTarget } from 'cloudflare:workers';"
+      "class Counter extends RpcTarget { constructor(n) { super(); this.n = n; }"
+      "  get() { return this.n; } get value() { return this.n; } child() { return new Counter(this.n + 1); } }"
+      "export default class extends WorkerEntrypoint {"
+      "  target(n) { return new Counter(n); }"
+      "  fetcher() { return this.ctx.exports.default({ props: {} }); }"
+      "  fetch() { return new Response('ok'); } }";
+
+  // Evaluates `setup` (an async function body that leaves holders in globalThis.h and must not
+  // keep the stub), then collects garbage fully, lets finalizers run, then runs `use` (an async
+  // function body returning a value) and gives its outcome.
+  std::string Run(const std::string& setup, const std::string& use) {
+    TestWorker w = MakeWorker("main.js", {Esm("main.js", kMain)});
+    SetMain(w);
+    Expose(w, "internal:rpc", "rpc");
+    EXPECT_EQ(EvalJson(*w.worker,
+        "globalThis.self = " + DefaultFetcherOf(w.worker->realm().id()) + ";"
+        "globalThis.h = {}; globalThis.done = 0; globalThis.out = null;"
+        "globalThis.fr = new FinalizationRegistry(() => { globalThis.frRan = 1; });"
+        "(async () => {" + setup + "})().then(() => { done = 1; }, (e) => { out = 'setup: ' + e; done = 1; }); 1"),
+        "1");
+    EXPECT_TRUE(net::RunUntil(loop_, [&] { return EvalJson(*w.worker, "done") == "1"; }, 5000));
+    v8::Isolate* isolate = w.worker->realm().isolate();
+    for (int i = 0; i < 4; i++) {
+      {
+        jsg::Realm::CallbackScope scope(w.worker->realm());
+        isolate->LowMemoryNotification();
+      }
+      net::RunFor(loop_, 30);
+    }
+    EXPECT_EQ(EvalJson(*w.worker, "done = 0;"
+        "(async () => {" + use + "})().then((v) => { out = out ?? 'ok: ' + v; done = 1; },"
+        " (e) => { out = out ?? 'error: ' + e.message; done = 1; }); 1"), "1");
+    EXPECT_TRUE(net::RunUntil(loop_, [&] { return EvalJson(*w.worker, "done") == "1"; }, 5000));
+    return EvalJson(*w.worker, "out");
+  }
+};
+
+// Control: the stub itself kept.
+TEST_F(StubLifetimeTest, StubKept) {
+  EXPECT_EQ(Run("h.s = await self.target(5);", "return await h.s.get();"), "\"ok: 5\"");
+}
+// A method reference (pathRef) only.
+TEST_F(StubLifetimeTest, MethodRefOnly) {
+  EXPECT_EQ(Run("const s = await self.target(5); h.m = s.get;", "return await h.m();"), "\"ok: 5\"");
+}
+// A property reference awaited later.
+TEST_F(StubLifetimeTest, PropertyRefOnly) {
+  EXPECT_EQ(Run("const s = await self.target(5); h.p = s.value;", "return await h.p;"), "\"ok: 5\"");
+}
+// A pipelined path from a method reference.
+TEST_F(StubLifetimeTest, PipelineOnly) {
+  EXPECT_EQ(Run("const s = await self.target(5); h.c = s.child;", "return await h.c().get();"), "\"ok: 6\"");
+}
+// A received Fetcher's fetch function only.
+TEST_F(StubLifetimeTest, FetchFnOnly) {
+  EXPECT_EQ(Run("const s = await self.fetcher(); if (!rpc.stubDetails(s) || rpc.stubDetails(s).cap === 0) throw new Error('cap 0');"
+                " h.f = s.fetch;",
+                "return await (await h.f('http://x/')).text();"), "\"ok: ok\"");
+}
+// A received Fetcher's method reference only.
+TEST_F(StubLifetimeTest, FetcherMethodRefOnly) {
+  EXPECT_EQ(Run("const s = await self.fetcher(); h.m = s.target;", "return await h.m(7).get();"), "\"ok: 7\"");
+}
+// dispose function only (keeps the import: fine either way).
+TEST_F(StubLifetimeTest, DisposeFnOnly) {
+  EXPECT_EQ(Run("const s = await self.target(5); h.d = s[Symbol.dispose]; h.info = rpc.stubDetails(s);",
+                "return await self.target(1).then(() => h.info.disposed);"), "\"ok: false\"");
+}
+// A dup kept, the original dropped.
+TEST_F(StubLifetimeTest, DupOnly) {
+  EXPECT_EQ(Run("const s = await self.target(5); h.d = s.dup();", "return await h.d.get();"), "\"ok: 5\"");
+}
+
+
+// Once the exporting realm is gone, disposing of its stubs posts no releases to it, one by one,
+// and a stub for it received again does not count as a use of the gone realm (the counts of
+// its imports were dropped with it, and each release then found none).
+TEST_F(StubLifetimeTest, ReleasesAfterRealmGone) {
+  TestWorker a = MakeWorker("main.js", {Esm("main.js",
+      "export default { fetch() { return new Response('a'); } };")});
+  TestWorker b = MakeWorker("main.js", {Esm("main.js",
+      "import { WorkerEntrypoint } from 'cloudflare:workers';"
+      "export default class extends WorkerEntrypoint { echo(x) { return x; } };")});
+  SetMain(a);
+  SetMain(b);
+  Expose(a, "internal:rpc", "rpc");
+  Expose(b, "internal:rpc", "rpc");
+  const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
+  api::RpcBytes bytes;
+  {
+    jsg::Realm& realm = a.worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::TryCatch tc(realm.isolate());
+    v8::Local<v8::Value> msg = v8::Script::Compile(realm.context(), jsg::Str(realm.isolate(),
+        "globalThis.keep = rpc.initMessage(" + std::to_string(ib) + ", { gw: rpc.ctxExports.default({ props: {} }) }, null, []); keep"))
+        .ToLocalChecked()->Run(realm.context()).ToLocalChecked();
+    bytes = api::SerializeRpcMessage(realm, msg);
+  }
+  ASSERT_TRUE(bytes);
+  api::DeliverRpcInit(ia, ib, bytes);
+  loop_.Run();
+  ASSERT_EQ(EvalJson(*b.worker, "globalThis.gw = rpc.currentEnv().gw; globalThis.d1 = gw.dup(); globalThis.d2 = gw.dup();"
+      "globalThis.out = 'pending'; gw.fetch('http://x/').then((r) => r.text()).then((t) => { out = t; }, (e) => { out = 'E ' + e.message; });"
+      "globalThis.posts = []; const orig = ops.rpcPost;"
+      "ops.rpcPost = (to, m) => { posts.push(to + ':' + (Array.isArray(m) ? 'arr' : m.t)); return orig(to, m); };"
+      "[rpc.stubDetails(gw).cap !== 0, rpc.realmInUse(" + std::to_string(ia) + ")]"), "[true,true]");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*b.worker, "out"), "\"a\"");
+  {
+    jsg::Realm& realm = b.worker->realm();
+    jsg::Realm::CallbackScope scope(realm);
+    v8::Local<v8::Value> orig = realm.GetHook("rpcRealmGone");
+    v8::Local<v8::Function> make = v8::Script::Compile(realm.context(), jsg::Str(realm.isolate(),
+        "globalThis.goneCount = 0; (orig) => (r, why) => { goneCount++; return orig(r, why); }"))
+        .ToLocalChecked()->Run(realm.context()).ToLocalChecked().As<v8::Function>();
+    v8::Local<v8::Value> args[] = {orig};
+    realm.SetHook("rpcRealmGone", make->Call(realm.context(), v8::Undefined(realm.isolate()), 1, args).ToLocalChecked());
+  }
+  EXPECT_EQ(EvalJson(*b.worker, "posts.length = 0; posts.length"), "0");
+  a.worker.reset();
+  api::NotifyRealmGone(loop_, ia);
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*b.worker, "rpc.realmInUse(" + std::to_string(ia) + ")"), "false");
+  // Disposing the two dups (the env's gw stays).
+  EXPECT_EQ(EvalJson(*b.worker, "d1[Symbol.dispose](); d2[Symbol.dispose](); goneCount"), "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*b.worker, "goneCount"), "1");
+  // A stub for (A, cap) received again (B echoes gw to itself).
+  EXPECT_EQ(EvalJson(*b.worker, "globalThis.out2 = 'pending';"
+      "globalThis.me = " + DefaultFetcherOf(ib) + "; me.echo(gw).then((s) => { globalThis.echoed = s; out2 = rpc.isStub(s); }, (e) => { out2 = 'E ' + e.message; }); 1"), "1");
+  loop_.Run();
+  EXPECT_EQ(EvalJson(*b.worker, "[out2, rpc.realmInUse(" + std::to_string(ia) + ")]"), "[true,false]");
+  EXPECT_EQ(EvalJson(*b.worker, "posts.length = 0; echoed[Symbol.dispose](); gw[Symbol.dispose](); [posts.slice(), rpc.realmInUse(" + std::to_string(ia) + ")]"), "[[],false]");
+  loop_.Run();
+}
+
 }  // namespace
 }  // namespace dw::testing
