@@ -17,7 +17,9 @@
 // compared with ===. get/has/delete accept any value and find nothing for what is not a key
 // (they never convert it: an object from a message could run user code on conversion). keys()
 // is a snapshot of the keys in ascending order (for sequential ids, the order they were added);
-// forEach visits that snapshot, skipping entries deleted meanwhile.
+// forEach visits that snapshot, skipping entries deleted meanwhile, so its callback may delete
+// (the way to walk a table and act on some entries: collecting them into an array by push
+// would hand them to index setters, below).
 //
 // User code shares this realm's built-ins, so nothing here reads a property that it could
 // redefine: not a typed array's `length` (a getter on %TypedArray%.prototype), not a hole of an
@@ -33,6 +35,9 @@ const {
 // at Array.prototype, where user code may have put setters for indices (a store into a hole,
 // or a push, would hand them the value).
 export const filledArray = (length) => ArrayFrom({ __proto__: null, length });
+
+// Whether `value` can be a key: a non-negative safe integer (what the runtime's ids are).
+export const isId = (value) => typeof value === 'number' && NumberIsSafeInteger(value) && value >= 0;
 
 const kEmpty = -1;
 const kMinBits = 3;
@@ -53,14 +58,8 @@ export class IdMap {
   get size() { return this.#size; }
 
   get(key) {
-    if (typeof key !== 'number' || !(key >= 0)) return undefined;
-    const keys = this.#keys;
-    const mask = this.#mask;
-    for (let i = this.#slot(key); ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) return this.#values[i];
-      if (k === kEmpty) return undefined;
-    }
+    const i = this.#find(key);
+    return i < 0 ? undefined : this.#values[i];
   }
 
   has(key) {
@@ -68,9 +67,7 @@ export class IdMap {
   }
 
   set(key, value) {
-    if (typeof key !== 'number' || !NumberIsSafeInteger(key) || key < 0) {
-      throw new RangeError('IdMap keys are non-negative safe integers.');
-    }
+    if (!isId(key)) throw new RangeError('IdMap keys are non-negative safe integers.');
     if (key === 0) key = 0;  // not -0: a Float64Array would keep the sign
     const keys = this.#keys;
     const mask = this.#mask;

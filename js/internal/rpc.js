@@ -28,7 +28,7 @@ import { setOutbound, setConnectOutbound, setSubrequestCheck, countSubrequest } 
 import { cancelRequestTimers } from 'internal:timers';
 import { setConsoleTap } from 'internal:console_tap';
 import { recordClass } from 'internal:webidl';
-import { IdMap, filledArray } from 'internal:id_map';
+import { IdMap, filledArray, isId } from 'internal:id_map';
 
 const {
   Array, ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSlice, Error, EvalError,
@@ -42,7 +42,7 @@ const {
   ArrayBufferIsView, MapPrototypeForEach, SetPrototypeForEach,
   Map, Set, Date, RegExp, ArrayBuffer, Boolean, Number, BigInt, DateNow, ArrayPrototypeIndexOf,
   ArrayPrototypeSplice, ArrayPrototypeJoin, StringPrototypeSlice, FunctionPrototypeToString,
-  RegExpPrototypeTest, MathMax, MathMin, NumberIsSafeInteger,
+  RegExpPrototypeTest, MathMax, MathMin,
 } = primordials;
 
 // Symbol.dispose is newer than this V8: the runtime provides it (bootstrap installs it).
@@ -269,28 +269,23 @@ function post(to, message) {
 ops.setHook('rpcRealmGone', (realm, reason) => {
   // Calls waiting on that realm can never be answered (`reason`: why it went, such as its
   // memory limit).
-  // Snapshots of the ids (IdMap.keys), not arrays filled by push: user code may have setters
-  // for indices on Array.prototype, which a push would hand these records.
-  const calls = pendingCalls.keys();
-  for (let i = 0; i < calls.length; i++) {
-    const call = pendingCalls.get(calls[i]);
-    if (call === undefined || call.to !== realm) continue;
-    pendingCalls.delete(calls[i]);
+  pendingCalls.forEach((call, id) => {
+    if (call.to !== realm) return;
+    pendingCalls.delete(id);
     call.reject(new Error(reason ?? 'The Worker was unloaded while this call was in progress.'));
-  }
+  });
   realmUse.delete(realm);
   retargetExports(realm, null);
 });
 
 // Exports recorded for holder `from` now belong to `to` (null: dropped).
 export function retargetExports(from, to) {
-  const ids = exportsTable.keys();
-  for (let i = 0; i < ids.length; i++) {
-    const record = exportsTable.get(ids[i]);  // undefined: disposed by a stream's cancel meanwhile
-    if (record === undefined || record.holder !== from) continue;
-    if (to === null) disposeExport(ids[i]);
+  // (forEach skips what a stream's cancel, run by disposeExport, disposed of meanwhile.)
+  exportsTable.forEach((record, id) => {
+    if (record.holder !== from) return;
+    if (to === null) disposeExport(id);
     else record.holder = to;
-  }
+  });
 }
 
 function disposeExport(id) {
@@ -640,7 +635,7 @@ function headerPairs(flat) {
 // posts raw messages can send anything else; it gets this error, not a table's (internal:id_map
 // takes only such numbers as keys, and would spread others poorly).
 function checkedId(value) {
-  if (typeof value !== 'number' || !NumberIsSafeInteger(value) || value < 0) {
+  if (!isId(value)) {
     throw new TypeError('Invalid RPC message: a capability names its realm and number with non-negative integers.');
   }
   return value;
@@ -649,9 +644,7 @@ function checkedId(value) {
 function materialize(from, d, resolve) {
   switch (d.k) {
     case 'stub':
-      checkedId(d.realm);
-      checkedId(d.cap);
-      return makeStub({ realm: d.realm, cap: d.cap, fn: d.fn, entry: d.entry ?? null, props: undefined,
+      return makeStub({ realm: checkedId(d.realm), cap: checkedId(d.cap), fn: d.fn, entry: d.entry ?? null, props: undefined,
         dynamic: d.dynamic === true, unspecialized: false });
     case 'headers':
       return new Headers(headerPairs(d.list));
@@ -1091,11 +1084,7 @@ ops.setHook('requestsCheckHung', () => {
       mayBeCalledBack()) {
     return;
   }
-  const ids = requests.keys();  // not a push into an array: see endedOrder
-  for (let i = 0; i < ids.length; i++) {
-    const request = requests.get(ids[i]);
-    if (request !== undefined) failRequest(request, new Error(kHung));
-  }
+  requests.forEach((request) => failRequest(request, new Error(kHung)));
 });
 
 // Subrequests of code that runs for no request known here (the top level, or what a long

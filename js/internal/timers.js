@@ -91,15 +91,13 @@ function clear(id) {
 
 // Stops every timer set for `request` (failed by a limit: none of its code runs again).
 export function cancelRequestTimers(request) {
-  // A snapshot of the ids, not an array filled here: user code may have setters for indices on
+  // Not collected into an array first: user code may have setters for indices on
   // Array.prototype, which would take the ids and keep the timers running.
-  const ids = timers.keys();
-  for (let i = 0; i < ids.length; i++) {
-    const timer = timers.get(ids[i]);
-    if (timer === undefined || timer.request !== request) continue;
-    timers.delete(ids[i]);
-    ops.timerStop(ids[i]);
-  }
+  timers.forEach((timer, id) => {
+    if (timer.request !== request) return;
+    timers.delete(id);
+    ops.timerStop(id);
+  });
 }
 
 export function clearTimeout(id = 0) { clear(id); }

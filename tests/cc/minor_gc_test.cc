@@ -86,13 +86,11 @@ TEST_F(MinorGcTest, ResponsesReadToTheEndDieInTheNextMinorGc) {
 // worker calls its own default entrypoint (as ctx.exports does): the body still crosses as an
 // RPC stream.
 TEST_F(MinorGcTest, RpcStreamsReadToTheEndDieInTheNextMinorGc) {
-  TestWorker w = MakeWorker("main.js", {Esm("main.js",
+  TestWorker w = MakeRpcWorker(
       "const chunk = new Uint8Array(2000);"
       "export default { fetch() {"
       "  return new Response(new ReadableStream({ pull(c) { c.enqueue(chunk); c.close(); } }));"
-      "} };")});
-  SetMain(w);
-  Expose(w, "internal:rpc", "rpc");
+      "} };");
   ASSERT_EQ(EvalJson(*w.worker, "globalThis.step = async () => {"
                      "  const r = await " + DefaultFetcherOf(w.worker->realm().id()) + ".fetch('http://x/');"
                      "  if (!(r.body instanceof ReadableStream)) throw new Error('no body');"
@@ -107,12 +105,10 @@ TEST_F(MinorGcTest, RpcStreamsReadToTheEndDieInTheNextMinorGc) {
 // object the stub's closures hold, not the stub. The worker asks its own entrypoint for targets
 // and disposes of each stub it gets (one collected instead is released only after a full GC).
 TEST_F(MinorGcTest, ReceivedStubsDieInTheNextMinorGc) {
-  TestWorker w = MakeWorker("main.js", {Esm("main.js",
+  TestWorker w = MakeRpcWorker(
       "import { WorkerEntrypoint, RpcTarget } from 'cloudflare:workers';"
       "class Counter extends RpcTarget { constructor(n) { super(); this.n = n; } get value() { return this.n; } }"
-      "export default class extends WorkerEntrypoint { target(n) { return new Counter(n); } }")});
-  SetMain(w);
-  Expose(w, "internal:rpc", "rpc");
+      "export default class extends WorkerEntrypoint { target(n) { return new Counter(n); } }");
   ASSERT_EQ(EvalJson(*w.worker, "globalThis.junk = [];"
                      "globalThis.self = " + DefaultFetcherOf(w.worker->realm().id()) + ";"
                      "globalThis.step = async (i) => {"

@@ -221,12 +221,10 @@ TEST_F(RpcTest, ExportNumbersCannotBeGuessed) {
 // reading realm's use of the sender ends with it (a worker sending a string chunk kept itself
 // counted as in use, unevictable, until the stream was garbage collected).
 TEST_F(RpcTest, AStreamThatSendsNonBytesEndsItsUse) {
-  TestWorker w = MakeWorker("main.js", {Esm("main.js",
+  TestWorker w = MakeRpcWorker(
       "export default { fetch() {"
       "  return new Response(new ReadableStream({ pull(c) { c.enqueue('not bytes'); } }));"
-      "} };")});
-  SetMain(w);
-  Expose(w, "internal:rpc", "rpc");
+      "} };");
   EXPECT_EQ(EvalJson(*w.worker, "globalThis.outcome = 'pending';"
                      + DefaultFetcherOf(w.worker->realm().id()) + ".fetch('http://x/')"
                      "  .then((r) => r.text()).then((t) => { outcome = 'read ' + t; },"
@@ -258,12 +256,8 @@ TEST_F(RpcTest, RecognizingStubsRunsNoUserCode) {
 // fraction no longer lands in one slot of the table of realm uses (30,000 of them took seconds).
 TEST_F(RpcTest, CapabilitiesNamingNoIntegerRealmAreInvalidMessages) {
   for (const char* realm : {"'x'", "-5", "NaN", "1.5", "2 ** 60", "{ n: 1 }", "null"}) {
-    TestWorker a = MakeWorker("main.js", {Esm("main.js", "export default 1;")});
-    TestWorker c = MakeWorker("main.js", {Esm("main.js", "export default { fetch() { return new Promise(() => {}); } };")});
-    SetMain(a);
-    SetMain(c);
-    Expose(a, "internal:rpc", "rpc");
-    Expose(c, "internal:rpc", "rpc");
+    TestWorker a = MakeRpcWorker("export default 1;");
+    TestWorker c = MakeRpcWorker("export default { fetch() { return new Promise(() => {}); } };");
     const int ia = a.worker->realm().id(), ic = c.worker->realm().id();
     EvalJson(*a.worker, "globalThis.outcome = 'pending';"
              + DefaultFetcherOf(ic) + ".fetch('http://x/')"
@@ -300,9 +294,7 @@ class StubLifetimeTest : public WorkerTest {
   // keep the stub), then collects garbage fully, lets finalizers run, then runs `use` (an async
   // function body returning a value) and gives its outcome.
   std::string Run(const std::string& setup, const std::string& use) {
-    TestWorker w = MakeWorker("main.js", {Esm("main.js", kMain)});
-    SetMain(w);
-    Expose(w, "internal:rpc", "rpc");
+    TestWorker w = MakeRpcWorker(kMain);
     EXPECT_EQ(EvalJson(*w.worker,
         "globalThis.self = " + DefaultFetcherOf(w.worker->realm().id()) + ";"
         "globalThis.h = {}; globalThis.done = 0; globalThis.out = null;"
@@ -367,15 +359,10 @@ TEST_F(StubLifetimeTest, DupOnly) {
 // and a stub for it received again does not count as a use of the gone realm (the counts of
 // its imports were dropped with it, and each release then found none).
 TEST_F(StubLifetimeTest, ReleasesAfterRealmGone) {
-  TestWorker a = MakeWorker("main.js", {Esm("main.js",
-      "export default { fetch() { return new Response('a'); } };")});
-  TestWorker b = MakeWorker("main.js", {Esm("main.js",
+  TestWorker a = MakeRpcWorker("export default { fetch() { return new Response('a'); } };");
+  TestWorker b = MakeRpcWorker(
       "import { WorkerEntrypoint } from 'cloudflare:workers';"
-      "export default class extends WorkerEntrypoint { echo(x) { return x; } };")});
-  SetMain(a);
-  SetMain(b);
-  Expose(a, "internal:rpc", "rpc");
-  Expose(b, "internal:rpc", "rpc");
+      "export default class extends WorkerEntrypoint { echo(x) { return x; } };");
   const int ia = a.worker->realm().id(), ib = b.worker->realm().id();
   api::RpcBytes bytes;
   {

@@ -108,6 +108,15 @@ class WorkerTest : public ::testing::Test {
     return tw;
   }
 
+  // A worker serving `source` as main.js, started and made its realm's entrypoints (SetMain),
+  // with internal:rpc exposed as `rpc`: for tests that call realms' entrypoints from JS.
+  TestWorker MakeRpcWorker(std::string source) {
+    TestWorker w = MakeWorker("main.js", {Esm("main.js", std::move(source))});
+    SetMain(w);
+    Expose(w, "internal:rpc", "rpc");
+    return w;
+  }
+
   // Makes the fixture's main worker and starts its main module.
   absl::Status Start(std::string main, std::vector<runtime::RawModule> modules) {
     main_ = MakeWorker(std::move(main), std::move(modules));
